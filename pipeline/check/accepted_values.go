@@ -1,0 +1,38 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"jixiao/pipeline/warehouse"
+)
+
+// AcceptedValues fails on rows whose column holds a value not in the list
+// (NULL passes: pair it with not_null).
+//
+//   - accepted_values: {column: status, values: [完成, 正常, 滞后]}
+type AcceptedValues struct{}
+
+func (AcceptedValues) Name() string { return "accepted_values" }
+
+func (AcceptedValues) Compile(table string, args *yaml.Node) (string, string, error) {
+	var a struct {
+		Column string   `yaml:"column"`
+		Values []string `yaml:"values"`
+	}
+	if err := decodeStrict(args, []string{"column", "values"}, &a); err != nil {
+		return "", "", err
+	}
+	if a.Column == "" || len(a.Values) == 0 {
+		return "", "", fmt.Errorf("give column and a non-empty list of values")
+	}
+	vals := make([]string, len(a.Values))
+	for i, v := range a.Values {
+		vals[i] = warehouse.QuoteString(v)
+	}
+	col := warehouse.QuoteIdent(a.Column)
+	return fmt.Sprintf("SELECT * FROM %s WHERE %s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s)", table, col, col, strings.Join(vals, ", ")),
+		fmt.Sprintf("accepted_values(%s)", a.Column), nil
+}

@@ -1,0 +1,256 @@
+// Package check runs the data tests declared in model headers. Each test
+// kind is one file that compiles its arguments into a query returning the
+// failing rows; a test passes when that query returns none.
+package check
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// Kind is one kind of data test.
+type Kind interface {
+	Name() string
+	// Compile checks the arguments and returns the query of failing rows
+	// for a model's table, and a short label such as "not_null(unit_code)".
+	Compile(table string, args *yaml.Node) (query, label string, err error)
+}
+
+// Registry holds the test kinds by name.
+type Registry struct{ kinds map[string]Kind }
+
+// NewRegistry returns a registry of the given kinds.
+func NewRegistry(kinds ...Kind) *Registry {
+	r := &Registry{kinds: map[string]Kind{}}
+	for _, k := range kinds {
+		r.kinds[k.Name()] = k
+	}
+	return r
+}
+
+// Default has every test kind jixiao ships.
+func Default() *Registry {
+	return NewRegistry(NotNull{}, Unique{}, AcceptedValues{}, Relationships{}, Assert{})
+}
+
+// Names lists the kinds, sorted.
+func (r *Registry) Names() []string {
+	var out []string
+	for n := range r.kinds {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Test is a compiled data test of one model.
+type Test struct {
+	Model    string // schema.name
+	Name     string
+	Kind     string
+	Severity string
+	Query    string
+	Pos      diag.Pos
+	// Refs are the tables the test reads besides its model (relationships).
+	Refs []string
+}
+
+// Compile turns every declared test of the models into runnable tests and
+// reports each bad declaration at its line.
+func (r *Registry) Compile(models []*project.Model) ([]Test, diag.List) {
+	var diags diag.List
+	var tests []Test
+	for _, m := range models {
+		table := warehouse.QuoteTable(m.Schema, m.Name)
+		for _, d := range m.Header.Tests {
+			k := r.kinds[d.Kind]
+			if k == nil {
+				diags.Errorf(d.Pos, "unknown test kind %q (known kinds: %s)", d.Kind, strings.Join(r.Names(), ", "))
+				continue
+			}
+			q, label, err := k.Compile(table, d.Args)
+			if err != nil {
+				diags.Errorf(d.Pos, "test %s: %v", d.Kind, err)
+				continue
+			}
+			name := d.Name
+			if name == "" {
+				name = label
+			}
+			t := Test{Model: m.ID(), Name: name, Kind: d.Kind, Severity: d.Severity, Query: q, Pos: d.Pos}
+			if rel, ok := k.(Relationships); ok {
+				if to, err := rel.target(d.Args); err == nil {
+					t.Refs = append(t.Refs, to)
+				}
+			}
+			tests = append(tests, t)
+		}
+	}
+	return tests, diags
+}
+
+// Outcome statuses of a test.
+const (
+	StatusPass  = "pass"
+	StatusFail  = "fail"
+	StatusWarn  = "warn"
+	StatusError = "error"
+)
+
+// Result is one test's outcome.
+type Result struct {
+	Test     Test
+	Status   string
+	Failures int64
+	// Sample shows a few failing rows, as text.
+	Sample string
+	Err    error
+}
+
+// SampleRows is how many failing rows a result shows.
+const SampleRows = 5
+
+// Run runs the tests and records each result under runID.
+func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string, onDone func(Result, int, int)) []Result {
+	out := make([]Result, 0, len(tests))
+	for i, t := range tests {
+		res := runOne(ctx, w, t)
+		if runID != "" {
+			rec := warehouse.TestResultRecord{RunID: runID, Model: t.Model, TestName: t.Name, Kind: t.Kind, Severity: t.Severity,
+				Status: res.Status, Failures: res.Failures, Sample: res.Sample, RanAt: time.Now()}
+			if res.Err != nil {
+				rec.Error = res.Err.Error()
+			}
+			if err := w.RecordTestResult(ctx, rec); err != nil && res.Err == nil {
+				res.Err = fmt.Errorf("record result: %w", err)
+			}
+		}
+		out = append(out, res)
+		if onDone != nil {
+			onDone(res, i+1, len(tests))
+		}
+	}
+	return out
+}
+
+func runOne(ctx context.Context, w *warehouse.Warehouse, t Test) Result {
+	res := Result{Test: t}
+	err := w.DB().QueryRowContext(ctx, "SELECT count(*) FROM ("+t.Query+")").Scan(&res.Failures)
+	if err != nil {
+		res.Status = StatusError
+		res.Err = fmt.Errorf("%s: test %s of %s could not run: %s", t.Pos, t.Name, t.Model, warehouse.FirstLine(err))
+		return res
+	}
+	if res.Failures == 0 {
+		res.Status = StatusPass
+		return res
+	}
+	res.Status = StatusFail
+	if t.Severity == project.SeverityWarn {
+		res.Status = StatusWarn
+	}
+	if sample, err := w.Query(ctx, "SELECT * FROM ("+t.Query+") LIMIT "+fmt.Sprint(SampleRows), 0); err == nil {
+		res.Sample = FormatSample(sample)
+	}
+	return res
+}
+
+// FormatSample renders failing rows as "col=value, col=value" lines.
+func FormatSample(r *warehouse.Result) string {
+	var b strings.Builder
+	for i, row := range r.Rows {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		for j, v := range row {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s=%s", r.Columns[j], FormatValue(v))
+		}
+	}
+	return b.String()
+}
+
+// FormatValue prints a database value for people.
+func FormatValue(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "NULL"
+	case []byte:
+		return string(t)
+	case time.Time:
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+			return t.Format("2006-01-02")
+		}
+		return t.Format("2006-01-02 15:04:05")
+	case float64:
+		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", t), "0"), ".")
+	}
+	return fmt.Sprint(v)
+}
+
+// columnsArg reads a column name or a list of them.
+func columnsArg(args *yaml.Node) ([]string, error) {
+	switch {
+	case args == nil:
+		return nil, fmt.Errorf("name the column(s)")
+	case args.Kind == yaml.ScalarNode && args.Value != "":
+		return []string{args.Value}, nil
+	case args.Kind == yaml.SequenceNode && len(args.Content) > 0:
+		var cols []string
+		for _, c := range args.Content {
+			if c.Kind != yaml.ScalarNode || c.Value == "" {
+				return nil, fmt.Errorf("line %d: a column name must be a word", c.Line)
+			}
+			cols = append(cols, c.Value)
+		}
+		return cols, nil
+	}
+	return nil, fmt.Errorf("give a column name or a list of them, not %s", describe(args))
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "an empty list"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+// decodeStrict decodes a mapping argument, rejecting unknown keys.
+func decodeStrict(args *yaml.Node, known []string, out any) error {
+	if args == nil || args.Kind != yaml.MappingNode {
+		return fmt.Errorf("give a mapping with %s", strings.Join(known, ", "))
+	}
+	for i := 0; i+1 < len(args.Content); i += 2 {
+		k := args.Content[i].Value
+		ok := false
+		for _, n := range known {
+			ok = ok || n == k
+		}
+		if !ok {
+			return fmt.Errorf("line %d: unknown setting %q (known: %s)", args.Content[i].Line, k, strings.Join(known, ", "))
+		}
+	}
+	return args.Decode(out)
+}
+
+func quoteCols(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = warehouse.QuoteIdent(c)
+	}
+	return out
+}

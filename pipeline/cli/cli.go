@@ -1,0 +1,232 @@
+// Package cli is jixiao's command line: it parses arguments, loads the
+// project and calls the pipeline. It holds no pipeline logic of its own.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+)
+
+// Env is what the CLI needs from the process.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// DefaultProject is the embedded Weihai 2017 project.
+	DefaultProject fs.FS
+	Version        string
+}
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1 // the run or query failed
+	ExitUsage  = 2 // bad arguments or a broken project
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env Env, args []string) int
+}
+
+func commands() []command {
+	return []command{
+		{"run", "运行整个流程：读取数据源、构建模型、数据测试、生成看板", cmdRun},
+		{"extract", "只读取数据源入库（可指定数据源名称）", cmdExtract},
+		{"transform", "只构建 SQL 模型（--select 选择）", cmdTransform},
+		{"test", "只运行数据测试（--select 选择）", cmdTest},
+		{"render", "只生成看板网站", cmdRender},
+		{"check", "检查项目文件，不运行任何步骤", cmdCheck},
+		{"query", "在仓库上运行只读查询并打印结果", cmdQuery},
+		{"lineage", "显示模型读取什么、被什么读取", cmdLineage},
+		{"runs", "列出最近的运行记录", cmdRuns},
+		{"quarantine", "列出被隔离的数据行及原因", cmdQuarantine},
+		{"init", "把内置的默认项目写到一个文件夹以便修改", cmdInit},
+		{"version", "显示版本", cmdVersion},
+	}
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	// Global flags may come before the command.
+	pre := flag.NewFlagSet("jixiao", flag.ContinueOnError)
+	pre.SetOutput(env.Stderr)
+	var g globalFlags
+	g.register(pre)
+	if err := pre.Parse(args); err != nil {
+		return ExitUsage
+	}
+	rest := pre.Args()
+	if len(rest) == 0 {
+		usage(env.Stderr)
+		return ExitUsage
+	}
+	for _, c := range commands() {
+		if c.name == rest[0] {
+			return c.run(withGlobals(ctx, g), env, rest[1:])
+		}
+	}
+	fmt.Fprintf(env.Stderr, "jixiao: 未知命令 %q\n\n", rest[0])
+	usage(env.Stderr)
+	return ExitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "jixiao：残联工作要点绩效数据平台")
+	fmt.Fprintln(w, "\n用法：jixiao [--project 文件夹] <命令> [选项]")
+	fmt.Fprintln(w, "\n命令：")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\n不指定 --project（或环境变量 JIXIAO_PROJECT）时使用内置的威海市2017年默认项目。")
+	fmt.Fprintln(w, "每个命令的选项：jixiao <命令> -h")
+}
+
+// globalFlags are accepted before the command and by every command.
+type globalFlags struct {
+	project   string
+	warehouse string
+}
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.project, "project", "", "project folder (default: $JIXIAO_PROJECT, else the embedded Weihai 2017 project)")
+	fs.StringVar(&g.warehouse, "warehouse", "", "warehouse file (default: the project's jixiao.yaml setting)")
+}
+
+type globalsKey struct{}
+
+func withGlobals(ctx context.Context, g globalFlags) context.Context {
+	return context.WithValue(ctx, globalsKey{}, g)
+}
+
+// newFlagSet makes a command's flag set that also takes the global flags,
+// pre-set to what was given before the command.
+func newFlagSet(ctx context.Context, env Env, name, usageLine string) (*flag.FlagSet, *globalFlags) {
+	g, _ := ctx.Value(globalsKey{}).(globalFlags)
+	fs := flag.NewFlagSet("jixiao "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	gf := &globalFlags{}
+	gf.register(fs)
+	gf.project, gf.warehouse = g.project, g.warehouse
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "用法：jixiao %s\n\n选项：\n", usageLine)
+		fs.PrintDefaults()
+	}
+	return fs, gf
+}
+
+// parseFlags parses args allowing flags after positional arguments too
+// (jixiao extract progress --full-refresh).
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+}
+
+// loaded is a project with where it came from.
+type loaded struct {
+	project *project.Project
+	// base is the folder relative paths resolve against: the project folder,
+	// or the working folder for the embedded project.
+	base      string
+	embedded  bool
+	warehouse string
+}
+
+// loadProject loads the chosen project and prints its diagnostics. It
+// returns nil (after printing) when the project has errors.
+func loadProject(env Env, g *globalFlags) *loaded {
+	dir := g.project
+	if dir == "" {
+		dir = env.Getenv("JIXIAO_PROJECT")
+	}
+	l := &loaded{}
+	var fsys fs.FS
+	if dir == "" {
+		if env.DefaultProject == nil {
+			fmt.Fprintln(env.Stderr, "jixiao: 没有指定项目（--project），本程序也没有内置默认项目")
+			return nil
+		}
+		fsys, l.base, l.embedded = env.DefaultProject, ".", true
+	} else {
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			fmt.Fprintf(env.Stderr, "jixiao: 项目文件夹 %s 不存在或不是文件夹\n", dir)
+			return nil
+		}
+		fsys, l.base = os.DirFS(dir), dir
+	}
+	p, diags := project.Load(fsys)
+	printDiagnostics(env, diags, dir)
+	if diags.HasErrors() {
+		fmt.Fprintf(env.Stderr, "项目有错误（见上），未运行任何步骤。\n")
+		return nil
+	}
+	l.project = p
+	l.warehouse = g.warehouse
+	if l.warehouse == "" {
+		l.warehouse = env.Getenv("JIXIAO_WAREHOUSE")
+	}
+	return l
+}
+
+// printDiagnostics prints each diagnostic with its file made relative to
+// the working folder.
+func printDiagnostics(env Env, diags diag.List, dir string) {
+	for _, d := range diags {
+		if dir != "" && d.Pos.File != "" {
+			d.Pos.File = strings.TrimPrefix(dir+"/"+d.Pos.File, "./")
+		}
+		fmt.Fprintln(env.Stderr, d.String())
+	}
+}
+
+func reportErr(env Env, err error) int {
+	var le *diag.ListError
+	if errors.As(err, &le) {
+		for _, d := range le.List {
+			fmt.Fprintln(env.Stderr, d.String())
+		}
+		return ExitUsage
+	}
+	fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
+	return ExitFailed
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/run"
+	"jixiao/pipeline/transform"
+)
+
+func cmdCheck(ctx context.Context, env Env, args []string) int {
+	fset, g := newFlagSet(ctx, env, "check", "check")
+	if _, err := parseFlags(fset, args); err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	plan, diags, err := run.CheckProject(ctx, l.project, run.DefaultRegistries())
+	if err != nil {
+		return reportErr(env, err)
+	}
+	printDiagnostics(env, diags, g.project)
+	if diags.HasErrors() {
+		fmt.Fprintf(env.Stderr, "项目有错误，共 %d 处。\n", len(diags))
+		return ExitUsage
+	}
+	p := l.project
+	fmt.Fprintf(env.Stdout, "项目 %s 检查通过：%d 个数据源，%d 个模型，%d 项数据测试，%d 个看板页面，%d 个定时任务。\n",
+		p.Config.Name, len(p.Sources), len(p.Models), len(plan.Tests), len(p.Pages), len(p.Schedules))
+	return ExitOK
+}
+
+func cmdLineage(ctx context.Context, env Env, args []string) int {
+	fset, g := newFlagSet(ctx, env, "lineage", "lineage 模型名称")
+	positional, err := parseFlags(fset, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(env.Stderr, "jixiao lineage: 需要一个模型或数据源名称，例如 jixiao lineage marts.indicator_completion")
+		return ExitUsage
+	}
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	plan, diags, err := run.CheckProject(ctx, l.project, run.DefaultRegistries())
+	if err != nil {
+		return reportErr(env, err)
+	}
+	if diags.HasErrors() {
+		printDiagnostics(env, diags, g.project)
+		return ExitUsage
+	}
+	id, err := plan.Graph.Lookup(positional[0])
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao lineage: %v\n", err)
+		return ExitUsage
+	}
+	w := env.Stdout
+	fmt.Fprintln(w, describeNode(plan.Graph, id))
+	fmt.Fprintln(w, "读取（上游，直到原始数据源）：")
+	if len(plan.Graph.Parents[id]) == 0 {
+		fmt.Fprintln(w, "  （无）")
+	}
+	printTree(w, plan.Graph, id, plan.Graph.Parents, "  ", map[string]bool{})
+	fmt.Fprintln(w, "被读取（下游）：")
+	if len(plan.Graph.Children[id]) == 0 {
+		fmt.Fprintln(w, "  （无）")
+	}
+	printTree(w, plan.Graph, id, plan.Graph.Children, "  ", map[string]bool{})
+	return ExitOK
+}
+
+func describeNode(g *transform.Graph, id string) string {
+	if m := g.Models[id]; m != nil {
+		return fmt.Sprintf("%s  [模型 %s，%s]", id, m.File, m.Header.Materialized)
+	}
+	if s := g.Sources[id]; s != nil {
+		return fmt.Sprintf("%s  [数据源 %s，%s]", id, s.File, s.Kind)
+	}
+	return id + "  [引擎元数据]"
+}
+
+func printTree(w interface{ Write([]byte) (int, error) }, g *transform.Graph, id string, edges map[string][]string, indent string, onPath map[string]bool) {
+	for _, next := range edges[id] {
+		fmt.Fprintf(w, "%s%s\n", indent, describeNode(g, next))
+		if onPath[next] {
+			continue
+		}
+		onPath[next] = true
+		printTree(w, g, next, edges, indent+"  ", onPath)
+		delete(onPath, next)
+	}
+}
+
+func cmdInit(ctx context.Context, env Env, args []string) int {
+	fset, _ := newFlagSet(ctx, env, "init", "init 文件夹 [--force]")
+	force := fset.Bool("force", false, "write into a folder that already holds a project")
+	positional, err := parseFlags(fset, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(env.Stderr, "jixiao init: 需要一个目标文件夹，例如 jixiao init weihai2017")
+		return ExitUsage
+	}
+	dir := positional[0]
+	if _, err := os.Stat(filepath.Join(dir, project.ConfigFile)); err == nil && !*force {
+		fmt.Fprintf(env.Stderr, "jixiao init: %s 已经有 %s；要覆盖请加 --force\n", dir, project.ConfigFile)
+		return ExitUsage
+	}
+	if env.DefaultProject == nil {
+		fmt.Fprintln(env.Stderr, "jixiao init: 本程序没有内置默认项目")
+		return ExitFailed
+	}
+	n := 0
+	err = fs.WalkDir(env.DefaultProject, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := fs.ReadFile(env.DefaultProject, p)
+		if err != nil {
+			return err
+		}
+		n++
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao init: 写入 %s：%v\n", dir, err)
+		return ExitFailed
+	}
+	fmt.Fprintf(env.Stdout, "已把默认项目（%d 个文件）写到 %s。\n运行：jixiao --project %s run\n", n, dir, dir)
+	return ExitOK
+}
+
+func cmdVersion(ctx context.Context, env Env, args []string) int {
+	v := env.Version
+	if v == "" {
+		v = "dev"
+	}
+	fmt.Fprintf(env.Stdout, "jixiao %s\n", v)
+	return ExitOK
+}

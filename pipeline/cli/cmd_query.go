@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"golang.org/x/text/width"
+
+	"jixiao/pipeline/check"
+	"jixiao/pipeline/run"
+	"jixiao/pipeline/warehouse"
+)
+
+// openReadOnly opens the project's warehouse for reading only.
+func openReadOnly(ctx context.Context, env Env, l *loaded) (*warehouse.Warehouse, int) {
+	path := l.warehouse
+	if path == "" {
+		path = run.Resolve(l.base, l.project.Config.Warehouse)
+	}
+	w, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
+		return nil, ExitFailed
+	}
+	return w, ExitOK
+}
+
+func cmdQuery(ctx context.Context, env Env, args []string) int {
+	fs, g := newFlagSet(ctx, env, "query", `query "SELECT ..." [--format table|csv|json] [--limit N]`)
+	format := fs.String("format", "table", "output format: table, csv or json")
+	limit := fs.Int("limit", 100, "at most this many rows in table format (0: all); csv and json print all rows")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(env.Stderr, `jixiao query: 需要一条 SQL，例如 jixiao query "SELECT * FROM marts.indicator_completion LIMIT 10"`)
+		return ExitUsage
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		fmt.Fprintf(env.Stderr, "jixiao query: --format 只能是 table、csv 或 json，不是 %q\n", *format)
+		return ExitUsage
+	}
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	w, code := openReadOnly(ctx, env, l)
+	if w == nil {
+		return code
+	}
+	defer w.Close()
+	n := *limit
+	if *format != "table" {
+		n = 0
+	}
+	res, err := w.Query(ctx, positional[0], n)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao query: %v\n", err)
+		return ExitFailed
+	}
+	return printResult(env.Stdout, res, *format)
+}
+
+func printResult(w io.Writer, res *warehouse.Result, format string) int {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		cw.Write(res.Columns)
+		for _, row := range res.Rows {
+			cells := make([]string, len(row))
+			for i, v := range row {
+				if v != nil {
+					cells[i] = check.FormatValue(v)
+				}
+			}
+			cw.Write(cells)
+		}
+		cw.Flush()
+	case "json":
+		out := make([]map[string]any, 0, len(res.Rows))
+		for _, row := range res.Rows {
+			m := map[string]any{}
+			for i, v := range row {
+				m[res.Columns[i]] = jsonValue(v)
+			}
+			out = append(out, m)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintln(w, err)
+			return ExitFailed
+		}
+	default:
+		printTable(w, res)
+	}
+	return ExitOK
+}
+
+func jsonValue(v any) any {
+	switch t := v.(type) {
+	case time.Time:
+		return t.Format(time.RFC3339)
+	case []byte:
+		return string(t)
+	case nil, bool, string, int, int32, int64, float32, float64:
+		return t
+	}
+	return check.FormatValue(v)
+}
+
+// displayWidth counts East Asian wide characters as two columns.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func pad(s string, w int) string {
+	return s + strings.Repeat(" ", max(0, w-displayWidth(s)))
+}
+
+func printTable(w io.Writer, res *warehouse.Result) {
+	widths := make([]int, len(res.Columns))
+	cells := make([][]string, len(res.Rows))
+	for i, c := range res.Columns {
+		widths[i] = displayWidth(c)
+	}
+	for r, row := range res.Rows {
+		cells[r] = make([]string, len(row))
+		for i, v := range row {
+			s := check.FormatValue(v)
+			if displayWidth(s) > 60 {
+				s = string([]rune(s)[:28]) + "…"
+			}
+			cells[r][i] = s
+			widths[i] = max(widths[i], displayWidth(s))
+		}
+	}
+	line := func(vals []string) {
+		parts := make([]string, len(vals))
+		for i, v := range vals {
+			parts[i] = pad(v, widths[i])
+		}
+		fmt.Fprintln(w, strings.TrimRight(strings.Join(parts, "  "), " "))
+	}
+	line(res.Columns)
+	seps := make([]string, len(widths))
+	for i, n := range widths {
+		seps[i] = strings.Repeat("-", n)
+	}
+	line(seps)
+	for _, row := range cells {
+		line(row)
+	}
+	fmt.Fprintf(w, "（%d 行）\n", len(res.Rows))
+}
+
+func cmdRuns(ctx context.Context, env Env, args []string) int {
+	fs, g := newFlagSet(ctx, env, "runs", "runs [--limit N]")
+	limit := fs.Int("limit", 20, "how many recent runs")
+	if _, err := parseFlags(fs, args); err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	w, code := openReadOnly(ctx, env, l)
+	if w == nil {
+		return code
+	}
+	defer w.Close()
+	res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
+		round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒, status AS 状态, rows_loaded AS 入库行数,
+		rows_rejected AS 隔离行数, models_built AS 模型, tests_failed AS 测试失败, pages_written AS 页面
+		FROM meta.runs ORDER BY started_at DESC LIMIT ?`, 0, *limit)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao runs: %v\n", err)
+		return ExitFailed
+	}
+	printTable(env.Stdout, res)
+	return ExitOK
+}
+
+func cmdQuarantine(ctx context.Context, env Env, args []string) int {
+	fs, g := newFlagSet(ctx, env, "quarantine", "quarantine [--source 名称] [--limit N] [--format table|csv|json]")
+	source := fs.String("source", "", "only this source")
+	limit := fs.Int("limit", 100, "at most this many rows")
+	format := fs.String("format", "table", "output format: table, csv or json")
+	if _, err := parseFlags(fs, args); err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	w, code := openReadOnly(ctx, env, l)
+	if w == nil {
+		return code
+	}
+	defer w.Close()
+	res, err := w.Query(ctx, `SELECT source AS 数据源, file AS 文件, sheet AS 工作表, row_number AS 行, column_name AS 列,
+		raw_value AS 原始值, reason AS 原因, load_id AS 入库批次
+		FROM meta.quarantine WHERE ? = '' OR source = ? ORDER BY quarantined_at DESC, file, row_number LIMIT ?`, 0, *source, *source, *limit)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao quarantine: %v\n", err)
+		return ExitFailed
+	}
+	if len(res.Rows) == 0 && *format == "table" {
+		fmt.Fprintln(env.Stdout, "没有被隔离的数据行。")
+		return ExitOK
+	}
+	return printResult(env.Stdout, res, *format)
+}

@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"jixiao/pipeline/check"
+	"jixiao/pipeline/progress"
+	"jixiao/pipeline/run"
+	"jixiao/pipeline/transform"
+)
+
+// stringList is a repeatable flag (--select a --select b, or a,b).
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			*s = append(*s, p)
+		}
+	}
+	return nil
+}
+
+func cmdRun(ctx context.Context, env Env, args []string) int {
+	return runStages(ctx, env, args, "run", "run [--select 模型] [--full-refresh]", run.AllStages)
+}
+
+func cmdExtract(ctx context.Context, env Env, args []string) int {
+	return runStages(ctx, env, args, "extract", "extract [数据源名称...] [--full-refresh]", []run.Stage{run.StageExtract})
+}
+
+func cmdTransform(ctx context.Context, env Env, args []string) int {
+	return runStages(ctx, env, args, "transform", "transform [--select 名称|名称+|+名称]", []run.Stage{run.StageTransform})
+}
+
+func cmdTest(ctx context.Context, env Env, args []string) int {
+	return runStages(ctx, env, args, "test", "test [--select 名称|名称+|+名称]", []run.Stage{run.StageTest})
+}
+
+func cmdRender(ctx context.Context, env Env, args []string) int {
+	return runStages(ctx, env, args, "render", "render [--site 文件夹]", []run.Stage{run.StageRender})
+}
+
+func runStages(ctx context.Context, env Env, args []string, name, usageLine string, stages []run.Stage) int {
+	fs, g := newFlagSet(ctx, env, name, usageLine)
+	var sel stringList
+	var fullRefresh bool
+	var site string
+	if name != "extract" && name != "render" {
+		fs.Var(&sel, "select", "models to build/test: NAME, NAME+ (and what reads it), +NAME (and what it reads); repeatable")
+	}
+	if name == "run" || name == "extract" {
+		fs.BoolVar(&fullRefresh, "full-refresh", false, "reload file sources even when their content was loaded before")
+	}
+	fs.StringVar(&site, "site", "", "site folder (default: the project's jixiao.yaml setting)")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	if len(positional) > 0 && name != "extract" {
+		fmt.Fprintf(env.Stderr, "jixiao %s: 多余的参数 %s\n", name, strings.Join(positional, " "))
+		return ExitUsage
+	}
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	opts := run.Options{
+		Project: l.project, Base: l.base, Warehouse: l.warehouse, Site: site, Command: name, Stages: stages,
+		Sources: positional, Select: sel, FullRefresh: fullRefresh, Reporter: progress.New(env.Stdout), Getenv: env.Getenv,
+	}
+	s, err := run.Execute(ctx, opts)
+	if s == nil {
+		return reportErr(env, err)
+	}
+	printSummary(env, s)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "\n运行失败：\n%s\n", err)
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f 秒", d.Seconds()) }
+
+func printSummary(env Env, s *run.Summary) {
+	w := env.Stdout
+	status := "成功"
+	if s.Err != nil {
+		status = "失败"
+	}
+	fmt.Fprintf(w, "\n运行 %s %s，用时 %s\n", s.RunID, status, seconds(s.Duration))
+	for _, d := range s.Diagnostics {
+		fmt.Fprintf(w, "  提示 %s\n", d)
+	}
+	if d, ok := s.Stages[run.StageExtract]; ok {
+		var read, loaded, rejected int64
+		loadedSources, skipped := 0, 0
+		for _, src := range s.Sources {
+			read += src.RowsRead
+			loaded += src.RowsLoaded
+			rejected += src.RowsRejected
+			if src.Loads > 0 {
+				loadedSources++
+			}
+			if src.Loads == 0 && src.Err == nil {
+				skipped++
+			}
+		}
+		fmt.Fprintf(w, "  数据源   %d 个：%d 个入库，%d 个无变化跳过；读取 %d 行，入库 %d 行，隔离 %d 行（%s）\n",
+			len(s.Sources), loadedSources, skipped, read, loaded, rejected, seconds(d))
+		for _, src := range s.Sources {
+			for _, warn := range src.Warnings {
+				fmt.Fprintf(w, "    注意 %s\n", warn)
+			}
+			if src.Err != nil {
+				fmt.Fprintf(w, "    ✗ %s\n", src.Err)
+			}
+		}
+		if rejected > 0 {
+			fmt.Fprintln(w, "    被隔离的行：jixiao quarantine")
+		}
+	}
+	if d, ok := s.Stages[run.StageTransform]; ok {
+		built, failed, skipped := 0, 0, 0
+		for _, m := range s.Models {
+			switch m.Status {
+			case transform.BuildSuccess:
+				built++
+			case transform.BuildFailed:
+				failed++
+			case transform.BuildSkipped:
+				skipped++
+			}
+		}
+		fmt.Fprintf(w, "  模型     %d 个构建成功，%d 个失败，%d 个因上游失败未构建（%s）\n", built, failed, skipped, seconds(d))
+	}
+	if d, ok := s.Stages[run.StageTest]; ok {
+		passed, failed, warned := 0, 0, 0
+		for _, t := range s.Tests {
+			switch t.Status {
+			case check.StatusPass:
+				passed++
+			case check.StatusWarn:
+				warned++
+			default:
+				failed++
+			}
+		}
+		fmt.Fprintf(w, "  数据测试 %d 项通过，%d 项失败，%d 项警告（%s）\n", passed, failed, warned, seconds(d))
+		for _, t := range s.Tests {
+			if t.Status == check.StatusWarn {
+				fmt.Fprintf(w, "    警告 %s %s：%d 行不符合\n", t.Test.Model, t.Test.Name, t.Failures)
+			}
+		}
+	}
+	if d, ok := s.Stages[run.StageRender]; ok && s.Render != nil {
+		fmt.Fprintf(w, "  看板     %d 页 → %s/index.html（%s）\n", len(s.Render.Pages), s.SiteDir, seconds(d))
+	}
+	fmt.Fprintf(w, "  仓库     %s\n", s.Warehouse)
+}

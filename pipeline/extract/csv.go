@@ -1,0 +1,268 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/yamlx"
+)
+
+// CSV reads delimited text files: one file or a glob, UTF-8 (with or
+// without BOM) or GBK/GB18030, declared or detected.
+type CSV struct{}
+
+// CSVOptions are the csv kind's settings.
+type CSVOptions struct {
+	project.SourceFields `yaml:",inline"`
+	// Path is a file or a glob, relative to the project folder.
+	Path string `yaml:"path"`
+	// Encoding is utf-8, gbk, gb18030 or auto (the default: UTF-8 when the
+	// bytes are valid UTF-8, else GB18030, a superset of GBK).
+	Encoding  string `yaml:"encoding"`
+	Delimiter string `yaml:"delimiter"`
+	// HeaderRow is the 1-based line of the header; lines above it are titles.
+	HeaderRow int `yaml:"header_row"`
+	// SkipTotals skips rows whose first cell says 合计/总计/小计 (default true).
+	SkipTotals *bool `yaml:"skip_totals"`
+}
+
+// Name implements Kind.
+func (CSV) Name() string { return "csv" }
+
+func decodeCSVOptions(src *project.Source, diags *diag.List) CSVOptions {
+	var o CSVOptions
+	yamlx.Decode(src.File, src.Node, &o, diags)
+	if o.Encoding == "" {
+		o.Encoding = "auto"
+	}
+	if o.Delimiter == "" {
+		o.Delimiter = ","
+	}
+	if o.HeaderRow == 0 {
+		o.HeaderRow = 1
+	}
+	return o
+}
+
+// Validate implements Kind.
+func (CSV) Validate(src *project.Source, diags *diag.List) {
+	o := decodeCSVOptions(src, diags)
+	if o.Path == "" {
+		diags.Errorf(src.Pos, "path is required: the CSV file or a glob such as data/ledger/*.csv")
+	} else if _, err := path.Match(o.Path, ""); err != nil {
+		diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "path")), "path %q is not a valid glob: %v", o.Path, err)
+	}
+	switch strings.ToLower(o.Encoding) {
+	case "auto", "utf-8", "utf8", "gbk", "gb18030":
+	default:
+		diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "encoding")), "encoding %q must be auto, utf-8, gbk or gb18030", o.Encoding)
+	}
+	if utf8.RuneCountInString(o.Delimiter) != 1 {
+		diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "delimiter")), "delimiter must be one character, not %q", o.Delimiter)
+	}
+	if o.HeaderRow < 1 {
+		diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "header_row")), "header_row counts from 1")
+	}
+}
+
+// Extract implements Kind.
+func (CSV) Extract(ctx context.Context, env Env, src *project.Source, state State) (*Result, error) {
+	var diags diag.List
+	o := decodeCSVOptions(src, &diags)
+	if err := diags.Err(); err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(env.FS, o.Path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: path %q: %w", src.File, o.Path, err)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no file matches path %q", src.File, o.Path)
+	}
+	res := &Result{}
+	// replace reloads the whole source when any file changed, as one load;
+	// append and merge load each new or changed file on its own.
+	if src.Load == project.LoadReplace {
+		contents := make([][]byte, len(files))
+		h := sha256.New()
+		for i, f := range files {
+			if contents[i], err = fs.ReadFile(env.FS, f); err != nil {
+				return nil, fmt.Errorf("read %s: %w", f, err)
+			}
+			fmt.Fprintf(h, "%s\x00%d\x00", f, len(contents[i]))
+			h.Write(contents[i])
+		}
+		hash := hex.EncodeToString(h.Sum(nil))
+		if state.Hashes[o.Path] == hash {
+			res.Skipped = append(res.Skipped, o.Path)
+			return res, nil
+		}
+		tb := (*tableBuilder)(nil)
+		load := Load{Location: o.Path, ContentHash: hash}
+		for i, f := range files {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if tb, err = readCSVInto(tb, env, src, o, f, contents[i], &load, &res.Warnings); err != nil {
+				return nil, err
+			}
+		}
+		if load.Reader, _, err = tb.Reader(); err != nil {
+			return nil, err
+		}
+		res.Loads = append(res.Loads, load)
+		return res, nil
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		data, err := fs.ReadFile(env.FS, f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		sum := sha256.Sum256(data)
+		hash := hex.EncodeToString(sum[:])
+		prev, seen := state.Hashes[f]
+		if prev == hash {
+			res.Skipped = append(res.Skipped, f)
+			continue
+		}
+		load := Load{Location: f, ContentHash: hash, ReplacesLocation: seen}
+		tb, err := readCSVInto(nil, env, src, o, f, data, &load, &res.Warnings)
+		if err != nil {
+			return nil, err
+		}
+		if load.Reader, _, err = tb.Reader(); err != nil {
+			return nil, err
+		}
+		res.Loads = append(res.Loads, load)
+	}
+	return res, nil
+}
+
+// decodeText turns a file's bytes into UTF-8 as its encoding says.
+func decodeText(file string, data []byte, encoding string) (string, error) {
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	switch strings.ToLower(encoding) {
+	case "utf-8", "utf8":
+		if !utf8.Valid(data) {
+			return "", fmt.Errorf("%s: not valid UTF-8 (declare encoding: gbk if finance exported it from Excel)", file)
+		}
+		return string(data), nil
+	case "gbk":
+		out, err := simplifiedchinese.GBK.NewDecoder().Bytes(data)
+		if err != nil {
+			return "", fmt.Errorf("%s: not valid GBK: %w", file, err)
+		}
+		return string(out), nil
+	default: // gb18030, auto
+		if strings.EqualFold(encoding, "auto") && utf8.Valid(data) {
+			return string(data), nil
+		}
+		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+		if err != nil {
+			return "", fmt.Errorf("%s: neither UTF-8 nor GB18030: %w", file, err)
+		}
+		return string(out), nil
+	}
+}
+
+// readCSVInto parses one file into tb (creating it from the file's header
+// when nil), adding rejected rows to load.
+func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	text, err := decodeText(file, data, o.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(strings.NewReader(text))
+	r.Comma, _ = utf8.DecodeRuneInString(o.Delimiter)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	skipTotals := o.SkipTotals == nil || *o.SkipTotals
+	line := 0
+	var header []string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line++
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				// A malformed line is kept in quarantine, and reading goes on
+				// from the next line.
+				load.Rejected = append(load.Rejected, Rejection{Pos: diag.Pos{File: file, Row: pe.StartLine}, Reason: "malformed CSV line: " + pe.Err.Error()})
+				continue
+			}
+			return nil, fmt.Errorf("read %s: %w", file, err)
+		}
+		if line < o.HeaderRow {
+			continue
+		}
+		if header == nil {
+			header = append([]string(nil), rec...)
+			at := diag.Pos{File: file, Row: line}
+			if tb == nil {
+				if tb, err = newTableBuilder(src, env.Units, header, at, warnings); err != nil {
+					return nil, err
+				}
+			} else if err := tb.rematch(header, at, warnings); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if blankRow(rec) || (skipTotals && totalsRow(rec)) {
+			continue
+		}
+		load.RowsRead++
+		pos := diag.Pos{File: file, Row: line}
+		load.Rejected = append(load.Rejected, tb.AddRow(rec, file, pos)...)
+	}
+	if header == nil {
+		return nil, fmt.Errorf("%s: no header row (expected it on line %d)", file, o.HeaderRow)
+	}
+	return tb, nil
+}
+
+func blankRow(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// totalsRow recognises 合计/总计/小计 rows, which must not be summed twice.
+func totalsRow(cells []string) bool {
+	for _, c := range cells {
+		s := strings.Join(strings.Fields(normalizeWidth(c)), "")
+		if s == "" {
+			continue
+		}
+		switch s {
+		case "合计", "总计", "小计", "全市合计", "合计:", "合计：", "总计：":
+			return true
+		}
+		return false
+	}
+	return false
+}

@@ -1,0 +1,133 @@
+// Package extract reads declared sources into Arrow record batches. Each
+// kind (csv, xlsx, postgres, ...) is one file that registers itself in a
+// Registry; extractors never touch DuckDB: they return batches, rejected
+// rows and the cursor or content hash that makes the next load incremental.
+package extract
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+)
+
+// Env is what an extractor may use from its surroundings.
+type Env struct {
+	// FS is the project's file system; file paths in sources are relative to it.
+	FS fs.FS
+	// Getenv reads secrets (DSNs, tokens) named in declarations.
+	Getenv func(string) string
+	// Units normalises unit names to codes.
+	Units *UnitIndex
+}
+
+// State is what earlier loads of the source left: content hashes of files
+// by location, and the last cursor of database and HTTP sources.
+type State struct {
+	Hashes map[string]string
+	Cursor string
+}
+
+// Load is one unit of loading: a file, or a cursor range of a database.
+type Load struct {
+	Location    string
+	ContentHash string
+	Cursor      string
+	Reader      array.RecordReader
+	RowsRead    int64
+	Rejected    []Rejection
+	// ReplacesLocation is true when the location was loaded before with other
+	// content: its old rows must go.
+	ReplacesLocation bool
+}
+
+// Rejection is an input row that did not fit the declared columns.
+type Rejection struct {
+	Pos      diag.Pos
+	RawValue string
+	Reason   string
+}
+
+// Result is what one source's extraction produced.
+type Result struct {
+	Loads []Load
+	// Skipped lists locations left alone because their content was loaded
+	// before.
+	Skipped []string
+	// Warnings are problems that did not stop the load, such as a column
+	// the source has but the declaration does not.
+	Warnings diag.List
+}
+
+// Kind is one kind of source.
+type Kind interface {
+	// Name is the value of `kind:` in a declaration.
+	Name() string
+	// Validate checks the kind's own settings in a declaration.
+	Validate(src *project.Source, diags *diag.List)
+	// Extract reads what is new since state.
+	Extract(ctx context.Context, env Env, src *project.Source, state State) (*Result, error)
+}
+
+// Registry maps kind names to kinds. It is a value so tests can build small
+// ones; Default has every kind jixiao ships.
+type Registry struct {
+	kinds map[string]Kind
+}
+
+// NewRegistry returns a registry of the given kinds.
+func NewRegistry(kinds ...Kind) *Registry {
+	r := &Registry{kinds: map[string]Kind{}}
+	for _, k := range kinds {
+		r.kinds[k.Name()] = k
+	}
+	return r
+}
+
+// Default returns a registry of every kind jixiao ships.
+func Default() *Registry {
+	return NewRegistry(CSV{})
+}
+
+// Kind returns the kind with that name, or nil.
+func (r *Registry) Kind(name string) Kind { return r.kinds[name] }
+
+// Names lists the registered kinds, sorted.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.kinds))
+	for n := range r.kinds {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Validate checks every source of a project against its kind.
+func (r *Registry) Validate(p *project.Project, diags *diag.List) {
+	for _, src := range p.Sources {
+		if src.Kind == "" {
+			continue // reported by the project loader
+		}
+		k := r.Kind(src.Kind)
+		if k == nil {
+			diags.Errorf(src.Pos, "unknown source kind %q (known kinds: %s)", src.Kind, strings.Join(r.Names(), ", "))
+			continue
+		}
+		k.Validate(src, diags)
+	}
+}
+
+// Extract runs the source's kind.
+func (r *Registry) Extract(ctx context.Context, env Env, src *project.Source, state State) (*Result, error) {
+	k := r.Kind(src.Kind)
+	if k == nil {
+		return nil, fmt.Errorf("%s: unknown source kind %q", src.File, src.Kind)
+	}
+	return k.Extract(ctx, env, src, state)
+}

@@ -1,0 +1,150 @@
+package project
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/yamlx"
+)
+
+// Engine-owned schemas.
+const (
+	RawSchema  = "raw"
+	MetaSchema = "meta"
+)
+
+// Load modes of a source.
+const (
+	LoadReplace = "replace"
+	LoadAppend  = "append"
+	LoadMerge   = "merge"
+)
+
+// Column types a source may declare; "unit" is text normalised to a unit code.
+var ColumnTypes = []string{"text", "integer", "number", "boolean", "date", "timestamp", "unit"}
+
+// SourceFields are the settings every source kind shares. Kind-specific
+// settings sit beside them in the same file; the kind decodes them itself.
+type SourceFields struct {
+	Kind        string   `yaml:"kind"`
+	Description string   `yaml:"description"`
+	Load        string   `yaml:"load"`
+	Key         []string `yaml:"key"`
+	Columns     []Column `yaml:"columns"`
+}
+
+// Column is one declared column of a source.
+type Column struct {
+	Name        string   `yaml:"name"`
+	Type        string   `yaml:"type"`
+	Required    bool     `yaml:"required"`
+	Aliases     []string `yaml:"aliases"`
+	Description string   `yaml:"description"`
+}
+
+// Source is one file of sources/: where data comes from and its shape.
+type Source struct {
+	SourceFields
+	Name string // from the file name; the raw table is raw.<Name>
+	File string
+	Pos  diag.Pos
+	// Node is the whole declaration, for the kind's own strict decoding.
+	Node *yaml.Node
+}
+
+// Table is the raw table the source loads into.
+func (s *Source) Table() string { return RawSchema + "." + s.Name }
+
+func loadSource(fsys fs.FS, file string, diags *diag.List) *Source {
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		diags.Errorf(diag.Pos{File: file}, "read: %v", err)
+		return nil
+	}
+	node := yamlx.Parse(file, data, diags)
+	if node == nil {
+		if !diags.HasErrors() {
+			diags.Errorf(diag.Pos{File: file}, "empty source declaration")
+		}
+		return nil
+	}
+	if node.Kind != yaml.MappingNode {
+		diags.Errorf(yamlx.At(file, node), "a source declaration must be a mapping, not %s", yamlx.Describe(node))
+		return nil
+	}
+	src := &Source{Name: baseName(file), File: file, Pos: yamlx.At(file, node), Node: node}
+	if !validIdent(src.Name) {
+		diags.Errorf(src.Pos, "source file name: %s", identHint(src.Name))
+	}
+	yamlx.DecodeFields(file, node, &src.SourceFields, diags)
+	if src.Kind == "" {
+		diags.Errorf(src.Pos, "kind is required (csv, xlsx, postgres, mysql, http)")
+	}
+	switch src.Load {
+	case "":
+		src.Load = LoadReplace
+	case LoadReplace, LoadAppend:
+	case LoadMerge:
+		if len(src.Key) == 0 {
+			diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "load")), "load: merge needs key: the columns that identify a row")
+		}
+	default:
+		diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "load")), "load %q must be replace, append or merge", src.Load)
+	}
+	checkColumns(src, diags)
+	return src
+}
+
+func checkColumns(src *Source, diags *diag.List) {
+	colsNode := yamlx.MappingValue(src.Node, "columns")
+	if len(src.Columns) == 0 {
+		diags.Errorf(src.Pos, "columns is required: list the columns the source must have")
+		return
+	}
+	names := map[string]bool{}
+	for i, c := range src.Columns {
+		pos := src.Pos
+		if colsNode != nil && i < len(colsNode.Content) {
+			pos = yamlx.At(src.File, colsNode.Content[i])
+		}
+		if !validIdent(c.Name) {
+			diags.Errorf(pos, "column name: %s", identHint(c.Name))
+		}
+		if names[c.Name] {
+			diags.Errorf(pos, "column %q is declared twice", c.Name)
+		}
+		names[c.Name] = true
+		if !contains(ColumnTypes, c.Type) {
+			diags.Errorf(pos, "column %s: type %q must be one of %s", c.Name, c.Type, strings.Join(ColumnTypes, ", "))
+		}
+	}
+	for _, k := range src.Key {
+		if !names[k] {
+			diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "key")), "key column %q is not among the declared columns", k)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ColumnNames lists the declared column names in order.
+func (s *Source) ColumnNames() []string {
+	out := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+func (s *Source) String() string { return fmt.Sprintf("%s (%s, %s)", s.Name, s.Kind, s.File) }

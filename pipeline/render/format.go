@@ -1,0 +1,133 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+	"time"
+)
+
+// FormatDate writes a date as leaders read it: 2017年6月30日.
+func FormatDate(t time.Time) string {
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// FormatMonth writes a month as 2017年6月.
+func FormatMonth(t time.Time) string {
+	return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+}
+
+// FormatDateTime writes 2017年6月30日 08:05.
+func FormatDateTime(t time.Time) string {
+	return FormatDate(t) + t.Format(" 15:04")
+}
+
+// FormatWanYuan writes an amount in yuan as 万元 with two decimals and
+// thousands separators: 1234567 -> "123.46万元".
+func FormatWanYuan(yuan float64) string {
+	return FormatNumber(yuan/10000, 2) + "万元"
+}
+
+// FormatPercent writes a ratio as a percentage: 0.8567 -> "85.7%".
+func FormatPercent(ratio float64) string {
+	return FormatNumber(ratio*100, 1) + "%"
+}
+
+// FormatNumber writes a number with thousands separators and the given decimals.
+func FormatNumber(v float64, decimals int) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "—"
+	}
+	s := fmt.Sprintf("%.*f", decimals, v)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg && strings.Trim(out, "0.,") != "" {
+		out = "-" + out
+	}
+	return out
+}
+
+// FormatCell writes a value in a panel's format: wanyuan, percent, integer,
+// number, or plain.
+func FormatCell(v any, format string) string {
+	if v == nil {
+		return "—"
+	}
+	f, isNum := toFloat(v)
+	switch {
+	case isNum && format == "wanyuan":
+		return FormatWanYuan(f)
+	case isNum && format == "percent":
+		return FormatPercent(f)
+	case isNum && format == "integer":
+		return FormatNumber(f, 0)
+	case isNum && format == "number":
+		return FormatNumber(f, 2)
+	}
+	switch t := v.(type) {
+	case time.Time:
+		if t.Day() == 1 && t.Hour() == 0 && format == "month" {
+			return FormatMonth(t)
+		}
+		if t.Hour() == 0 && t.Minute() == 0 {
+			return FormatDate(t)
+		}
+		return FormatDateTime(t)
+	case float64:
+		return FormatNumber(t, 2)
+	case float32:
+		return FormatNumber(float64(t), 2)
+	case []byte:
+		return string(t)
+	}
+	return fmt.Sprint(v)
+}
+
+func toFloat(v any) (float64, bool) {
+	switch t := v.(type) {
+	case int:
+		return float64(t), true
+	case int8:
+		return float64(t), true
+	case int16:
+		return float64(t), true
+	case int32:
+		return float64(t), true
+	case int64:
+		return float64(t), true
+	case uint8:
+		return float64(t), true
+	case uint16:
+		return float64(t), true
+	case uint32:
+		return float64(t), true
+	case uint64:
+		return float64(t), true
+	case float32:
+		return float64(t), true
+	case float64:
+		return t, true
+	case interface{ Float64() float64 }: // DuckDB DECIMAL
+		return t.Float64(), true
+	case interface{ Float64() (float64, error) }:
+		f, err := t.Float64()
+		return f, err == nil
+	case *big.Int: // DuckDB HUGEINT, as sum(BIGINT) returns
+		f, _ := new(big.Float).SetInt(t).Float64()
+		return f, true
+	}
+	return 0, false
+}

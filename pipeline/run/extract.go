@@ -1,0 +1,129 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"jixiao/pipeline/extract"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// extractSources loads every chosen source. A source that fails does not
+// stop the others; every failure is returned together.
+func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Options, s *Summary) (string, error) {
+	chosen := p.Sources
+	if len(o.Sources) > 0 {
+		chosen = nil
+		for _, name := range o.Sources {
+			src := p.Source(name)
+			if src == nil {
+				return "", fmt.Errorf("no source named %q (sources: %s)", name, sourceNames(p))
+			}
+			chosen = append(chosen, src)
+		}
+	}
+	env := extract.Env{FS: p.FS, Getenv: o.Getenv, Units: extract.NewUnitIndex(p.Config.Units)}
+	o.Reporter.Stage("读取数据源", len(chosen))
+	var errs []string
+	var rows int64
+	for i, src := range chosen {
+		out := extractOne(ctx, w, env, src, o, s.RunID)
+		s.Sources = append(s.Sources, out)
+		rows += out.RowsLoaded
+		if out.Err != nil {
+			errs = append(errs, out.Err.Error())
+		}
+		o.Reporter.Item(i+1, len(chosen), src.Name, out.Err != nil)
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+	}
+	detail := fmt.Sprintf("%d sources, %d rows loaded", len(chosen), rows)
+	if len(errs) > 0 {
+		return detail, fmt.Errorf("%d source(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+	return detail, nil
+}
+
+func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, src *project.Source, o Options, runID string) SourceOutcome {
+	out := SourceOutcome{Name: src.Name}
+	state := extract.State{}
+	kind, err := w.TableKind(ctx, project.RawSchema, src.Name)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	// Without its raw table, earlier loads count for nothing.
+	if kind != "" && !o.FullRefresh {
+		if state.Hashes, err = w.LoadedHashes(ctx, src.Name); err != nil {
+			out.Err = err
+			return out
+		}
+	}
+	started := o.Now()
+	res, err := o.Registries.Extractors.Extract(ctx, env, src, state)
+	if err != nil {
+		out.Err = fmt.Errorf("source %s: %w", src.Name, err)
+		req := warehouse.LoadRequest{LoadID: runID + "-" + src.Name, RunID: runID, Source: src.Name, Kind: src.Kind, StartedAt: started}
+		if rerr := w.RecordFailedLoad(context.WithoutCancel(ctx), req, err); rerr != nil {
+			out.Err = errors.Join(out.Err, rerr)
+		}
+		return out
+	}
+	out.Skipped = res.Skipped
+	out.Warnings = res.Warnings
+	for i, l := range res.Loads {
+		req := warehouse.LoadRequest{
+			LoadID: fmt.Sprintf("%s-%s-%d", runID, src.Name, i+1), RunID: runID, Source: src.Name, Kind: src.Kind,
+			Schema: project.RawSchema, Table: src.Name, Mode: src.Load, Key: src.Key,
+			Reader: l.Reader, Location: l.Location, ContentHash: l.ContentHash, CursorValue: l.Cursor,
+			RowsRead: l.RowsRead, RowsRejected: int64(len(rejectedRows(l.Rejected))), StartedAt: started,
+		}
+		if l.ReplacesLocation {
+			req.ReplaceFiles = []string{l.Location}
+		}
+		for _, r := range l.Rejected {
+			req.Quarantine = append(req.Quarantine, warehouse.QuarantineRow{File: r.Pos.File, Sheet: r.Pos.Sheet,
+				Row: int64(r.Pos.Row), Column: r.Pos.Column, RawValue: r.RawValue, Reason: r.Reason})
+		}
+		n, err := w.Load(ctx, req)
+		l.Reader.Release()
+		if err != nil {
+			out.Err = fmt.Errorf("source %s: %w", src.Name, err)
+			if rerr := w.RecordFailedLoad(context.WithoutCancel(ctx), req, err); rerr != nil {
+				out.Err = errors.Join(out.Err, rerr)
+			}
+			// Release the readers of the loads not reached.
+			for _, rest := range res.Loads[i+1:] {
+				rest.Reader.Release()
+			}
+			return out
+		}
+		out.Loads++
+		out.RowsRead += l.RowsRead
+		out.RowsLoaded += n
+		out.RowsRejected += req.RowsRejected
+	}
+	return out
+}
+
+// rejectedRows counts distinct rows among rejections (one row may have
+// several bad cells).
+func rejectedRows(rs []extract.Rejection) map[string]bool {
+	rows := map[string]bool{}
+	for _, r := range rs {
+		rows[fmt.Sprintf("%s\x00%s\x00%d", r.Pos.File, r.Pos.Sheet, r.Pos.Row)] = true
+	}
+	return rows
+}
+
+func sourceNames(p *project.Project) string {
+	var names []string
+	for _, s := range p.Sources {
+		names = append(names, s.Name)
+	}
+	return strings.Join(names, ", ")
+}

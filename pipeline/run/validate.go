@@ -1,0 +1,85 @@
+// Package run carries a pipeline run through its stages in order: extract
+// sources into the warehouse, build the transforms, run their data tests,
+// render the dashboards. It records every run and step in meta.
+package run
+
+import (
+	"context"
+	"fmt"
+
+	"jixiao/pipeline/check"
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/extract"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/render"
+	"jixiao/pipeline/transform"
+	"jixiao/pipeline/warehouse"
+)
+
+// Registries are the plug-in kinds a run uses; tests build small ones.
+type Registries struct {
+	Extractors *extract.Registry
+	Checks     *check.Registry
+	Panels     *render.Kinds
+}
+
+// DefaultRegistries has every kind jixiao ships.
+func DefaultRegistries() Registries {
+	return Registries{Extractors: extract.Default(), Checks: check.Default(), Panels: render.DefaultKinds()}
+}
+
+func (r *Registries) fill() {
+	d := DefaultRegistries()
+	if r.Extractors == nil {
+		r.Extractors = d.Extractors
+	}
+	if r.Checks == nil {
+		r.Checks = d.Checks
+	}
+	if r.Panels == nil {
+		r.Panels = d.Panels
+	}
+}
+
+// Plan is a validated project: its model graph and compiled tests.
+type Plan struct {
+	Project *project.Project
+	Graph   *transform.Graph
+	Tests   []check.Test
+}
+
+// Validate checks everything that can be checked without data: the project
+// files, every source's kind settings, every model's SQL and references, the
+// data tests and the dashboards. parser is any warehouse (an in-memory one
+// will do). It returns every diagnostic, sorted.
+func Validate(ctx context.Context, p *project.Project, parser transform.RefParser, reg Registries) (*Plan, diag.List) {
+	reg.fill()
+	var diags diag.List
+	reg.Extractors.Validate(p, &diags)
+	g, gd := transform.BuildGraph(ctx, p, parser)
+	diags = append(diags, gd...)
+	tests, td := reg.Checks.Compile(p.Models)
+	diags = append(diags, td...)
+	for _, t := range tests {
+		for _, ref := range t.Refs {
+			if g.Models[ref] == nil && g.Sources[ref] == nil {
+				diags.Errorf(t.Pos, "test %s: unknown table %q", t.Name, ref)
+			}
+		}
+	}
+	render.Validate(p, reg.Panels, &diags)
+	diags.Sort()
+	return &Plan{Project: p, Graph: g, Tests: tests}, diags
+}
+
+// CheckProject loads nothing and builds nothing: it validates p with a
+// throwaway in-memory DuckDB as the SQL parser.
+func CheckProject(ctx context.Context, p *project.Project, reg Registries) (*Plan, diag.List, error) {
+	mem, err := warehouse.Open(ctx, ":memory:", warehouse.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open an in-memory DuckDB to parse SQL: %w", err)
+	}
+	defer mem.Close()
+	plan, diags := Validate(ctx, p, mem, reg)
+	return plan, diags, nil
+}

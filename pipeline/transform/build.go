@@ -1,0 +1,168 @@
+package transform
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// Build statuses of a model.
+const (
+	BuildSuccess = "success"
+	BuildFailed  = "failed"
+	// BuildSkipped: a model it reads failed, so it was not built and keeps
+	// its previous version.
+	BuildSkipped = "skipped"
+)
+
+// BuildResult is the outcome of one model build.
+type BuildResult struct {
+	ID       string
+	Status   string
+	Rows     int64
+	Duration time.Duration
+	Err      error
+}
+
+// BuildOptions control a build.
+type BuildOptions struct {
+	RunID       string
+	Concurrency int
+	// OnDone is called after each model, for progress display.
+	OnDone func(BuildResult, int, int)
+}
+
+// Build builds the selected models in dependency order. Models whose
+// selected parents are all built may build at the same time, up to
+// Concurrency. A failed model keeps its previous version (the swap is
+// atomic) and its dependents are skipped. Results come in build order.
+func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, opts BuildOptions) []BuildResult {
+	if opts.Concurrency < 1 {
+		opts.Concurrency = 1
+	}
+	selected := map[string]bool{}
+	for _, id := range ids {
+		selected[id] = true
+	}
+	// Schemas first, so that concurrent builds never race to create them.
+	schemas := map[string]bool{}
+	for _, id := range ids {
+		schemas[g.Models[id].Schema] = true
+	}
+	for s := range schemas {
+		if err := w.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+warehouse.QuoteIdent(s)); err != nil {
+			out := make([]BuildResult, len(ids))
+			for i, id := range ids {
+				out[i] = BuildResult{ID: id, Status: BuildFailed, Err: fmt.Errorf("create schema %s: %w", s, err)}
+			}
+			return out
+		}
+	}
+
+	results := map[string]BuildResult{}
+	var mu sync.Mutex
+	pending := map[string]int{} // selected parents not yet finished
+	for _, id := range ids {
+		for _, p := range g.Parents[id] {
+			if selected[p] {
+				pending[id]++
+			}
+		}
+	}
+	ready := make(chan string, len(ids))
+	done := make(chan BuildResult, len(ids))
+	for _, id := range ids {
+		if pending[id] == 0 {
+			ready <- id
+		}
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < opts.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ready {
+				mu.Lock()
+				blocked := ""
+				for _, p := range g.Parents[id] {
+					if r, ok := results[p]; ok && r.Status != BuildSuccess {
+						blocked = p
+						break
+					}
+				}
+				mu.Unlock()
+				if blocked != "" {
+					done <- BuildResult{ID: id, Status: BuildSkipped, Err: fmt.Errorf("not built: %s, which it reads, did not build", blocked)}
+					continue
+				}
+				done <- buildOne(ctx, w, g.Models[id], opts.RunID)
+			}
+		}()
+	}
+	for finished := 0; finished < len(ids); finished++ {
+		r := <-done
+		mu.Lock()
+		results[r.ID] = r
+		mu.Unlock()
+		if opts.OnDone != nil {
+			opts.OnDone(r, finished+1, len(ids))
+		}
+		for _, c := range g.Children[r.ID] {
+			if !selected[c] {
+				continue
+			}
+			pending[c]--
+			if pending[c] == 0 {
+				ready <- c
+			}
+		}
+	}
+	close(ready)
+	wg.Wait()
+	out := make([]BuildResult, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, results[id])
+	}
+	return out
+}
+
+func buildOne(ctx context.Context, w *warehouse.Warehouse, m *project.Model, runID string) BuildResult {
+	start := time.Now()
+	rows, err := w.BuildModel(ctx, warehouse.BuildRequest{
+		Schema: m.Schema, Name: m.Name, SQL: m.BodySQL(), View: m.Header.Materialized == project.MaterializeView,
+	})
+	r := BuildResult{ID: m.ID(), Rows: rows, Duration: time.Since(start), Status: BuildSuccess}
+	if err != nil {
+		r.Status = BuildFailed
+		r.Err = &ModelError{Pos: diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, Model: m.ID(), Err: err}
+	}
+	rec := warehouse.ModelBuildRecord{RunID: runID, Model: r.ID, Materialized: m.Header.Materialized, StartedAt: start,
+		Duration: r.Duration, Rows: rows, Status: r.Status}
+	if r.Err != nil {
+		rec.Error = r.Err.Error()
+	}
+	if runID != "" {
+		if err := w.RecordModelBuild(ctx, rec); err != nil && r.Err == nil {
+			r.Err = fmt.Errorf("record build of %s: %w", r.ID, err)
+		}
+	}
+	return r
+}
+
+// ModelError is a failed build, placed in the model's file.
+type ModelError struct {
+	Pos   diag.Pos
+	Model string
+	Err   error
+}
+
+func (e *ModelError) Error() string {
+	return fmt.Sprintf("%s: build %s: %s", e.Pos, e.Model, warehouse.FirstLine(e.Err))
+}
+
+func (e *ModelError) Unwrap() error { return e.Err }

@@ -1,0 +1,14 @@
+//go:build !duckdb_arrow
+
+package warehouse
+
+import (
+	"context"
+	"errors"
+)
+
+// Load needs duckdb-go's Arrow interface, which only exists with the build
+// tag duckdb_arrow; `make build` sets it.
+func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
+	return 0, errors.New("this jixiao was built without the duckdb_arrow tag and cannot load data: build it with `make build`")
+}

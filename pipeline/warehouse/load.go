@@ -1,0 +1,89 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+)
+
+// Load modes (the same words as a source's load setting).
+const (
+	ModeReplace = "replace"
+	ModeAppend  = "append"
+	ModeMerge   = "merge"
+)
+
+// LoadRequest is one load of a source into its raw table.
+type LoadRequest struct {
+	LoadID string
+	RunID  string
+	Source string
+	Kind   string
+	Schema string
+	Table  string
+	Mode   string
+	// Key identifies rows for ModeMerge.
+	Key []string
+	// ReplaceFiles lists files whose earlier rows are removed first (a unit
+	// re-sent a corrected report); rows carry their file in _file.
+	ReplaceFiles []string
+	// Reader streams the rows; it is consumed once.
+	Reader       array.RecordReader
+	Location     string
+	ContentHash  string
+	CursorValue  string
+	RowsRead     int64
+	RowsRejected int64
+	Quarantine   []QuarantineRow
+	StartedAt    time.Time
+}
+
+// QuarantineRow is a rejected input row, kept with where it came from.
+type QuarantineRow struct {
+	File     string
+	Sheet    string
+	Row      int64
+	Column   string
+	RawValue string
+	Reason   string
+}
+
+// LoadColumn is the column every raw table gets: the load that wrote the row,
+// so that any number in a mart can be traced to its load.
+const LoadColumn = "_load_id"
+
+// RecordFailedLoad notes a load that could not happen at all (an unreadable
+// file), so that the failure is in the history, not only in a log.
+func (w *Warehouse) RecordFailedLoad(ctx context.Context, req LoadRequest, loadErr error) error {
+	return w.Exec(ctx, `INSERT INTO meta.source_loads VALUES (?, ?, ?, ?, ?, ?, NULL, 0, 0, 0, ?, ?, ?, ?)`,
+		req.LoadID, nullString(req.RunID), req.Source, req.Kind, nullString(req.Location), nullString(req.ContentHash),
+		req.StartedAt.UTC(), time.Now().UTC(), StatusFailed, loadErr.Error())
+}
+
+// LoadedHashes returns the content hashes of the successful loads of a source
+// still present in its table, so file sources can skip unchanged files.
+func (w *Warehouse) LoadedHashes(ctx context.Context, source string) (map[string]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT location, content_hash FROM meta.source_loads
+		WHERE source = ? AND status = 'success' AND content_hash IS NOT NULL ORDER BY finished_at`, source)
+	if err != nil {
+		return nil, fmt.Errorf("read load history of %s: %w", source, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var loc, hash string
+		if err := rows.Scan(&loc, &hash); err != nil {
+			return nil, err
+		}
+		out[loc] = hash
+	}
+	return out, rows.Err()
+}
+
+func tableExistsOn(ctx context.Context, conn txConn, schema, table string) (bool, error) {
+	var n int
+	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`, schema, table).Scan(&n)
+	return n > 0, err
+}

@@ -1,0 +1,128 @@
+package warehouse
+
+import (
+	"context"
+	"fmt"
+)
+
+// migrations create and evolve the engine's own schemas. They only ever get
+// appended to: a warehouse that has run for years is upgraded in place.
+var migrations = []string{
+	// 1: the layout of the first release.
+	`CREATE SCHEMA IF NOT EXISTS raw;
+	CREATE SCHEMA IF NOT EXISTS meta;
+	CREATE TABLE IF NOT EXISTS meta.runs (
+		run_id VARCHAR PRIMARY KEY,
+		command VARCHAR NOT NULL,
+		job VARCHAR,
+		project VARCHAR,
+		started_at TIMESTAMP NOT NULL,
+		finished_at TIMESTAMP,
+		status VARCHAR NOT NULL,
+		error VARCHAR,
+		sources_loaded INTEGER DEFAULT 0,
+		rows_loaded BIGINT DEFAULT 0,
+		rows_rejected BIGINT DEFAULT 0,
+		models_built INTEGER DEFAULT 0,
+		models_failed INTEGER DEFAULT 0,
+		tests_passed INTEGER DEFAULT 0,
+		tests_failed INTEGER DEFAULT 0,
+		tests_warned INTEGER DEFAULT 0,
+		pages_written INTEGER DEFAULT 0
+	);
+	CREATE TABLE IF NOT EXISTS meta.run_steps (
+		run_id VARCHAR NOT NULL,
+		step VARCHAR NOT NULL,
+		started_at TIMESTAMP NOT NULL,
+		finished_at TIMESTAMP,
+		status VARCHAR NOT NULL,
+		detail VARCHAR
+	);
+	CREATE TABLE IF NOT EXISTS meta.model_builds (
+		run_id VARCHAR NOT NULL,
+		model VARCHAR NOT NULL,
+		materialized VARCHAR NOT NULL,
+		started_at TIMESTAMP NOT NULL,
+		duration_ms BIGINT,
+		row_count BIGINT,
+		status VARCHAR NOT NULL,
+		error VARCHAR
+	);
+	CREATE TABLE IF NOT EXISTS meta.test_results (
+		run_id VARCHAR NOT NULL,
+		model VARCHAR NOT NULL,
+		test_name VARCHAR NOT NULL,
+		kind VARCHAR NOT NULL,
+		severity VARCHAR NOT NULL,
+		status VARCHAR NOT NULL,
+		failures BIGINT,
+		sample VARCHAR,
+		error VARCHAR,
+		ran_at TIMESTAMP NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS meta.source_loads (
+		load_id VARCHAR PRIMARY KEY,
+		run_id VARCHAR,
+		source VARCHAR NOT NULL,
+		kind VARCHAR NOT NULL,
+		location VARCHAR,
+		content_hash VARCHAR,
+		cursor_value VARCHAR,
+		rows_read BIGINT DEFAULT 0,
+		rows_loaded BIGINT DEFAULT 0,
+		rows_rejected BIGINT DEFAULT 0,
+		started_at TIMESTAMP NOT NULL,
+		finished_at TIMESTAMP,
+		status VARCHAR NOT NULL,
+		error VARCHAR
+	);
+	CREATE TABLE IF NOT EXISTS meta.quarantine (
+		load_id VARCHAR NOT NULL,
+		source VARCHAR NOT NULL,
+		file VARCHAR,
+		sheet VARCHAR,
+		row_number BIGINT,
+		column_name VARCHAR,
+		raw_value VARCHAR,
+		reason VARCHAR NOT NULL,
+		quarantined_at TIMESTAMP NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS meta.project (
+		name VARCHAR NOT NULL,
+		plan_year INTEGER NOT NULL,
+		timezone VARCHAR NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS meta.units (
+		unit_code VARCHAR PRIMARY KEY,
+		unit_name VARCHAR NOT NULL,
+		unit_kind VARCHAR NOT NULL,
+		aliases VARCHAR[]
+	);`,
+}
+
+func (w *Warehouse) migrate(ctx context.Context) error {
+	if err := w.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS meta;
+		CREATE TABLE IF NOT EXISTS meta.schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("create meta.schema_migrations: %w", err)
+	}
+	var current int
+	if err := w.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM meta.schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("the warehouse was written by a newer jixiao (schema version %d, this binary knows %d): upgrade jixiao", current, len(migrations))
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		err := w.withTx(ctx, func(tx txConn) error {
+			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO meta.schema_migrations VALUES (?, now()::TIMESTAMP)`, v)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply warehouse migration %d: %w", v, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,214 @@
+package warehouse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// BuildRequest describes one model build.
+type BuildRequest struct {
+	Schema string
+	Name   string
+	// SQL is one SELECT statement.
+	SQL string
+	// View builds a view instead of a table.
+	View bool
+}
+
+// BuildModel replaces schema.name with the result of req.SQL atomically: in
+// one transaction the new object is built and swapped in, so a failed build
+// leaves the previous version whole and no reader sees half a model. It
+// returns the number of rows of a table (-1 for a view).
+func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, error) {
+	target := QuoteTable(req.Schema, req.Name)
+	existing, err := w.TableKind(ctx, req.Schema, req.Name)
+	if err != nil {
+		return 0, fmt.Errorf("look up %s.%s: %w", req.Schema, req.Name, err)
+	}
+	rows := int64(-1)
+	err = w.withTx(ctx, func(tx txConn) error {
+		if _, err := tx.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+QuoteIdent(req.Schema)); err != nil {
+			return err
+		}
+		// A model may switch between view and table: drop the other kind
+		// inside the same transaction.
+		if req.View && existing == "table" {
+			if _, err := tx.ExecContext(ctx, "DROP TABLE "+target); err != nil {
+				return err
+			}
+		}
+		if !req.View && existing == "view" {
+			if _, err := tx.ExecContext(ctx, "DROP VIEW "+target); err != nil {
+				return err
+			}
+		}
+		if req.View {
+			_, err := tx.ExecContext(ctx, "CREATE OR REPLACE VIEW "+target+" AS\n"+req.SQL+"\n")
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE OR REPLACE TABLE "+target+" AS\n"+req.SQL+"\n"); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&rows)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return rows, nil
+}
+
+// DropModel removes schema.name if it exists (a model file was deleted).
+func (w *Warehouse) DropModel(ctx context.Context, schema, name string) error {
+	kind, err := w.TableKind(ctx, schema, name)
+	if err != nil || kind == "" {
+		return err
+	}
+	return w.Exec(ctx, "DROP "+strings.ToUpper(kind)+" "+QuoteTable(schema, name))
+}
+
+// TableRef is a table a query reads, with the byte offset where it is named.
+type TableRef struct {
+	Schema string
+	Name   string
+	Offset int
+}
+
+// ParseError is DuckDB's parser error for a SQL text, with the line it names.
+type ParseError struct {
+	Line    int
+	Message string
+}
+
+func (e *ParseError) Error() string { return e.Message }
+
+// TableRefs asks DuckDB's own parser which tables a SELECT reads, so that no
+// SQL parser of ours can disagree with the engine. References to the
+// query's CTEs are left out; table functions are not table references.
+func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, error) {
+	var js string
+	err := w.db.QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js)
+	if err != nil {
+		return nil, fmt.Errorf("parse SQL: %w", err)
+	}
+	var tree any
+	if err := json.Unmarshal([]byte(js), &tree); err != nil {
+		return nil, fmt.Errorf("read parse tree: %w", err)
+	}
+	root, _ := tree.(map[string]any)
+	if failed, _ := root["error"].(bool); failed {
+		msg, _ := root["error_message"].(string)
+		if msg == "" {
+			msg = "not a single SELECT statement"
+		}
+		if strings.Contains(msg, "Only SELECT statements can be serialized") {
+			msg = "a model must be one SELECT statement (no CREATE, INSERT or other statements)"
+		}
+		return nil, &ParseError{Line: lineOfDuckDBError(msg), Message: cleanDuckDBMessage(msg)}
+	}
+	if stmts, _ := root["statements"].([]any); len(stmts) != 1 {
+		return nil, &ParseError{Message: fmt.Sprintf("a model must be exactly one SELECT statement, found %d", len(stmts))}
+	}
+	ctes := map[string]bool{}
+	var refs []TableRef
+	walkJSON(tree, func(obj map[string]any) {
+		if m, ok := obj["cte_map"].(map[string]any); ok {
+			if entries, ok := m["map"].([]any); ok {
+				for _, e := range entries {
+					if em, ok := e.(map[string]any); ok {
+						if k, ok := em["key"].(string); ok {
+							ctes[strings.ToLower(k)] = true
+						}
+					}
+				}
+			}
+		}
+		if obj["type"] == "BASE_TABLE" {
+			schema, _ := obj["schema_name"].(string)
+			name, _ := obj["table_name"].(string)
+			loc, _ := obj["query_location"].(float64)
+			refs = append(refs, TableRef{Schema: schema, Name: name, Offset: int(loc)})
+		}
+	})
+	out := refs[:0]
+	seen := map[string]bool{}
+	for _, r := range refs {
+		if r.Schema == "" && ctes[strings.ToLower(r.Name)] {
+			continue
+		}
+		key := strings.ToLower(r.Schema + "." + r.Name)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func walkJSON(v any, fn func(map[string]any)) {
+	switch t := v.(type) {
+	case map[string]any:
+		fn(t)
+		for _, c := range t {
+			walkJSON(c, fn)
+		}
+	case []any:
+		for _, c := range t {
+			walkJSON(c, fn)
+		}
+	}
+}
+
+var lineRe = regexp.MustCompile(`LINE (\d+):`)
+
+// lineOfDuckDBError finds the "LINE n:" DuckDB puts in parser and binder
+// errors; 0 when there is none.
+func lineOfDuckDBError(msg string) int {
+	m := lineRe.FindStringSubmatch(msg)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// LineOfError returns the SQL line an error from DuckDB names, or 0.
+func LineOfError(err error) int {
+	if err == nil {
+		return 0
+	}
+	return lineOfDuckDBError(err.Error())
+}
+
+// cleanDuckDBMessage keeps DuckDB's first line: the caret excerpt that
+// follows is about the wrapped statement, not the user's file.
+func cleanDuckDBMessage(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if i := strings.Index(msg, "\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[:i])
+	}
+	return msg
+}
+
+// FirstLine shortens a DuckDB error to its first line for one-line reports.
+func FirstLine(err error) string {
+	if err == nil {
+		return ""
+	}
+	return cleanDuckDBMessage(err.Error())
+}
+
+// ModelLine maps the line DuckDB names in a BuildModel error back to the
+// model file's own line: the model's SQL starts on the second line of the
+// statement BuildModel runs.
+func ModelLine(err error) int {
+	n := LineOfError(err)
+	if n <= 1 {
+		return n
+	}
+	return n - 1
+}

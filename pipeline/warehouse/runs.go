@@ -1,0 +1,162 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// RunRecord is one row of meta.runs.
+type RunRecord struct {
+	RunID         string
+	Command       string
+	Job           string
+	Project       string
+	StartedAt     time.Time
+	FinishedAt    time.Time
+	Status        string
+	Error         string
+	SourcesLoaded int
+	RowsLoaded    int64
+	RowsRejected  int64
+	ModelsBuilt   int
+	ModelsFailed  int
+	TestsPassed   int
+	TestsFailed   int
+	TestsWarned   int
+	PagesWritten  int
+}
+
+// Run statuses.
+const (
+	StatusRunning = "running"
+	StatusSuccess = "success"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+	StatusWarn    = "warn"
+)
+
+// StartRun records that a run began.
+func (w *Warehouse) StartRun(ctx context.Context, r RunRecord) error {
+	err := w.Exec(ctx, `INSERT INTO meta.runs (run_id, command, job, project, started_at, status) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.RunID, r.Command, nullString(r.Job), r.Project, r.StartedAt.UTC(), StatusRunning)
+	if err != nil {
+		return fmt.Errorf("record run start %s: %w", r.RunID, err)
+	}
+	return nil
+}
+
+// FinishRun records a run's outcome and totals.
+func (w *Warehouse) FinishRun(ctx context.Context, r RunRecord) error {
+	err := w.Exec(ctx, `UPDATE meta.runs SET finished_at = ?, status = ?, error = ?, sources_loaded = ?, rows_loaded = ?,
+		rows_rejected = ?, models_built = ?, models_failed = ?, tests_passed = ?, tests_failed = ?, tests_warned = ?, pages_written = ?
+		WHERE run_id = ?`,
+		r.FinishedAt.UTC(), r.Status, nullString(r.Error), r.SourcesLoaded, r.RowsLoaded, r.RowsRejected, r.ModelsBuilt,
+		r.ModelsFailed, r.TestsPassed, r.TestsFailed, r.TestsWarned, r.PagesWritten, r.RunID)
+	if err != nil {
+		return fmt.Errorf("record run finish %s: %w", r.RunID, err)
+	}
+	return nil
+}
+
+// StepRecord is one stage of a run in meta.run_steps.
+type StepRecord struct {
+	RunID      string
+	Step       string
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Status     string
+	Detail     string
+}
+
+// RecordStep stores one finished stage of a run.
+func (w *Warehouse) RecordStep(ctx context.Context, s StepRecord) error {
+	return w.Exec(ctx, `INSERT INTO meta.run_steps VALUES (?, ?, ?, ?, ?, ?)`,
+		s.RunID, s.Step, s.StartedAt.UTC(), s.FinishedAt.UTC(), s.Status, nullString(s.Detail))
+}
+
+// ModelBuildRecord is one row of meta.model_builds.
+type ModelBuildRecord struct {
+	RunID        string
+	Model        string
+	Materialized string
+	StartedAt    time.Time
+	Duration     time.Duration
+	Rows         int64
+	Status       string
+	Error        string
+}
+
+// RecordModelBuild stores the outcome of one model build.
+func (w *Warehouse) RecordModelBuild(ctx context.Context, b ModelBuildRecord) error {
+	var rows any = b.Rows
+	if b.Rows < 0 {
+		rows = nil
+	}
+	return w.Exec(ctx, `INSERT INTO meta.model_builds VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.RunID, b.Model, b.Materialized, b.StartedAt.UTC(), b.Duration.Milliseconds(), rows, b.Status, nullString(b.Error))
+}
+
+// TestResultRecord is one row of meta.test_results.
+type TestResultRecord struct {
+	RunID    string
+	Model    string
+	TestName string
+	Kind     string
+	Severity string
+	Status   string
+	Failures int64
+	Sample   string
+	Error    string
+	RanAt    time.Time
+}
+
+// RecordTestResult stores one data test's outcome.
+func (w *Warehouse) RecordTestResult(ctx context.Context, t TestResultRecord) error {
+	return w.Exec(ctx, `INSERT INTO meta.test_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.RunID, t.Model, t.TestName, t.Kind, t.Severity, t.Status, t.Failures, nullString(t.Sample), nullString(t.Error), t.RanAt.UTC())
+}
+
+// RecentRuns lists the newest runs first.
+func (w *Warehouse) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT run_id, command, coalesce(job, ''), coalesce(project, ''), started_at,
+		coalesce(finished_at, started_at), status, coalesce(error, ''), sources_loaded, rows_loaded, rows_rejected,
+		models_built, models_failed, tests_passed, tests_failed, tests_warned, pages_written
+		FROM meta.runs ORDER BY started_at DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []RunRecord
+	for rows.Next() {
+		var r RunRecord
+		if err := rows.Scan(&r.RunID, &r.Command, &r.Job, &r.Project, &r.StartedAt, &r.FinishedAt, &r.Status, &r.Error,
+			&r.SourcesLoaded, &r.RowsLoaded, &r.RowsRejected, &r.ModelsBuilt, &r.ModelsFailed, &r.TestsPassed,
+			&r.TestsFailed, &r.TestsWarned, &r.PagesWritten); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return sql.NullString{}
+	}
+	return s
+}
+
+// LastLoadTime is when the newest successful source load finished: what the
+// dashboards' 数据截至 stamp shows. Zero when nothing was loaded.
+func (w *Warehouse) LastLoadTime(ctx context.Context) (time.Time, error) {
+	var t sql.NullTime
+	if err := w.db.QueryRowContext(ctx, `SELECT max(finished_at) FROM meta.source_loads WHERE status = 'success'`).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("read last load time: %w", err)
+	}
+	if !t.Valid {
+		return time.Time{}, nil
+	}
+	return t.Time, nil
+}

@@ -1,0 +1,190 @@
+// Package warehouse is the only package that talks to DuckDB: it opens the
+// warehouse file offline, ingests Arrow record batches, replaces models
+// atomically, parses SQL for table references and keeps the run history in
+// the meta schema.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// Warehouse is an open DuckDB database.
+type Warehouse struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+}
+
+// Options say how to open the warehouse.
+type Options struct {
+	// ReadOnly opens without write access, so that queries cannot change data.
+	ReadOnly bool
+	// Threads bounds DuckDB's worker threads; 0 keeps DuckDB's default.
+	Threads int
+}
+
+// Open opens (creating if needed) the warehouse at path; ":memory:" or ""
+// opens a throwaway in-memory database. Extensions are never installed or
+// loaded automatically, so nothing ever reaches for the network.
+func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
+	dsnPath := path
+	if path == "" || path == ":memory:" {
+		dsnPath = ""
+	} else if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("open warehouse %s: %w", path, err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w (run `jixiao run` first to build it)", path, err)
+	}
+	q := url.Values{}
+	q.Set("autoinstall_known_extensions", "false")
+	q.Set("autoload_known_extensions", "false")
+	if opts.ReadOnly {
+		q.Set("access_mode", "READ_ONLY")
+	}
+	if opts.Threads > 0 {
+		q.Set("threads", fmt.Sprint(opts.Threads))
+	}
+	connector, err := duckdb.NewConnector(dsnPath+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
+	}
+	db := sql.OpenDB(connector)
+	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly}
+	if !opts.ReadOnly {
+		if err := w.migrate(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), err)
+		}
+	}
+	return w, nil
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return ":memory:"
+	}
+	return p
+}
+
+// explainOpenError turns DuckDB's lock conflict into a message an operator
+// can act on.
+func explainOpenError(err error) error {
+	if strings.Contains(err.Error(), "Could not set lock on file") || strings.Contains(err.Error(), "Conflicting lock") {
+		return fmt.Errorf("the warehouse is busy: another jixiao process (a run or the scheduler) is writing it; try again when it has finished: %w", err)
+	}
+	return err
+}
+
+// Close closes the database, checkpointing it.
+func (w *Warehouse) Close() error {
+	if w == nil || w.db == nil {
+		return nil
+	}
+	return w.db.Close()
+}
+
+// Path is where the warehouse file is.
+func (w *Warehouse) Path() string { return w.path }
+
+// DB gives packages that only run SQL (checks, rendering) a handle; they
+// never import the driver themselves.
+func (w *Warehouse) DB() *sql.DB { return w.db }
+
+// Exec runs statements that return no rows.
+func (w *Warehouse) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := w.db.ExecContext(ctx, query, args...)
+	return err
+}
+
+// QuoteIdent quotes a name for DuckDB SQL.
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// QuoteTable quotes schema.name.
+func QuoteTable(schema, name string) string {
+	return QuoteIdent(schema) + "." + QuoteIdent(name)
+}
+
+// QuoteString writes a SQL string literal.
+func QuoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// withTx runs fn on one dedicated connection inside an explicit
+// transaction; fn's error, or a failed commit, rolls everything back.
+func (w *Warehouse) withTx(ctx context.Context, fn func(conn txConn) error) (err error) {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			// Rollback on a fresh context: the caller's may be cancelled.
+			if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil && !strings.Contains(rbErr.Error(), "no transaction") {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+			}
+		}
+	}()
+	if err = fn(conn); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// TableExists reports whether schema.name exists as a table or view, and which.
+func (w *Warehouse) TableKind(ctx context.Context, schema, name string) (string, error) {
+	var kind string
+	err := w.db.QueryRowContext(ctx,
+		`SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`,
+		schema, name).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return kind, err
+}
+
+// Columns lists the columns of schema.name in order with their DuckDB types.
+func (w *Warehouse) Columns(ctx context.Context, schema, name string) ([]Column, error) {
+	rows, err := w.db.QueryContext(ctx,
+		`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+		schema, name)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s.%s: %w", schema, name, err)
+	}
+	defer rows.Close()
+	var cols []Column
+	for rows.Next() {
+		var c Column
+		if err := rows.Scan(&c.Name, &c.Type); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// Column is a column name and its DuckDB type.
+type Column struct {
+	Name string
+	Type string
+}
+
+// txConn is the connection a transaction body runs on.
+type txConn = *sql.Conn
