@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -107,7 +108,14 @@ func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, er
 		if strings.Contains(msg, "Only SELECT statements can be serialized") {
 			msg = "a model must be one SELECT statement (no CREATE, INSERT or other statements)"
 		}
-		return nil, &ParseError{Line: lineOfDuckDBError(msg), Message: cleanDuckDBMessage(msg)}
+		line := lineOfDuckDBError(msg)
+		// The parser gives a byte position instead of a LINE n: marker.
+		if posText, ok := root["position"].(string); ok && line == 0 {
+			if pos, err := strconv.Atoi(posText); err == nil && pos <= len(query) {
+				line = strings.Count(query[:pos], "\n") + 1
+			}
+		}
+		return nil, &ParseError{Line: line, Message: cleanDuckDBMessage(msg)}
 	}
 	if stmts, _ := root["statements"].([]any); len(stmts) != 1 {
 		return nil, &ParseError{Message: fmt.Sprintf("a model must be exactly one SELECT statement, found %d", len(stmts))}
@@ -133,6 +141,9 @@ func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, er
 			refs = append(refs, TableRef{Schema: schema, Name: name, Offset: int(loc)})
 		}
 	})
+	// The tree is walked through maps: put the references back in the
+	// order they are written.
+	sort.SliceStable(refs, func(i, j int) bool { return refs[i].Offset < refs[j].Offset })
 	out := refs[:0]
 	seen := map[string]bool{}
 	for _, r := range refs {

@@ -1,0 +1,129 @@
+//go:build duckdb_arrow
+
+package check
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+func setup(t *testing.T) *warehouse.Warehouse {
+	t.Helper()
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	err = w.Exec(ctx, `CREATE SCHEMA marts;
+		CREATE TABLE marts.units AS SELECT * FROM (VALUES ('371002', '环翠区'), ('371003', '文登区')) t(unit_code, unit_name);
+		CREATE TABLE marts.good AS SELECT * FROM (VALUES ('371002', 1, '完成'), ('371003', 1, '滞后')) t(unit_code, m, status);
+		CREATE TABLE marts.bad AS SELECT * FROM (VALUES ('371002', 1, '完成'), ('371002', 1, '超额'), (NULL, 2, '正常'), ('999999', 3, NULL)) t(unit_code, m, status);`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// modelWith declares one test on a model of table marts.<name>.
+func modelWith(t *testing.T, name, test string) *project.Model {
+	t.Helper()
+	m := fstest.MapFS{
+		"jixiao.yaml":                       {Data: []byte("name: t\nplan_year: 2017\n")},
+		"transforms/marts/" + name + ".sql": {Data: []byte("/* jixiao\ntests:\n  - " + test + "\n*/\nSELECT 1")},
+	}
+	p, diags := project.Load(m)
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	return p.Model(name)
+}
+
+func TestEveryKindPassesAndFails(t *testing.T) {
+	tests := []struct {
+		kind     string
+		decl     string
+		failures int64 // on marts.bad; every test passes on marts.good
+		sample   string
+	}{
+		{"not_null", "not_null: [unit_code, status]", 2, "unit_code=NULL"},
+		{"unique", "unique: [unit_code, m]", 1, "occurrences=2"},
+		{"accepted_values", "accepted_values: {column: status, values: [完成, 正常, 滞后]}", 1, "status=超额"},
+		{"relationships", "relationships: {column: unit_code, to: marts.units}", 1, "unit_code=999999"},
+		{"assert", `assert: "SELECT * FROM marts.bad WHERE m > 2"`, 1, "m=3"},
+	}
+	ctx := context.Background()
+	w := setup(t)
+	reg := Default()
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			for _, table := range []string{"good", "bad"} {
+				decl := tt.decl
+				if tt.kind == "assert" {
+					decl = strings.ReplaceAll(decl, "marts.bad", "marts."+table)
+				}
+				compiled, diags := reg.Compile([]*project.Model{modelWith(t, table, decl)})
+				if len(diags) != 0 || len(compiled) != 1 {
+					t.Fatalf("compile: %v", diags)
+				}
+				res := Run(ctx, w, compiled, "run-1", nil)[0]
+				if table == "good" {
+					if res.Status != StatusPass || res.Failures != 0 {
+						t.Errorf("on marts.good: %s with %d failures (%v)", res.Status, res.Failures, res.Err)
+					}
+					continue
+				}
+				if res.Status != StatusFail || res.Failures != tt.failures {
+					t.Errorf("on marts.bad: %s with %d failures, want fail with %d (%v)", res.Status, res.Failures, tt.failures, res.Err)
+				}
+				if !strings.Contains(res.Sample, tt.sample) {
+					t.Errorf("sample %q does not show %q", res.Sample, tt.sample)
+				}
+			}
+		})
+	}
+	var n int
+	w.DB().QueryRow("SELECT count(*) FROM meta.test_results WHERE run_id = 'run-1' AND status = 'fail'").Scan(&n)
+	if n != len(tests) {
+		t.Errorf("%d failures recorded in meta.test_results, want %d", n, len(tests))
+	}
+}
+
+func TestWarnSeverityAndRunErrors(t *testing.T) {
+	ctx := context.Background()
+	w := setup(t)
+	reg := Default()
+	compiled, _ := reg.Compile([]*project.Model{modelWith(t, "bad", "not_null: unit_code\n    severity: warn")})
+	if res := Run(ctx, w, compiled, "", nil)[0]; res.Status != StatusWarn || res.Failures != 1 {
+		t.Errorf("warn test: %s, %d", res.Status, res.Failures)
+	}
+	compiled, _ = reg.Compile([]*project.Model{modelWith(t, "bad", "not_null: no_such_column")})
+	res := Run(ctx, w, compiled, "", nil)[0]
+	if res.Status != StatusError || !strings.Contains(res.Err.Error(), "transforms/marts/bad.sql:3") {
+		t.Errorf("a test that cannot run: %s, %v", res.Status, res.Err)
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	tests := []struct{ decl, want string }{
+		{"no_such_kind: x", `transforms/marts/m.sql:3:5: unknown test kind "no_such_kind"`},
+		{"not_null: {column: a}", "test not_null: give a column name or a list"},
+		{"unique: []", "test unique: give a column name or a list of them, not an empty list"},
+		{"accepted_values: {column: s}", "test accepted_values: give column and a non-empty list of values"},
+		{"accepted_values: {column: s, value: [a]}", `unknown setting "value"`},
+		{"relationships: {column: a, to: units}", `to "units" must name schema.table`},
+		{"assert: DELETE FROM x", "the assertion must be a SELECT"},
+	}
+	for _, tt := range tests {
+		_, diags := Default().Compile([]*project.Model{modelWith(t, "m", tt.decl)})
+		if len(diags) != 1 || !strings.Contains(diags[0].String(), tt.want) {
+			t.Errorf("%s: got %v, want %q", tt.decl, diags, tt.want)
+		}
+	}
+}

@@ -1,0 +1,292 @@
+//go:build duckdb_arrow
+
+package warehouse
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+func openTemp(t *testing.T) *Warehouse {
+	t.Helper()
+	w, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+func scalar[T any](t *testing.T, w *Warehouse, q string) T {
+	t.Helper()
+	var v T
+	if err := w.DB().QueryRow(q).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
+
+func TestOpenMigratesOnceAndReopens(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sub", "w.duckdb")
+	w, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"runs", "run_steps", "model_builds", "test_results", "source_loads", "quarantine", "units", "project"} {
+		if kind, err := w.TableKind(ctx, "meta", table); err != nil || kind != "table" {
+			t.Errorf("meta.%s: kind %q, err %v", table, kind, err)
+		}
+	}
+	w.Close()
+	w, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer w.Close()
+	if n := scalar[int](t, w, "SELECT count(*) FROM meta.schema_migrations"); n != len(migrations) {
+		t.Errorf("migrations applied %d times, want %d", n, len(migrations))
+	}
+	if v := scalar[string](t, w, "SELECT current_setting('autoinstall_known_extensions')::VARCHAR"); v != "false" {
+		t.Errorf("autoinstall_known_extensions = %s: the warehouse must never reach for the network", v)
+	}
+}
+
+func TestOpenReadOnlyMissingFile(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true})
+	if err == nil || !strings.Contains(err.Error(), "jixiao run") {
+		t.Fatalf("want a hint to run first, got %v", err)
+	}
+}
+
+func TestBuildModelIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	rows, err := w.BuildModel(ctx, BuildRequest{Schema: "marts", Name: "m", SQL: "SELECT range AS n FROM range(3)"})
+	if err != nil || rows != 3 {
+		t.Fatalf("first build: rows %d, err %v", rows, err)
+	}
+	// A failing build leaves the previous table whole.
+	_, err = w.BuildModel(ctx, BuildRequest{Schema: "marts", Name: "m", SQL: "SELECT n FROM no_such_table"})
+	if err == nil {
+		t.Fatal("want a build error")
+	}
+	if n := scalar[int](t, w, "SELECT count(*) FROM marts.m"); n != 3 {
+		t.Errorf("after a failed build marts.m has %d rows, want the previous 3", n)
+	}
+	// A failure at run time (not at bind time) rolls back too.
+	_, err = w.BuildModel(ctx, BuildRequest{Schema: "marts", Name: "m", SQL: "SELECT CAST('x' || range AS INTEGER) AS n FROM range(5)"})
+	if err == nil {
+		t.Fatal("want a conversion error")
+	}
+	if n := scalar[int](t, w, "SELECT count(*) FROM marts.m"); n != 3 {
+		t.Errorf("after a failed conversion marts.m has %d rows, want 3", n)
+	}
+	// Switching a model between table and view works both ways.
+	if rows, err := w.BuildModel(ctx, BuildRequest{Schema: "marts", Name: "m", SQL: "SELECT 1 AS n", View: true}); err != nil || rows != -1 {
+		t.Fatalf("table -> view: rows %d, err %v", rows, err)
+	}
+	if kind, _ := w.TableKind(ctx, "marts", "m"); kind != "view" {
+		t.Errorf("kind %q, want view", kind)
+	}
+	if _, err := w.BuildModel(ctx, BuildRequest{Schema: "marts", Name: "m", SQL: "SELECT 2 AS n"}); err != nil {
+		t.Fatalf("view -> table: %v", err)
+	}
+	if kind, _ := w.TableKind(ctx, "marts", "m"); kind != "table" {
+		t.Errorf("kind %q, want table", kind)
+	}
+}
+
+func TestModelLineMapsToTheFile(t *testing.T) {
+	w := openTemp(t)
+	sql := "-- line 1\nSELECT\n  nope_column\nFROM range(1)"
+	_, err := w.BuildModel(context.Background(), BuildRequest{Schema: "marts", Name: "x", SQL: sql})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if got := ModelLine(err); got != 3 {
+		t.Errorf("ModelLine = %d, want 3 (the line of nope_column in the model file); err: %v", got, err)
+	}
+}
+
+func TestTableRefs(t *testing.T) {
+	w := openTemp(t)
+	tests := []struct {
+		name    string
+		sql     string
+		want    []string
+		wantErr string
+	}{
+		{"join", "SELECT * FROM raw.a JOIN staging.b USING (id)", []string{"raw.a", "staging.b"}, ""},
+		{"cte is not a table", "WITH x AS (SELECT * FROM raw.a) SELECT * FROM x", []string{"raw.a"}, ""},
+		{"subquery and exists", "SELECT * FROM marts.m WHERE EXISTS (SELECT 1 FROM raw.b) AND id IN (SELECT id FROM raw.c)", []string{"marts.m", "raw.b", "raw.c"}, ""},
+		{"unqualified", "SELECT * FROM lonely", []string{".lonely"}, ""},
+		{"duplicates once", "SELECT * FROM raw.a x JOIN raw.a y USING (id)", []string{"raw.a"}, ""},
+		{"table function", "SELECT * FROM range(3)", nil, ""},
+		{"quote in a string", "SELECT 'it''s' AS s FROM raw.a", []string{"raw.a"}, ""},
+		{"not a select", "CREATE TABLE x AS SELECT 1", nil, "one SELECT"},
+		{"two statements", "SELECT 1; SELECT 2", nil, "exactly one SELECT"},
+		{"syntax error", "SELECT 1,\nFROM FROM", nil, "syntax error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			refs, err := w.TableRefs(context.Background(), tt.sql)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("want error containing %q, got %v", tt.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range refs {
+				got = append(got, r.Schema+"."+r.Name)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	_, err := w.TableRefs(context.Background(), "SELECT 1,\n\nFROM FROM")
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 3 {
+		t.Errorf("parse error line: %#v", err)
+	}
+}
+
+// records builds an Arrow stream of (name, n, _file) rows.
+func records(t *testing.T, file string, rows map[string]int64) array.RecordReader {
+	t.Helper()
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "name", Type: arrow.BinaryTypes.String},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "_file", Type: arrow.BinaryTypes.String},
+	}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	for name, n := range rows {
+		b.Field(0).(*array.StringBuilder).Append(name)
+		b.Field(1).(*array.Int64Builder).Append(n)
+		b.Field(2).(*array.StringBuilder).Append(file)
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rdr
+}
+
+func TestLoadModes(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	load := func(id, mode, file string, rows map[string]int64, replaceFiles ...string) int64 {
+		t.Helper()
+		rdr := records(t, file, rows)
+		defer rdr.Release()
+		n, err := w.Load(ctx, LoadRequest{LoadID: id, Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: mode, Key: []string{"name"},
+			Reader: rdr, Location: file, ContentHash: "h-" + id, RowsRead: int64(len(rows)), StartedAt: time.Now(), ReplaceFiles: replaceFiles,
+			Quarantine: []QuarantineRow{{File: file, Row: 9, Column: "n", RawValue: "七", Reason: "not a number"}}})
+		if err != nil {
+			t.Fatalf("load %s: %v", id, err)
+		}
+		return n
+	}
+	if n := load("l1", ModeAppend, "a.csv", map[string]int64{"x": 1, "y": 2}); n != 2 {
+		t.Errorf("first append loaded %d", n)
+	}
+	if n := load("l2", ModeAppend, "b.csv", map[string]int64{"z": 3}); n != 1 {
+		t.Errorf("second append loaded %d", n)
+	}
+	// a.csv re-sent with a correction: its old rows go, nothing doubles.
+	load("l3", ModeAppend, "a.csv", map[string]int64{"x": 10}, "a.csv")
+	if got := scalar[int64](t, w, "SELECT sum(n) FROM raw.s"); got != 13 {
+		t.Errorf("after re-send sum = %d, want 13", got)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(DISTINCT _load_id, ',' ORDER BY _load_id) FROM raw.s"); got != "l2,l3" {
+		t.Errorf("load ids %q", got)
+	}
+	// merge replaces rows by key and keeps the rest.
+	load("l4", ModeMerge, "c.csv", map[string]int64{"x": 100, "w": 5})
+	if got := scalar[int64](t, w, "SELECT sum(n) FROM raw.s"); got != 108 {
+		t.Errorf("after merge sum = %d, want 108 (x=100, z=3, w=5)", got)
+	}
+	// replace keeps only the new rows.
+	if n := load("l5", ModeReplace, "d.csv", map[string]int64{"only": 1}); n != 1 {
+		t.Errorf("replace loaded %d", n)
+	}
+	if got := scalar[int](t, w, "SELECT count(*) FROM raw.s"); got != 1 {
+		t.Errorf("after replace %d rows", got)
+	}
+	if got := scalar[int](t, w, "SELECT count(*) FROM meta.source_loads WHERE status = 'success'"); got != 5 {
+		t.Errorf("%d load records, want 5", got)
+	}
+	if got := scalar[int](t, w, "SELECT count(*) FROM meta.quarantine WHERE raw_value = '七'"); got != 5 {
+		t.Errorf("%d quarantine rows, want 5", got)
+	}
+	hashes, err := w.LoadedHashes(ctx, "s")
+	if err != nil || hashes["a.csv"] != "h-l3" {
+		t.Errorf("hashes %v, err %v: want the newest hash of a.csv", hashes, err)
+	}
+}
+
+func TestFailedLoadLeavesTableAndMetaAsTheyWere(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	rdr := records(t, "a.csv", map[string]int64{"x": 1})
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "ok", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: rdr, StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rdr.Release()
+	// A stream whose columns do not fit the table fails inside the transaction.
+	schema := arrow.NewSchema([]arrow.Field{{Name: "other", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	b.Field(0).(*array.Int64Builder).Append(1)
+	rec := b.NewRecordBatch()
+	bad, _ := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
+	_, err := w.Load(ctx, LoadRequest{LoadID: "bad", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: bad, StartedAt: time.Now(),
+		Quarantine: []QuarantineRow{{File: "a.csv", Row: 1, Reason: "r"}}})
+	if err == nil {
+		t.Fatal("want an error for a stream that does not fit")
+	}
+	if got := scalar[int](t, w, "SELECT count(*) FROM raw.s"); got != 1 {
+		t.Errorf("raw.s has %d rows after a failed load, want 1", got)
+	}
+	if got := scalar[int](t, w, "SELECT count(*) FROM meta.source_loads WHERE load_id = 'bad'"); got != 0 {
+		t.Errorf("a failed load left a success record")
+	}
+	if got := scalar[int](t, w, "SELECT count(*) FROM meta.quarantine"); got != 0 {
+		t.Errorf("a failed load left quarantine rows")
+	}
+}
+
+func TestRunHistory(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	start := time.Date(2017, 6, 30, 8, 0, 0, 0, time.UTC)
+	if err := w.StartRun(ctx, RunRecord{RunID: "r1", Command: "run", StartedAt: start}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.FinishRun(ctx, RunRecord{RunID: "r1", FinishedAt: start.Add(2 * time.Second), Status: StatusFailed, Error: "boom", ModelsBuilt: 3, TestsFailed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := w.RecentRuns(ctx, 10)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs %v, err %v", runs, err)
+	}
+	r := runs[0]
+	if r.Status != StatusFailed || r.Error != "boom" || r.ModelsBuilt != 3 || r.TestsFailed != 1 || !r.StartedAt.Equal(start) || r.FinishedAt.Sub(r.StartedAt) != 2*time.Second {
+		t.Errorf("run record %+v", r)
+	}
+}
