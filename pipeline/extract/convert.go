@@ -60,7 +60,7 @@ func ParseInteger(raw string) (int64, error) {
 		return 0, errEmpty
 	}
 	if percent {
-		return 0, fmt.Errorf("%q is a percentage, not a whole number", raw)
+		return 0, fmt.Errorf("%q 是百分数，这里要填整数", raw)
 	}
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, nil
@@ -68,10 +68,10 @@ func ParseInteger(raw string) (int64, error) {
 	// Spreadsheets store whole numbers as 12.0.
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, fmt.Errorf("%q is not a number", raw)
+		return 0, fmt.Errorf("%q 不是数字", raw)
 	}
 	if f != math.Trunc(f) {
-		return 0, fmt.Errorf("%q is not a whole number", raw)
+		return 0, fmt.Errorf("%q 不是整数", raw)
 	}
 	return int64(f), nil
 }
@@ -84,7 +84,7 @@ func ParseNumber(raw string) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, fmt.Errorf("%q is not a number", raw)
+		return 0, fmt.Errorf("%q 不是数字", raw)
 	}
 	if percent {
 		f /= 100
@@ -102,7 +102,7 @@ func ParseBool(raw string) (bool, error) {
 	case "否", "false", "no", "n", "0", "×", "未完成":
 		return false, nil
 	}
-	return false, fmt.Errorf("%q is not yes or no (是/否)", raw)
+	return false, fmt.Errorf("%q 不是“是”或“否”", raw)
 }
 
 var dateLayouts = []string{"2006-01-02", "2006/1/2", "2006.1.2", "2006-1-2", "20060102", "2006年1月2日", "2006-01", "2006/1", "2006年1月"}
@@ -123,7 +123,7 @@ func ParseDate(raw string) (time.Time, error) {
 	if t, err := ParseTimestamp(raw); err == nil {
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (write it as 2017-06-30 or 2017年6月30日)", raw)
+	return time.Time{}, fmt.Errorf("%q 不是日期（请写成 2017-06-30 或 2017年6月30日）", raw)
 }
 
 var timestampLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006/1/2 15:04:05", "2006-01-02 15:04"}
@@ -139,5 +139,5 @@ func ParseTimestamp(raw string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date and time (write it as 2017-06-30 08:00:00)", raw)
+	return time.Time{}, fmt.Errorf("%q 不是日期时间（请写成 2017-06-30 08:00:00）", raw)
 }

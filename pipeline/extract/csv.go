@@ -209,7 +209,7 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 			if errors.As(err, &pe) {
 				// A malformed line is kept in quarantine, and reading goes on
 				// from the next line.
-				load.Rejected = append(load.Rejected, Rejection{Pos: diag.Pos{File: file, Row: pe.StartLine}, Reason: "malformed CSV line: " + pe.Err.Error()})
+				load.Rejected = append(load.Rejected, Rejection{Pos: diag.Pos{File: file, Row: pe.StartLine}, Reason: "CSV 行格式错误：" + pe.Err.Error()})
 				continue
 			}
 			return nil, fmt.Errorf("read %s: %w", file, err)

@@ -182,7 +182,7 @@ func (t *tableBuilder) columnLabel(ci int) string {
 func (t *tableBuilder) convert(c project.Column, raw string) (any, error) {
 	if strings.TrimSpace(raw) == "" {
 		if c.Required {
-			return nil, fmt.Errorf("required value is empty")
+			return nil, fmt.Errorf("必填项为空")
 		}
 		return nil, nil
 	}
@@ -200,7 +200,7 @@ func (t *tableBuilder) convert(c project.Column, raw string) (any, error) {
 	case "unit":
 		code, ok := t.units.Code(raw)
 		if !ok {
-			return nil, fmt.Errorf("unknown unit %q: add it as an alias of a unit in jixiao.yaml", strings.TrimSpace(raw))
+			return nil, fmt.Errorf("未知单位 %q：如是某单位的别称，请在 jixiao.yaml 中把它加为该单位的 aliases", strings.TrimSpace(raw))
 		}
 		return code, nil
 	default:

@@ -1,0 +1,76 @@
+package extract
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseInteger(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{"12", 12, false},
+		{" 1,234 ", 1234, false},
+		{"１２３", 123, false},
+		{"１，２３４", 1234, false},
+		{"12.0", 12, false},
+		{"-3", -3, false},
+		{"12.5", 0, true},
+		{"七", 0, true},
+		{"50%", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseInteger(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseInteger(%q) = %d, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{"1,234.5", 1234.5, false},
+		{"７０%", 0.7, false},
+		{"12.5万元", 12.5, false},
+		{"３．５", 3.5, false},
+		{"NaN", 0, true},
+		{"abc", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseNumber(tt.in)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && (got-tt.want > 1e-9 || tt.want-got > 1e-9)) {
+			t.Errorf("ParseNumber(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestParseDateAndBool(t *testing.T) {
+	want := time.Date(2017, 6, 30, 0, 0, 0, 0, time.UTC)
+	for _, in := range []string{"2017-06-30", "2017/6/30", "2017.6.30", "20170630", "2017年6月30日", "２０１７年６月３０日", "2017-06-30 08:00:00"} {
+		got, err := ParseDate(in)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseDate(%q) = %v, %v", in, got, err)
+		}
+	}
+	if got, err := ParseDate("2017年6月"); err != nil || got.Month() != 6 || got.Day() != 1 {
+		t.Errorf("month-only date: %v, %v", got, err)
+	}
+	if _, err := ParseDate("六月底"); err == nil {
+		t.Error("want an error for 六月底")
+	}
+	for in, want := range map[string]bool{"是": true, "否": false, "TRUE": true, "0": false} {
+		if got, err := ParseBool(in); err != nil || got != want {
+			t.Errorf("ParseBool(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseBool("也许"); err == nil {
+		t.Error("want an error for 也许")
+	}
+}

@@ -1,0 +1,221 @@
+//go:build duckdb_arrow
+
+package run
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// copyFixture copies testdata/projects/<name> into a temporary folder, so
+// that runs write their warehouse and site there.
+func copyFixture(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "testdata", "projects", name)
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func execute(t *testing.T, dir string, stages ...Stage) (*Summary, error) {
+	t.Helper()
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	s, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: stages})
+	if s == nil {
+		t.Fatalf("run did not start: %v", err)
+	}
+	return s, err
+}
+
+func query[T any](t *testing.T, dir, q string) T {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var v T
+	if err := w.DB().QueryRow(q).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return v
+}
+
+func TestFullRunRecordsHistory(t *testing.T) {
+	dir := copyFixture(t, "tiny")
+	s, err := execute(t, dir)
+	if err != nil {
+		t.Fatalf("run failed: %v", err)
+	}
+	if s.Status != warehouse.StatusSuccess || len(s.Models) != 2 || len(s.Tests) != 4 || s.Render == nil || len(s.Render.Pages) != 1 {
+		t.Fatalf("summary %+v", s)
+	}
+	// The row with 二 is quarantined, the rest loads.
+	if got := query[int64](t, dir, "SELECT actual FROM marts.completion WHERE unit_code = '371002'"); got != 22 {
+		t.Errorf("环翠区 actual = %d, want 22", got)
+	}
+	if got := query[string](t, dir, "SELECT reason || ' @ ' || file || ':' || row_number FROM meta.quarantine"); !strings.Contains(got, "不是数字 @ data/progress/2017-02.csv:3") {
+		t.Errorf("quarantine: %s", got)
+	}
+	checks := map[string]string{
+		"SELECT status FROM meta.runs WHERE run_id = '" + s.RunID + "'":                                                        "success",
+		"SELECT (rows_loaded, rows_rejected, models_built, tests_passed, tests_warned, pages_written)::VARCHAR FROM meta.runs": "(5, 1, 2, 3, 1, 1)",
+		"SELECT string_agg(step, ',' ORDER BY started_at) FROM meta.run_steps WHERE status = 'success'":                        "extract,transform,test,render",
+		"SELECT string_agg(model, ',' ORDER BY model) FROM meta.model_builds WHERE status = 'success'":                         "marts.completion,staging.stg_progress",
+		"SELECT string_agg(test_name, ',') FROM meta.test_results WHERE status = 'warn'":                                       "not_over_target",
+		"SELECT count(*)::VARCHAR FROM meta.source_loads WHERE status = 'success' AND content_hash IS NOT NULL":                "3",
+		"SELECT count(DISTINCT load_id)::VARCHAR FROM staging.stg_progress":                                                    "2",
+	}
+	for q, want := range checks {
+		if got := query[string](t, dir, q); got != want {
+			t.Errorf("%s\n got %s, want %s", q, got, want)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for _, want := range []string{`<script src="assets/echarts.min.js">`, "运行编号 " + s.RunID, "数据截至", "各单位完成率", "完成率"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "http://") || strings.Contains(html, "https://") {
+		t.Errorf("page refers to the network")
+	}
+	if st, err := os.Stat(filepath.Join(dir, "site", "assets", "echarts.min.js")); err != nil || st.Size() < 500_000 {
+		t.Errorf("ECharts bundle not in the site: %v", err)
+	}
+}
+
+func TestRerunLoadsNothingAndResentFileReplacesItsRows(t *testing.T) {
+	dir := copyFixture(t, "tiny")
+	if _, err := execute(t, dir); err != nil {
+		t.Fatal(err)
+	}
+	s, err := execute(t, dir, StageExtract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range s.Sources {
+		if src.Loads != 0 || src.RowsLoaded != 0 || len(src.Skipped) == 0 {
+			t.Errorf("second extract of %s: %+v", src.Name, src)
+		}
+	}
+	// 高区 re-sends February with the typo corrected.
+	if err := os.WriteFile(filepath.Join(dir, "data/progress/2017-02.csv"), []byte("单位,月份,本月完成\n环翠区,2017-02,12\n高区,2017-02,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := execute(t, dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := query[string](t, dir, "SELECT string_agg(unit_code || '=' || actual, ',' ORDER BY unit_code) FROM marts.completion"); got != "371002=22,371071=32" {
+		t.Errorf("after re-send: %s (rows of the re-sent file must not double)", got)
+	}
+}
+
+func TestFailedModelKeepsThePreviousSite(t *testing.T) {
+	dir := copyFixture(t, "tiny")
+	first, err := execute(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	bad := "SELECT unit_code, CAST('x' || actual AS INTEGER) AS month, actual, _load_id AS load_id FROM raw.progress"
+	if err := os.WriteFile(filepath.Join(dir, "transforms/staging/stg_progress.sql"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := execute(t, dir)
+	if err == nil || s.Status != warehouse.StatusFailed {
+		t.Fatalf("want a failed run, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "transforms/staging/stg_progress.sql") || !strings.Contains(err.Error(), "previous site is kept") {
+		t.Errorf("error: %v", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	if string(before) != string(after) || !strings.Contains(string(after), first.RunID) {
+		t.Errorf("the site changed after a failed run")
+	}
+	if got := query[string](t, dir, "SELECT status FROM meta.run_steps WHERE run_id = '"+s.RunID+"' AND step = 'render'"); got != "skipped" {
+		t.Errorf("render step %s", got)
+	}
+	if got := query[int](t, dir, "SELECT count(*) FROM marts.completion"); got != 2 {
+		t.Errorf("marts.completion lost its rows: %d", got)
+	}
+}
+
+func TestErrorSeverityTestFailsTheRun(t *testing.T) {
+	dir := copyFixture(t, "tiny")
+	path := filepath.Join(dir, "transforms/marts/completion.sql")
+	sql, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(sql), "    severity: warn\n", "", 1)), 0o644)
+	os.WriteFile(filepath.Join(dir, "data/targets.csv"), []byte("单位,全年目标\n环翠区,12\n高区,24\n"), 0o644)
+	s, err := execute(t, dir)
+	if err == nil || !strings.Contains(err.Error(), "not_over_target: 2 failing row(s)") || !strings.Contains(err.Error(), "unit_code=371002") {
+		t.Fatalf("want the failing test with a sample row, got %v", err)
+	}
+	if s.Render != nil {
+		t.Error("rendered despite a failing error-severity test")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "site")); !os.IsNotExist(err) {
+		t.Errorf("site written: %v", err)
+	}
+}
+
+func TestBadSourceFailsAloneAndIsRecorded(t *testing.T) {
+	dir := copyFixture(t, "tiny")
+	os.WriteFile(filepath.Join(dir, "data/targets.csv"), []byte("单位,目标\n环翠区,12\n"), 0o644)
+	s, err := execute(t, dir, StageExtract)
+	if err == nil || !strings.Contains(err.Error(), "data/targets.csv:row 1: missing required column(s) target (全年目标)") {
+		t.Fatalf("want the file and the missing column named, got %v", err)
+	}
+	for _, src := range s.Sources {
+		if src.Name == "progress" && src.RowsLoaded != 3 {
+			t.Errorf("progress must still load: %+v", src)
+		}
+	}
+	if got := query[string](t, dir, "SELECT status || ': ' || error FROM meta.source_loads WHERE source = 'targets'"); !strings.HasPrefix(got, "failed: ") {
+		t.Errorf("failed load not recorded: %s", got)
+	}
+}
+
+func TestProjectErrorsStopTheRunAndAreRecorded(t *testing.T) {
+	dir := copyFixture(t, "tiny")
+	os.WriteFile(filepath.Join(dir, "transforms/marts/broken.sql"), []byte("SELECT * FROM marts.nope"), 0o644)
+	s, err := execute(t, dir)
+	if err == nil || !strings.Contains(err.Error(), `transforms/marts/broken.sql:1: unknown table "marts.nope"`) {
+		t.Fatalf("got %v", err)
+	}
+	if len(s.Sources) != 0 || len(s.Models) != 0 {
+		t.Error("stages ran despite project errors")
+	}
+	if got := query[string](t, dir, "SELECT status FROM meta.runs"); got != "failed" {
+		t.Errorf("run status %s", got)
+	}
+}
