@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"time"
 
@@ -114,8 +115,12 @@ func jsonValue(v any) any {
 		return t.Format(time.RFC3339)
 	case []byte:
 		return string(t)
-	case nil, bool, string, int, int32, int64, float32, float64:
+	case nil, bool, string, int, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64:
 		return t
+	case *big.Int: // HUGEINT, as sum(BIGINT) returns
+		return json.Number(t.String())
+	case interface{ Float64() float64 }: // DECIMAL
+		return t.Float64()
 	}
 	return check.FormatValue(v)
 }

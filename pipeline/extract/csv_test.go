@@ -71,7 +71,6 @@ func rows(t *testing.T, l Load) []string {
 	return out
 }
 
-
 func TestCSVMessyReport(t *testing.T) {
 	report := "\uFEFF2017年各单位进度表（单位：人、万元）\n" +
 		"单位,月份,本月完成,金额（万元）,新增栏目\n" +

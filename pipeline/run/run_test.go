@@ -9,35 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"jixiao/pipeline/internal/fixture"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
 )
-
-// copyFixture copies testdata/projects/<name> into a temporary folder, so
-// that runs write their warehouse and site there.
-func copyFixture(t *testing.T, name string) string {
-	t.Helper()
-	src := filepath.Join("..", "..", "testdata", "projects", name)
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 func execute(t *testing.T, dir string, stages ...Stage) (*Summary, error) {
 	t.Helper()
@@ -67,7 +42,7 @@ func query[T any](t *testing.T, dir, q string) T {
 }
 
 func TestFullRunRecordsHistory(t *testing.T) {
-	dir := copyFixture(t, "tiny")
+	dir := fixture.Copy(t, "tiny")
 	s, err := execute(t, dir)
 	if err != nil {
 		t.Fatalf("run failed: %v", err)
@@ -115,7 +90,7 @@ func TestFullRunRecordsHistory(t *testing.T) {
 }
 
 func TestRerunLoadsNothingAndResentFileReplacesItsRows(t *testing.T) {
-	dir := copyFixture(t, "tiny")
+	dir := fixture.Copy(t, "tiny")
 	if _, err := execute(t, dir); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +116,7 @@ func TestRerunLoadsNothingAndResentFileReplacesItsRows(t *testing.T) {
 }
 
 func TestFailedModelKeepsThePreviousSite(t *testing.T) {
-	dir := copyFixture(t, "tiny")
+	dir := fixture.Copy(t, "tiny")
 	first, err := execute(t, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +146,7 @@ func TestFailedModelKeepsThePreviousSite(t *testing.T) {
 }
 
 func TestErrorSeverityTestFailsTheRun(t *testing.T) {
-	dir := copyFixture(t, "tiny")
+	dir := fixture.Copy(t, "tiny")
 	path := filepath.Join(dir, "transforms/marts/completion.sql")
 	sql, _ := os.ReadFile(path)
 	os.WriteFile(path, []byte(strings.Replace(string(sql), "    severity: warn\n", "", 1)), 0o644)
@@ -189,7 +164,7 @@ func TestErrorSeverityTestFailsTheRun(t *testing.T) {
 }
 
 func TestBadSourceFailsAloneAndIsRecorded(t *testing.T) {
-	dir := copyFixture(t, "tiny")
+	dir := fixture.Copy(t, "tiny")
 	os.WriteFile(filepath.Join(dir, "data/targets.csv"), []byte("单位,目标\n环翠区,12\n"), 0o644)
 	s, err := execute(t, dir, StageExtract)
 	if err == nil || !strings.Contains(err.Error(), "data/targets.csv:row 1: missing required column(s) target (全年目标)") {
@@ -206,7 +181,7 @@ func TestBadSourceFailsAloneAndIsRecorded(t *testing.T) {
 }
 
 func TestProjectErrorsStopTheRunAndAreRecorded(t *testing.T) {
-	dir := copyFixture(t, "tiny")
+	dir := fixture.Copy(t, "tiny")
 	os.WriteFile(filepath.Join(dir, "transforms/marts/broken.sql"), []byte("SELECT * FROM marts.nope"), 0o644)
 	s, err := execute(t, dir)
 	if err == nil || !strings.Contains(err.Error(), `transforms/marts/broken.sql:1: unknown table "marts.nope"`) {

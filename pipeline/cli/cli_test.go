@@ -1,0 +1,171 @@
+//go:build duckdb_arrow
+
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"jixiao/pipeline/internal/fixture"
+)
+
+// jixiao runs the command line in dir and returns exit code, stdout, stderr.
+func jixiao(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" },
+		DefaultProject: fstest.MapFS{"jixiao.yaml": {Data: []byte("name: 内置\nplan_year: 2017\n")}}}
+	code := Main(context.Background(), append([]string{"--project", dir}, args...), env)
+	return code, out.String(), errOut.String()
+}
+
+func TestRunQueryLineageRuns(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	code, out, errOut := jixiao(t, dir, "run")
+	if code != ExitOK {
+		t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"成功", "数据源   2 个：2 个入库", "隔离 1 行", "模型     2 个构建成功", "数据测试 3 项通过，0 项失败，1 项警告", "看板     1 页"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = jixiao(t, dir, "query", "SELECT unit_code, actual FROM marts.completion ORDER BY 1", "--format", "json")
+	var rows []map[string]any
+	if code != ExitOK || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 2 || rows[0]["unit_code"] != "371002" || rows[0]["actual"] != float64(22) {
+		t.Errorf("query json: exit %d, %s", code, out)
+	}
+	code, out, _ = jixiao(t, dir, "query", "SELECT unit_code, actual FROM marts.completion ORDER BY 1", "--format", "csv")
+	if code != ExitOK || out != "unit_code,actual\n371002,22\n371071,30\n" {
+		t.Errorf("query csv: exit %d, %q", code, out)
+	}
+	code, out, _ = jixiao(t, dir, "query", "SELECT '环翠区' AS 单位, 1 AS n")
+	if code != ExitOK || !strings.Contains(out, "单位    n\n------  -\n环翠区  1\n（1 行）") {
+		t.Errorf("query table (wide characters count two columns): %q", out)
+	}
+	// The warehouse is opened read-only for queries.
+	if code, _, errOut := jixiao(t, dir, "query", "DROP TABLE marts.completion"); code != ExitFailed || !strings.Contains(errOut, "read-only") {
+		t.Errorf("a write through query must fail: exit %d, %s", code, errOut)
+	}
+
+	code, out, _ = jixiao(t, dir, "lineage", "completion")
+	for _, want := range []string{"marts.completion  [模型 transforms/marts/completion.sql，table]", "  staging.stg_progress", "    raw.progress  [数据源 sources/progress.yaml，csv]", "  raw.targets"} {
+		if code != ExitOK || !strings.Contains(out, want) {
+			t.Errorf("lineage lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = jixiao(t, dir, "lineage", "raw.progress")
+	if code != ExitOK || !strings.Contains(out, "被读取（下游）：\n  staging.stg_progress") || !strings.Contains(out, "    marts.completion") {
+		t.Errorf("lineage of a source:\n%s", out)
+	}
+
+	code, out, _ = jixiao(t, dir, "runs")
+	if code != ExitOK || !strings.Contains(out, "success") || !strings.Contains(out, "（1 行）") {
+		t.Errorf("runs:\n%s", out)
+	}
+	code, out, _ = jixiao(t, dir, "quarantine", "--format", "csv")
+	if code != ExitOK || !strings.Contains(out, "progress,data/progress/2017-02.csv,,3,本月完成(actual),二") {
+		t.Errorf("quarantine:\n%s", out)
+	}
+}
+
+func TestTransformSelectAndTest(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	if code, out, errOut := jixiao(t, dir, "extract"); code != ExitOK {
+		t.Fatalf("extract: %s %s", out, errOut)
+	}
+	code, out, _ := jixiao(t, dir, "transform", "--select", "+completion")
+	if code != ExitOK || !strings.Contains(out, "2 个构建成功") {
+		t.Errorf("transform +completion:\n%s", out)
+	}
+	code, out, _ = jixiao(t, dir, "transform", "--select", "stg_progress")
+	if code != ExitOK || !strings.Contains(out, "1 个构建成功") {
+		t.Errorf("transform stg_progress:\n%s", out)
+	}
+	code, out, _ = jixiao(t, dir, "test", "--select", "stg_progress")
+	if code != ExitOK || !strings.Contains(out, "数据测试 1 项通过") {
+		t.Errorf("test --select:\n%s", out)
+	}
+	code, out, _ = jixiao(t, dir, "extract")
+	if code != ExitOK || !strings.Contains(out, "0 个入库，2 个无变化跳过") {
+		t.Errorf("second extract must load nothing and say so:\n%s", out)
+	}
+	if code, _, errOut := jixiao(t, dir, "transform", "--select", "nope"); code != ExitFailed || !strings.Contains(errOut, `no model or source named "nope"`) {
+		t.Errorf("unknown selector: %d %s", code, errOut)
+	}
+}
+
+func TestCheckReportsBrokenProjects(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	code, out, _ := jixiao(t, dir, "check")
+	if code != ExitOK || !strings.Contains(out, "检查通过：2 个数据源，2 个模型，4 项数据测试，1 个看板页面") {
+		t.Fatalf("check: %d %s", code, out)
+	}
+	os.WriteFile(filepath.Join(dir, "transforms/marts/a.sql"), []byte("SELECT * FROM marts.b"), 0o644)
+	os.WriteFile(filepath.Join(dir, "transforms/marts/b.sql"), []byte("SELECT * FROM marts.a"), 0o644)
+	os.WriteFile(filepath.Join(dir, "sources/extra.yaml"), []byte("kind: excel\ncolumns:\n  - {name: a, type: text}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "dashboards/index.yaml"), []byte("title: 总览\npanels:\n  - {title: x, model: marts.none, chart: donut}\n"), 0o644)
+	code, _, errOut := jixiao(t, dir, "check")
+	if code != ExitUsage {
+		t.Errorf("check exit %d, want %d", code, ExitUsage)
+	}
+	for _, want := range []string{
+		"transforms/marts/a.sql: dependency cycle: marts.a -> marts.b -> marts.a",
+		`sources/extra.yaml:1:1: unknown source kind "excel"`,
+		`dashboards/index.yaml:3:5: panel "x": unknown chart "donut"`,
+	} {
+		if !strings.Contains(errOut, dir+"/"+want) {
+			t.Errorf("check output lacks %q:\n%s", want, errOut)
+		}
+	}
+	// A YAML error stops loading before the graph; it still names file and line.
+	os.WriteFile(filepath.Join(dir, "jixiao.yaml"), []byte("name: [\n"), 0o644)
+	if code, _, errOut := jixiao(t, dir, "run"); code != ExitUsage || !strings.Contains(errOut, "jixiao.yaml:1: invalid YAML") {
+		t.Errorf("bad YAML: exit %d %s", code, errOut)
+	}
+}
+
+func TestInitWritesAProjectThatChecks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	var out, errOut bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }, DefaultProject: os.DirFS(filepath.Join(fixture.Dir(), "tiny"))}
+	if code := Main(context.Background(), []string{"init", dir}, env); code != ExitOK {
+		t.Fatalf("init: %s", errOut.String())
+	}
+	if code := Main(context.Background(), []string{"init", dir}, env); code != ExitUsage || !strings.Contains(errOut.String(), "--force") {
+		t.Errorf("init over a project must ask for --force")
+	}
+	if code, out, errOut := jixiao(t, dir, "check"); code != ExitOK {
+		t.Errorf("the written project does not check: %s %s", out, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"frobnicate"}, ExitUsage, `未知命令 "frobnicate"`},
+		{[]string{"query"}, ExitUsage, "需要一条 SQL"},
+		{[]string{"query", "SELECT 1", "--format", "xml"}, ExitUsage, "--format 只能是"},
+		{[]string{"lineage"}, ExitUsage, "需要一个模型"},
+		{[]string{"run", "extra"}, ExitUsage, "多余的参数"},
+		{[]string{"runs"}, ExitFailed, "jixiao run"},
+		{[]string{"--project", filepath.Join(dir, "nope"), "check"}, ExitUsage, "不存在"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := jixiao(t, dir, tt.args...)
+		if code != tt.code || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, errOut, tt.code, tt.want)
+		}
+	}
+}
