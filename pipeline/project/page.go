@@ -34,11 +34,11 @@ type Panel struct {
 	Series string   `yaml:"series"`
 	Format string   `yaml:"format"`
 	Note   string   `yaml:"note"`
+	// Labels names fields for legends and table headers where the model's
+	// own column documentation does not (SQL panels, say).
+	Labels map[string]string `yaml:"labels"`
 
 	Pos diag.Pos `yaml:"-"`
-	// Labels are the documented column labels of the panel's model, filled
-	// in by the renderer for legends and table headers.
-	Labels map[string]string `yaml:"-"`
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)

@@ -90,6 +90,10 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 		charts.WithAnimation(false),
 	}
 	labels := p.Labels
+	global = append(global, charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(cats)}}))
+	if p.Format == "percent" {
+		global = append(global, charts.WithYAxisOpts(opts.YAxis{AxisLabel: &opts.AxisLabel{Formatter: opts.FuncOpts("function (v) { return Math.round(v * 100) + '%'; }")}}))
+	}
 	if a.kind == "line" {
 		c := charts.NewLine()
 		c.SetGlobalOptions(global...)
@@ -114,4 +118,16 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 		c.AddSeries(seriesLabel(labels, n), pts)
 	}
 	return snippet(c)
+}
+
+// rotation tilts category labels when they would not fit side by side.
+func rotation(cats []string) float64 {
+	total := 0
+	for _, c := range cats {
+		total += len([]rune(c))
+	}
+	if total > 60 {
+		return 30
+	}
+	return 0
 }

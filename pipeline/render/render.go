@@ -230,6 +230,9 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 			return fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))
 		}
 		start = time.Now()
+		for k, v := range pn.Labels {
+			labels[k] = v // the panel's own labels win over the model's
+		}
 		pn.Labels = labels
 		chartID := fmt.Sprintf("chart_%s_%d", strings.ReplaceAll(pg.Slug, "-", "_"), i+1)
 		el, script, err := o.Kinds.Kind(pn.Chart).Draw(pn, data, chartID)

@@ -1,0 +1,138 @@
+//go:build duckdb_arrow
+
+package render
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+func siteProject(t *testing.T, page string) *project.Project {
+	t.Helper()
+	p, diags := project.Load(fstest.MapFS{
+		"jixiao.yaml":              {Data: []byte("name: 测试项目\nplan_year: 2017\n")},
+		"transforms/marts/c.sql":   {Data: []byte("/* jixiao\ncolumns:\n  rate: 完成率\n  unit: 单位\n*/\nSELECT 1")},
+		"dashboards/overview.yaml": {Data: []byte(page)},
+		"dashboards/second.yaml":   {Data: []byte("title: 第二页\norder: 2\npanels:\n  - {title: 表, model: marts.c, chart: table}\n")},
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
+}
+
+func siteWarehouse(t *testing.T) *warehouse.Warehouse {
+	t.Helper()
+	w, err := warehouse.Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	if err := w.Exec(context.Background(), `CREATE SCHEMA marts; CREATE TABLE marts.c AS
+		SELECT * FROM (VALUES ('环翠区', DATE '2017-05-01', 0.5), ('环翠区', DATE '2017-06-01', 0.61), ('高区', DATE '2017-06-01', 0.4)) t(unit, month, rate)`); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+const overview = `title: 总览
+order: 1
+panels:
+  - {title: 完成率, model: marts.c, chart: bar, x: unit, y: [rate], format: percent}
+  - {title: 走势, model: marts.c, chart: line, x: month, y: [rate], series: unit}
+  - {title: 占比, sql: "SELECT unit, sum(rate) AS r FROM marts.c GROUP BY unit", chart: pie, x: unit, y: [r], labels: {r: 合计}}
+`
+
+func TestSiteWritesEveryPageOffline(t *testing.T) {
+	if _, err := Assets(); errors.Is(err, ErrNoECharts) {
+		t.Skip("ECharts bundle not embedded: run `make assets` (make test does)")
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	res, err := Site(context.Background(), siteWarehouse(t), siteProject(t, overview), Options{OutDir: out, RunID: "r-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(res.Pages, ",") != "index.html,second.html" {
+		t.Errorf("pages %v", res.Pages)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	html := string(page)
+	for _, want := range []string{
+		`<script src="assets/echarts.min.js">`, `<a href="second.html">第二页</a>`, `class="active">总览`,
+		"运行编号 r-1", "完成率", "61.0%", "2017年6月", `"name":"合计"`, `href="data/overview-1.csv"`, "echarts.init",
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"http://", "https://", "go-echarts.github.io"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("index.html refers to %s", bad)
+		}
+	}
+	csv, _ := os.ReadFile(filepath.Join(out, "data", "overview-1.csv"))
+	// Documented columns get their Chinese label; undocumented keep their name.
+	if !strings.HasPrefix(string(csv), "\uFEFF单位,month,完成率\n环翠区,2017-05-01,0.5\n") {
+		t.Errorf("CSV download: %q", csv)
+	}
+}
+
+func TestFailedRenderKeepsThePreviousSite(t *testing.T) {
+	if _, err := Assets(); errors.Is(err, ErrNoECharts) {
+		t.Skip("ECharts bundle not embedded: run `make assets` (make test does)")
+	}
+	ctx := context.Background()
+	w := siteWarehouse(t)
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Site(ctx, w, siteProject(t, overview), Options{OutDir: out, RunID: "good"}); err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(overview, `sql: "SELECT unit, sum(rate) AS r FROM marts.c GROUP BY unit"`, `sql: "SELECT * FROM marts.gone"`, 1)
+	_, err := Site(ctx, w, siteProject(t, broken), Options{OutDir: out, RunID: "bad"})
+	if err == nil || !strings.Contains(err.Error(), "dashboards/overview.yaml:6:5: panel \"占比\": query") {
+		t.Fatalf("want the panel's file and line, got %v", err)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	if !strings.Contains(string(page), "运行编号 good") {
+		t.Error("the previous site was not kept")
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".site.*"))
+	if len(leftovers) != 0 {
+		t.Errorf("temporary folders left behind: %v", leftovers)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct{ page, want string }{
+		{"title: x\npanels:\n  - {title: a, model: marts.none, chart: table}\n", `dashboards/overview.yaml:3:5: panel "a": unknown model "marts.none"`},
+		{"title: x\npanels:\n  - {title: a, model: c, chart: table}\n", `model "c" must be written schema.name`},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: donut}\n", `unknown chart "donut" (known charts: bar, line, pie, table)`},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit}\n", `panel "a": chart bar needs x and y`},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: pie, x: unit, y: [a, b]}\n", "chart pie takes exactly one y field"},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: line, x: unit, y: [a, b], series: s}\n", "with series, y names exactly one field"},
+	}
+	for _, tt := range tests {
+		var diags diag.List
+		Validate(siteProject(t, tt.page), nil, &diags)
+		if len(diags) != 1 || !strings.Contains(diags[0].String(), tt.want) {
+			t.Errorf("got %v, want %q", diags, tt.want)
+		}
+	}
+}
+
+func TestUnknownFieldIsAnError(t *testing.T) {
+	page := "title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit, y: [nope]}\n"
+	_, err := Site(context.Background(), siteWarehouse(t), siteProject(t, page), Options{OutDir: filepath.Join(t.TempDir(), "s")})
+	if err == nil || !strings.Contains(err.Error(), `field "nope" is not a column of the panel's data (columns: unit, month, rate)`) {
+		t.Fatalf("got %v", err)
+	}
+}
