@@ -86,7 +86,8 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 	global := []charts.GlobalOpts{
 		charts.WithInitializationOpts(init),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(names) > 1), Top: "bottom"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(names) > 1), Top: "0"}),
+		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Left: "3%", Right: "4%", Top: "40", Bottom: "10"}),
 		charts.WithAnimation(false),
 	}
 	labels := p.Labels
