@@ -6,7 +6,7 @@ TAGS      := duckdb_arrow
 GOFLAGS_  := -tags=$(TAGS)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 ECHARTS   := pipeline/render/assets/echarts.min.js
-BENCHTIME ?= 1x
+BENCHTIME ?= 3x
 
 .PHONY: all build run test bench vet fmt assets check clean
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/run"
@@ -40,4 +41,29 @@ func TestDefaultProjectRunsEndToEnd(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
+}
+
+// BenchmarkDefaultProject runs the embedded project end to end into a fresh
+// folder, then reruns it with no source changed; the rerun should cost a
+// small fraction of the full run.
+func BenchmarkDefaultProject(b *testing.B) {
+	p, _ := project.Load(defaultProject)
+	var full, rerun time.Duration
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		for pass := 0; pass < 2; pass++ {
+			start := time.Now()
+			if _, err := run.Execute(context.Background(), run.Options{Project: p, Base: dir, Command: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+			if pass == 0 {
+				full += time.Since(start)
+			} else {
+				rerun += time.Since(start)
+			}
+		}
+	}
+	b.ReportMetric(full.Seconds()/float64(b.N), "s/full_run")
+	b.ReportMetric(rerun.Seconds()/float64(b.N), "s/rerun")
+	b.ReportMetric(rerun.Seconds()/full.Seconds(), "x_vs_full_run")
 }
