@@ -15,6 +15,7 @@ import (
 
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
 )
 
 // Env is what the CLI needs from the process.
@@ -150,6 +151,34 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseArgs parses a command's flags, also after positional arguments. When
+// done is true the command returns code at once (help was shown, or a flag
+// was wrong).
+func parseArgs(fs *flag.FlagSet, args []string) (positional []string, code int, done bool) {
+	positional, err := parseFlags(fs, args)
+	switch {
+	case err == nil:
+		return positional, ExitOK, false
+	case errors.Is(err, flag.ErrHelp):
+		return nil, ExitOK, true
+	}
+	return nil, ExitUsage, true
+}
+
+// withWarehouse loads the project, opens its warehouse read-only and runs fn.
+func withWarehouse(ctx context.Context, env Env, g *globalFlags, fn func(w *warehouse.Warehouse) int) int {
+	l := loadProject(env, g)
+	if l == nil {
+		return ExitUsage
+	}
+	w, code := openReadOnly(ctx, env, l)
+	if w == nil {
+		return code
+	}
+	defer w.Close()
+	return fn(w)
 }
 
 // loaded is a project with where it came from.

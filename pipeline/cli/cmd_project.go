@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -15,11 +14,8 @@ import (
 
 func cmdCheck(ctx context.Context, env Env, args []string) int {
 	fset, g := newFlagSet(ctx, env, "check", "check")
-	if _, err := parseFlags(fset, args); err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+	if _, code, done := parseArgs(fset, args); done {
+		return code
 	}
 	l := loadProject(env, g)
 	if l == nil {
@@ -42,12 +38,9 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 
 func cmdLineage(ctx context.Context, env Env, args []string) int {
 	fset, g := newFlagSet(ctx, env, "lineage", "lineage 模型名称")
-	positional, err := parseFlags(fset, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+	positional, code, done := parseArgs(fset, args)
+	if done {
+		return code
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(env.Stderr, "jixiao lineage: 需要一个模型或数据源名称，例如 jixiao lineage marts.indicator_completion")
@@ -110,12 +103,9 @@ func printTree(w interface{ Write([]byte) (int, error) }, g *transform.Graph, id
 func cmdInit(ctx context.Context, env Env, args []string) int {
 	fset, _ := newFlagSet(ctx, env, "init", "init 文件夹 [--force]")
 	force := fset.Bool("force", false, "write into a folder that already holds a project")
-	positional, err := parseFlags(fset, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+	positional, code, done := parseArgs(fset, args)
+	if done {
+		return code
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(env.Stderr, "jixiao init: 需要一个目标文件夹，例如 jixiao init weihai2017")
@@ -131,7 +121,7 @@ func cmdInit(ctx context.Context, env Env, args []string) int {
 		return ExitFailed
 	}
 	n := 0
-	err = fs.WalkDir(env.DefaultProject, ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(env.DefaultProject, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/big"
@@ -36,12 +35,9 @@ func cmdQuery(ctx context.Context, env Env, args []string) int {
 	fs, g := newFlagSet(ctx, env, "query", `query "SELECT ..." [--format table|csv|json] [--limit N]`)
 	format := fs.String("format", "table", "output format: table, csv or json")
 	limit := fs.Int("limit", 100, "at most this many rows in table format (0: all); csv and json print all rows")
-	positional, err := parseFlags(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+	positional, code, done := parseArgs(fs, args)
+	if done {
+		return code
 	}
 	if len(positional) != 1 {
 		fmt.Fprintln(env.Stderr, `jixiao query: 需要一条 SQL，例如 jixiao query "SELECT * FROM marts.indicator_completion LIMIT 10"`)
@@ -51,25 +47,18 @@ func cmdQuery(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "jixiao query: --format 只能是 table、csv 或 json，不是 %q\n", *format)
 		return ExitUsage
 	}
-	l := loadProject(env, g)
-	if l == nil {
-		return ExitUsage
-	}
-	w, code := openReadOnly(ctx, env, l)
-	if w == nil {
-		return code
-	}
-	defer w.Close()
-	n := *limit
-	if *format != "table" {
-		n = 0
-	}
-	res, err := w.Query(ctx, positional[0], n)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "jixiao query: %v\n", err)
-		return ExitFailed
-	}
-	return printResult(env.Stdout, res, *format)
+	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
+		n := *limit
+		if *format != "table" {
+			n = 0
+		}
+		res, err := w.Query(ctx, positional[0], n)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "jixiao query: %v\n", err)
+			return ExitFailed
+		}
+		return printResult(env.Stdout, res, *format)
+	})
 }
 
 func printResult(w io.Writer, res *warehouse.Result, format string) int {
@@ -182,31 +171,21 @@ func printTable(w io.Writer, res *warehouse.Result) {
 func cmdRuns(ctx context.Context, env Env, args []string) int {
 	fs, g := newFlagSet(ctx, env, "runs", "runs [--limit N]")
 	limit := fs.Int("limit", 20, "how many recent runs")
-	if _, err := parseFlags(fs, args); err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	l := loadProject(env, g)
-	if l == nil {
-		return ExitUsage
-	}
-	w, code := openReadOnly(ctx, env, l)
-	if w == nil {
+	if _, code, done := parseArgs(fs, args); done {
 		return code
 	}
-	defer w.Close()
-	res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
+	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
+		res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
 		round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒, status AS 状态, rows_loaded AS 入库行数,
 		rows_rejected AS 隔离行数, models_built AS 模型, tests_failed AS 测试失败, pages_written AS 页面
 		FROM meta.runs ORDER BY started_at DESC LIMIT ?`, 0, *limit)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "jixiao runs: %v\n", err)
-		return ExitFailed
-	}
-	printTable(env.Stdout, res)
-	return ExitOK
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "jixiao runs: %v\n", err)
+			return ExitFailed
+		}
+		printTable(env.Stdout, res)
+		return ExitOK
+	})
 }
 
 func cmdQuarantine(ctx context.Context, env Env, args []string) int {
@@ -214,31 +193,21 @@ func cmdQuarantine(ctx context.Context, env Env, args []string) int {
 	source := fs.String("source", "", "only this source")
 	limit := fs.Int("limit", 100, "at most this many rows")
 	format := fs.String("format", "table", "output format: table, csv or json")
-	if _, err := parseFlags(fs, args); err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
-	}
-	l := loadProject(env, g)
-	if l == nil {
-		return ExitUsage
-	}
-	w, code := openReadOnly(ctx, env, l)
-	if w == nil {
+	if _, code, done := parseArgs(fs, args); done {
 		return code
 	}
-	defer w.Close()
-	res, err := w.Query(ctx, `SELECT source AS 数据源, file AS 文件, sheet AS 工作表, row_number AS 行, column_name AS 列,
+	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
+		res, err := w.Query(ctx, `SELECT source AS 数据源, file AS 文件, sheet AS 工作表, row_number AS 行, column_name AS 列,
 		raw_value AS 原始值, reason AS 原因, load_id AS 入库批次
 		FROM meta.quarantine WHERE ? = '' OR source = ? ORDER BY quarantined_at DESC, file, row_number LIMIT ?`, 0, *source, *source, *limit)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "jixiao quarantine: %v\n", err)
-		return ExitFailed
-	}
-	if len(res.Rows) == 0 && *format == "table" {
-		fmt.Fprintln(env.Stdout, "没有被隔离的数据行。")
-		return ExitOK
-	}
-	return printResult(env.Stdout, res, *format)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "jixiao quarantine: %v\n", err)
+			return ExitFailed
+		}
+		if len(res.Rows) == 0 && *format == "table" {
+			fmt.Fprintln(env.Stdout, "没有被隔离的数据行。")
+			return ExitOK
+		}
+		return printResult(env.Stdout, res, *format)
+	})
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -58,12 +57,9 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 		fs.BoolVar(&fullRefresh, "full-refresh", false, "reload file sources even when their content was loaded before")
 	}
 	fs.StringVar(&site, "site", "", "site folder (default: the project's jixiao.yaml setting)")
-	positional, err := parseFlags(fs, args)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return ExitOK
-		}
-		return ExitUsage
+	positional, code, done := parseArgs(fs, args)
+	if done {
+		return code
 	}
 	if len(positional) > 0 && name != "extract" {
 		fmt.Fprintf(env.Stderr, "jixiao %s: 多余的参数 %s\n", name, strings.Join(positional, " "))

@@ -4,8 +4,6 @@ import (
 	"io/fs"
 	"regexp"
 
-	"gopkg.in/yaml.v3"
-
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/yamlx"
 )
@@ -44,17 +42,8 @@ type Panel struct {
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
-	data, err := fs.ReadFile(fsys, file)
-	if err != nil {
-		diags.Errorf(diag.Pos{File: file}, "read: %v", err)
-		return nil
-	}
-	node := yamlx.Parse(file, data, diags)
+	node := readMapping(fsys, file, "page", diags)
 	if node == nil {
-		return nil
-	}
-	if node.Kind != yaml.MappingNode {
-		diags.Errorf(yamlx.At(file, node), "a page declaration must be a mapping, not %s", yamlx.Describe(node))
 		return nil
 	}
 	pg := &Page{File: file, Pos: yamlx.At(file, node)}

@@ -13,7 +13,10 @@ import (
 	"sort"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"jixiao/pipeline/diag"
+	"jixiao/pipeline/yamlx"
 )
 
 // ConfigFile is the name of the project's root file.
@@ -171,4 +174,28 @@ func validIdent(s string) bool {
 
 func identHint(s string) string {
 	return fmt.Sprintf("%q is not a valid name: use lower-case letters, digits and _ (not starting with a digit)", s)
+}
+
+// readMapping reads a YAML declaration file whose top level must be a
+// mapping; what names it in messages ("source", "page"). It returns nil
+// after reporting any problem.
+func readMapping(fsys fs.FS, file, what string, diags *diag.List) *yaml.Node {
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		diags.Errorf(diag.Pos{File: file}, "read: %v", err)
+		return nil
+	}
+	before := len(*diags)
+	node := yamlx.Parse(file, data, diags)
+	switch {
+	case node == nil && len(*diags) == before:
+		diags.Errorf(diag.Pos{File: file}, "empty %s declaration", what)
+		return nil
+	case node == nil:
+		return nil
+	case node.Kind != yaml.MappingNode:
+		diags.Errorf(yamlx.At(file, node), "a %s declaration must be a mapping, not %s", what, yamlx.Describe(node))
+		return nil
+	}
+	return node
 }

@@ -30,12 +30,7 @@ type scheduleFile struct {
 }
 
 func loadSchedules(fsys fs.FS, file string, diags *diag.List) []*Schedule {
-	data, err := fs.ReadFile(fsys, file)
-	if err != nil {
-		diags.Errorf(diag.Pos{File: file}, "read: %v", err)
-		return nil
-	}
-	node := yamlx.Parse(file, data, diags)
+	node := readMapping(fsys, file, "schedule", diags)
 	if node == nil {
 		return nil
 	}

@@ -60,20 +60,8 @@ type Source struct {
 func (s *Source) Table() string { return RawSchema + "." + s.Name }
 
 func loadSource(fsys fs.FS, file string, diags *diag.List) *Source {
-	data, err := fs.ReadFile(fsys, file)
-	if err != nil {
-		diags.Errorf(diag.Pos{File: file}, "read: %v", err)
-		return nil
-	}
-	node := yamlx.Parse(file, data, diags)
+	node := readMapping(fsys, file, "source", diags)
 	if node == nil {
-		if !diags.HasErrors() {
-			diags.Errorf(diag.Pos{File: file}, "empty source declaration")
-		}
-		return nil
-	}
-	if node.Kind != yaml.MappingNode {
-		diags.Errorf(yamlx.At(file, node), "a source declaration must be a mapping, not %s", yamlx.Describe(node))
 		return nil
 	}
 	src := &Source{Name: baseName(file), File: file, Pos: yamlx.At(file, node), Node: node}
