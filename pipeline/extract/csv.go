@@ -3,15 +3,11 @@ package extract
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -39,6 +35,10 @@ type CSVOptions struct {
 	HeaderRow int `yaml:"header_row"`
 	// SkipTotals skips rows whose first cell says 合计/总计/小计 (default true).
 	SkipTotals *bool `yaml:"skip_totals"`
+	// LazyQuotes accepts a quote inside an unquoted field, as some exports write.
+	LazyQuotes bool `yaml:"lazy_quotes"`
+	// Fill sets columns the rows do not carry, from the title lines or the file name.
+	Fill []FillRule `yaml:"fill"`
 }
 
 // Name implements Kind.
@@ -78,6 +78,7 @@ func (CSV) Validate(src *project.Source, diags *diag.List) {
 	if o.HeaderRow < 1 {
 		diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "header_row")), "header_row counts from 1")
 	}
+	validateFill(src, o.Fill, diags)
 }
 
 // Extract implements Kind.
@@ -87,74 +88,13 @@ func (CSV) Extract(ctx context.Context, env Env, src *project.Source, state Stat
 	if err := diags.Err(); err != nil {
 		return nil, err
 	}
-	files, err := fs.Glob(env.FS, o.Path)
+	fill, err := compileFill(o.Fill)
 	if err != nil {
-		return nil, fmt.Errorf("%s: path %q: %w", src.File, o.Path, err)
+		return nil, fmt.Errorf("%s: %w", src.File, err)
 	}
-	sort.Strings(files)
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no file matches path %q", src.File, o.Path)
-	}
-	res := &Result{}
-	// replace reloads the whole source when any file changed, as one load;
-	// append and merge load each new or changed file on its own.
-	if src.Load == project.LoadReplace {
-		contents := make([][]byte, len(files))
-		h := sha256.New()
-		for i, f := range files {
-			if contents[i], err = fs.ReadFile(env.FS, f); err != nil {
-				return nil, fmt.Errorf("read %s: %w", f, err)
-			}
-			fmt.Fprintf(h, "%s\x00%d\x00", f, len(contents[i]))
-			h.Write(contents[i])
-		}
-		hash := hex.EncodeToString(h.Sum(nil))
-		if state.Hashes[o.Path] == hash {
-			res.Skipped = append(res.Skipped, o.Path)
-			return res, nil
-		}
-		tb := (*tableBuilder)(nil)
-		load := Load{Location: o.Path, ContentHash: hash}
-		for i, f := range files {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if tb, err = readCSVInto(tb, env, src, o, f, contents[i], &load, &res.Warnings); err != nil {
-				return nil, err
-			}
-		}
-		if load.Reader, _, err = tb.Reader(); err != nil {
-			return nil, err
-		}
-		res.Loads = append(res.Loads, load)
-		return res, nil
-	}
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		data, err := fs.ReadFile(env.FS, f)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f, err)
-		}
-		sum := sha256.Sum256(data)
-		hash := hex.EncodeToString(sum[:])
-		prev, seen := state.Hashes[f]
-		if prev == hash {
-			res.Skipped = append(res.Skipped, f)
-			continue
-		}
-		load := Load{Location: f, ContentHash: hash, ReplacesLocation: seen}
-		tb, err := readCSVInto(nil, env, src, o, f, data, &load, &res.Warnings)
-		if err != nil {
-			return nil, err
-		}
-		if load.Reader, _, err = tb.Reader(); err != nil {
-			return nil, err
-		}
-		res.Loads = append(res.Loads, load)
-	}
-	return res, nil
+	return extractFiles(ctx, env, src, o.Path, state, func(tb *tableBuilder, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
+		return readCSVInto(tb, env, src, o, fill, file, data, load, warnings)
+	})
 }
 
 // decodeText turns a file's bytes into UTF-8 as its encoding says.
@@ -186,7 +126,7 @@ func decodeText(file string, data []byte, encoding string) (string, error) {
 
 // readCSVInto parses one file into tb (creating it from the file's header
 // when nil), adding rejected rows to load.
-func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
+func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
 	text, err := decodeText(file, data, o.Encoding)
 	if err != nil {
 		return nil, err
@@ -195,9 +135,10 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 	r.Comma, _ = utf8.DecodeRuneInString(o.Delimiter)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
+	r.LazyQuotes = o.LazyQuotes
 	skipTotals := o.SkipTotals == nil || *o.SkipTotals
 	line := 0
-	var header []string
+	var header, titles []string
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -215,16 +156,20 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 			return nil, fmt.Errorf("read %s: %w", file, err)
 		}
 		if line < o.HeaderRow {
+			titles = append(titles, strings.Join(rec, " "))
 			continue
 		}
 		if header == nil {
 			header = append([]string(nil), rec...)
 			at := diag.Pos{File: file, Row: line}
 			if tb == nil {
-				if tb, err = newTableBuilder(src, env.Units, header, at, warnings); err != nil {
+				if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill)); err != nil {
 					return nil, err
 				}
 			} else if err := tb.rematch(header, at, warnings); err != nil {
+				return nil, err
+			}
+			if err := tb.setFill(fill, fillContext{file: file, titles: titles}, at); err != nil {
 				return nil, err
 			}
 			continue

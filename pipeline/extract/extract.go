@@ -92,7 +92,7 @@ func NewRegistry(kinds ...Kind) *Registry {
 
 // Default returns a registry of every kind jixiao ships.
 func Default() *Registry {
-	return NewRegistry(CSV{})
+	return NewRegistry(CSV{}, XLSX{})
 }
 
 // Kind returns the kind with that name, or nil.

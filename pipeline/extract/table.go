@@ -2,6 +2,8 @@ package extract
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +37,12 @@ type tableBuilder struct {
 	pending   int
 	records   []arrow.RecordBatch
 	values    []any
+	// filled are declared columns set by fill rules; fillValues holds this
+	// file's values for them.
+	filled     map[string]bool
+	fillValues map[int]string
+	// serialDates reads numbers in date columns as Excel day serials.
+	serialDates bool
 }
 
 // arrowType maps a declared column type to its Arrow type.
@@ -65,7 +73,7 @@ func headerKey(s string) string {
 // newTableBuilder matches the header cells to the declared columns. A missing
 // required column is an error; undeclared header cells are reported as
 // warnings (a schema change at the source), not silently dropped.
-func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at diag.Pos, warnings *diag.List) (*tableBuilder, error) {
+func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at diag.Pos, warnings *diag.List, filled map[string]bool) (*tableBuilder, error) {
 	byKey := map[string]int{}
 	for i, h := range header {
 		k := headerKey(h)
@@ -76,7 +84,7 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 			byKey[k] = i
 		}
 	}
-	t := &tableBuilder{src: src, units: units, header: header, cellIndex: make([]int, len(src.Columns))}
+	t := &tableBuilder{src: src, units: units, header: header, cellIndex: make([]int, len(src.Columns)), filled: filled}
 	used := map[int]bool{}
 	var missing []string
 	fields := make([]arrow.Field, 0, len(src.Columns)+2)
@@ -89,7 +97,7 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 				break
 			}
 		}
-		if t.cellIndex[ci] < 0 {
+		if t.cellIndex[ci] < 0 && !filled[c.Name] {
 			if c.Required {
 				missing = append(missing, describeColumn(c))
 			} else {
@@ -140,6 +148,9 @@ func (t *tableBuilder) AddRow(cells []string, file string, pos diag.Pos) []Rejec
 		raw := ""
 		if i := t.cellIndex[ci]; i >= 0 && i < len(cells) {
 			raw = cells[i]
+		}
+		if v, ok := t.fillValues[ci]; ok && strings.TrimSpace(raw) == "" {
+			raw = v
 		}
 		v, err := t.convert(c, raw)
 		if err != nil {
@@ -194,8 +205,18 @@ func (t *tableBuilder) convert(c project.Column, raw string) (any, error) {
 	case "boolean":
 		return ParseBool(raw)
 	case "date":
+		if t.serialDates {
+			if d, ok := excelSerial(raw); ok {
+				return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), nil
+			}
+		}
 		return ParseDate(raw)
 	case "timestamp":
+		if t.serialDates {
+			if d, ok := excelSerial(raw); ok {
+				return d, nil
+			}
+		}
 		return ParseTimestamp(raw)
 	case "unit":
 		code, ok := t.units.Code(raw)
@@ -256,11 +277,43 @@ func (t *tableBuilder) Reader() (array.RecordReader, int64, error) {
 // rematch maps a later file's header onto the same declared columns: files
 // of one source may order their columns differently.
 func (t *tableBuilder) rematch(header []string, at diag.Pos, warnings *diag.List) error {
-	other, err := newTableBuilder(t.src, t.units, header, at, warnings)
+	other, err := newTableBuilder(t.src, t.units, header, at, warnings, t.filled)
 	if err != nil {
 		return err
 	}
 	other.builder.Release()
 	t.cellIndex, t.header = other.cellIndex, other.header
 	return nil
+}
+
+// setFill computes this file's values of the fill rules. A rule that finds
+// nothing fails the file: its rows would all lack the value.
+func (t *tableBuilder) setFill(rules []fillRule, c fillContext, at diag.Pos) error {
+	t.fillValues = map[int]string{}
+	for _, r := range rules {
+		v := r.value(c)
+		if v == "" {
+			where := map[string]string{"title": "the title lines above the header", "file": "the file name", "sheet": "the sheet name"}[r.From]
+			return fmt.Errorf("%s: fill %s: pattern %q finds nothing in %s", at, r.Column, r.Pattern, where)
+		}
+		for ci, col := range t.src.Columns {
+			if col.Name == r.Column {
+				t.fillValues[ci] = v
+			}
+		}
+	}
+	return nil
+}
+
+// excelSerial reads a spreadsheet date stored as its day number (1900 date
+// system); plausible dates only, so that 20170630 is not taken for one.
+func excelSerial(raw string) (time.Time, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || f < 1 || f > 100000 {
+		return time.Time{}, false
+	}
+	base := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	days := math.Floor(f)
+	secs := math.Round((f - days) * 86400)
+	return base.AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second), true
 }

@@ -35,5 +35,11 @@ func (idx *UnitIndex) Code(spelling string) (string, bool) {
 func unitKey(s string) string {
 	s = normalizeWidth(s)
 	s = strings.Join(strings.Fields(s), "")
+	// Reports name the federation office rather than the place: 环翠区残联.
+	for _, suffix := range []string{"残疾人联合会", "残联"} {
+		if t := strings.TrimSuffix(s, suffix); t != "" {
+			s = t
+		}
+	}
 	return strings.ToLower(s)
 }
