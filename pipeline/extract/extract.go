@@ -45,6 +45,16 @@ type Load struct {
 	// ReplacesLocation is true when the location was loaded before with other
 	// content: its old rows must go.
 	ReplacesLocation bool
+	// Stats, when set, gives RowsRead, Rejected and Cursor of a streamed load;
+	// they are known only once Reader has been drained.
+	Stats func() LoadStats
+}
+
+// LoadStats are a streamed load's figures.
+type LoadStats struct {
+	RowsRead int64
+	Rejected []Rejection
+	Cursor   string
 }
 
 // Rejection is an input row that did not fit the declared columns.
@@ -92,7 +102,7 @@ func NewRegistry(kinds ...Kind) *Registry {
 
 // Default returns a registry of every kind jixiao ships.
 func Default() *Registry {
-	return NewRegistry(CSV{}, XLSX{})
+	return NewRegistry(CSV{}, XLSX{}, Database{Dialect: "postgres"}, Database{Dialect: "mysql"})
 }
 
 // Kind returns the kind with that name, or nil.

@@ -177,6 +177,99 @@ func (t *tableBuilder) AddRow(cells []string, file string, pos diag.Pos) []Rejec
 	return nil
 }
 
+// AddValues converts one row of typed database values (the stream batches
+// them itself). Values of the declared Go type are taken as they are; the
+// rest are read as text by the same rules as file cells.
+func (t *tableBuilder) AddValues(vals []any, pos diag.Pos) []Rejection {
+	var rejects []Rejection
+	for ci, c := range t.src.Columns {
+		var raw any
+		if i := t.cellIndex[ci]; i >= 0 && i < len(vals) {
+			raw = vals[i]
+		}
+		v, err := t.convertValue(c, raw)
+		if err != nil {
+			p := pos
+			p.Column = t.columnLabel(ci)
+			rejects = append(rejects, Rejection{Pos: p, RawValue: valueText(raw), Reason: err.Error()})
+			continue
+		}
+		t.values[ci] = v
+	}
+	if len(rejects) > 0 {
+		return rejects
+	}
+	for ci := range t.src.Columns {
+		appendValue(t.builder.Field(ci), t.values[ci])
+	}
+	n := len(t.src.Columns)
+	t.builder.Field(n).(*array.StringBuilder).Append(pos.File)
+	t.builder.Field(n + 1).(*array.Int64Builder).Append(int64(pos.Row))
+	t.pending++
+	return nil
+}
+
+func (t *tableBuilder) convertValue(c project.Column, raw any) (any, error) {
+	switch v := raw.(type) {
+	case nil:
+		if c.Required {
+			return nil, fmt.Errorf("必填项为空")
+		}
+		return nil, nil
+	case int64:
+		switch c.Type {
+		case "integer":
+			return v, nil
+		case "number":
+			return float64(v), nil
+		}
+	case int32:
+		return t.convertValue(c, int64(v))
+	case float64:
+		switch c.Type {
+		case "number":
+			return v, nil
+		case "integer":
+			if v == math.Trunc(v) {
+				return int64(v), nil
+			}
+		}
+	case bool:
+		if c.Type == "boolean" {
+			return v, nil
+		}
+	case time.Time:
+		switch c.Type {
+		case "timestamp":
+			return v.UTC(), nil
+		case "date":
+			return time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC), nil
+		}
+	case string:
+		if c.Type == "text" {
+			return strings.TrimSpace(v), nil
+		}
+	}
+	return t.convert(c, valueText(raw))
+}
+
+// valueText renders a database value as text, for conversion and quarantine.
+func valueText(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case []byte:
+		return string(t)
+	case string:
+		return t
+	case time.Time:
+		return t.UTC().Format("2006-01-02 15:04:05")
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
 // columnLabel names a column as the user sees it in the file: its header text
 // and the declared name.
 func (t *tableBuilder) columnLabel(ci int) string {

@@ -136,3 +136,21 @@ func (s *Source) ColumnNames() []string {
 }
 
 func (s *Source) String() string { return fmt.Sprintf("%s (%s, %s)", s.Name, s.Kind, s.File) }
+
+// Column returns the declared column of that name, or nil.
+func (s *Source) Column(name string) *Column {
+	if i := s.ColumnIndex(name); i >= 0 {
+		return &s.Columns[i]
+	}
+	return nil
+}
+
+// ColumnIndex returns the position of the declared column, or -1.
+func (s *Source) ColumnIndex(name string) int {
+	for i, c := range s.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}

@@ -62,6 +62,10 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			out.Err = err
 			return out
 		}
+		if state.Cursor, err = w.LastCursor(ctx, src.Name); err != nil {
+			out.Err = err
+			return out
+		}
 	}
 	started := o.Now()
 	res, err := o.Registries.Extractors.Extract(ctx, env, src, state)
@@ -85,10 +89,19 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		if l.ReplacesLocation {
 			req.ReplaceFiles = []string{l.Location}
 		}
-		for _, r := range l.Rejected {
-			req.Quarantine = append(req.Quarantine, warehouse.QuarantineRow{File: r.Pos.File, Sheet: r.Pos.Sheet,
-				Row: int64(r.Pos.Row), Column: r.Pos.Column, RawValue: r.RawValue, Reason: r.Reason})
+		// A full refresh starts the raw table over: its first load replaces.
+		if o.FullRefresh && i == 0 {
+			req.Mode = warehouse.ModeReplace
 		}
+		if l.Stats != nil {
+			stats := l.Stats
+			req.Late = func() warehouse.LateStats {
+				st := stats()
+				return warehouse.LateStats{RowsRead: st.RowsRead, RowsRejected: int64(len(rejectedRows(st.Rejected))),
+					Quarantine: quarantineRows(st.Rejected), CursorValue: st.Cursor}
+			}
+		}
+		req.Quarantine = quarantineRows(l.Rejected)
 		n, err := w.Load(ctx, req)
 		l.Reader.Release()
 		if err != nil {
@@ -103,9 +116,24 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			return out
 		}
 		out.Loads++
-		out.RowsRead += l.RowsRead
 		out.RowsLoaded += n
-		out.RowsRejected += req.RowsRejected
+		if l.Stats != nil {
+			st := l.Stats()
+			out.RowsRead += st.RowsRead
+			out.RowsRejected += int64(len(rejectedRows(st.Rejected)))
+		} else {
+			out.RowsRead += l.RowsRead
+			out.RowsRejected += req.RowsRejected
+		}
+	}
+	return out
+}
+
+func quarantineRows(rs []extract.Rejection) []warehouse.QuarantineRow {
+	out := make([]warehouse.QuarantineRow, len(rs))
+	for i, r := range rs {
+		out[i] = warehouse.QuarantineRow{File: r.Pos.File, Sheet: r.Pos.Sheet, Row: int64(r.Pos.Row), Column: r.Pos.Column,
+			RawValue: r.RawValue, Reason: r.Reason}
 	}
 	return out
 }

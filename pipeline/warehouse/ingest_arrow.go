@@ -116,6 +116,10 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
 		} else {
 			loaded = after - before
 		}
+		if req.Late != nil {
+			late := req.Late()
+			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
+		}
 		now := time.Now().UTC()
 		for _, q := range req.Quarantine {
 			if err := run(`INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

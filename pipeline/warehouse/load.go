@@ -2,6 +2,8 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,6 +40,18 @@ type LoadRequest struct {
 	RowsRejected int64
 	Quarantine   []QuarantineRow
 	StartedAt    time.Time
+	// Late, when set, is called after Reader has been drained and before
+	// commit: a streaming source knows its counts, rejected rows and cursor
+	// only then. Its answer replaces the fields above.
+	Late func() LateStats
+}
+
+// LateStats are the figures of a streamed load, known once it is read.
+type LateStats struct {
+	RowsRead     int64
+	RowsRejected int64
+	Quarantine   []QuarantineRow
+	CursorValue  string
 }
 
 // QuarantineRow is a rejected input row, kept with where it came from.
@@ -86,4 +100,19 @@ func tableExistsOn(ctx context.Context, conn txConn, schema, table string) (bool
 	var n int
 	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`, schema, table).Scan(&n)
 	return n > 0, err
+}
+
+// LastCursor returns the cursor the newest successful load of a source
+// reached, or "" when it has none.
+func (w *Warehouse) LastCursor(ctx context.Context, source string) (string, error) {
+	var c sql.NullString
+	err := w.db.QueryRowContext(ctx, `SELECT cursor_value FROM meta.source_loads
+		WHERE source = ? AND status = 'success' AND cursor_value IS NOT NULL ORDER BY finished_at DESC LIMIT 1`, source).Scan(&c)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the cursor of %s: %w", source, err)
+	}
+	return c.String, nil
 }

@@ -1,0 +1,92 @@
+//go:build duckdb_arrow
+
+package run
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"jixiao/pipeline/project"
+)
+
+// TestDatabaseSourceEndToEnd loads a PostgreSQL table through a run: the
+// stream goes into DuckDB batch by batch, the cursor is kept in meta, a
+// second run loads nothing and a changed row replaces its old version.
+func TestDatabaseSourceEndToEnd(t *testing.T) {
+	dsn := os.Getenv("JIXIAO_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err == nil {
+		err = db.Ping()
+	}
+	if err != nil {
+		t.Skipf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err)
+	}
+	defer db.Close()
+	table := fmt.Sprintf("jixiao_run_%d", time.Now().UnixNano()%1e12)
+	if _, err := db.Exec(`CREATE TABLE ` + table + ` AS SELECT g AS id, CASE WHEN g % 2 = 0 THEN '环翠区' ELSE '高区' END AS unit,
+		(g * 10)::numeric(12,2) AS amount, TIMESTAMP '2017-01-01' + g * INTERVAL '1 minute' AS updated_at FROM generate_series(1, 2500) g`); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Exec("DROP TABLE " + table)
+
+	dir := t.TempDir()
+	files := map[string]string{
+		"jixiao.yaml": "name: 测试\nplan_year: 2017\nunits:\n  - {code: \"371002\", name: 环翠区, kind: 区市}\n  - {code: \"371071\", name: 高区, kind: 开发区}\n",
+		"sources/services.yaml": "kind: postgres\ndsn_env: ROSTER_DSN\ntable: " + table + "\ncursor: updated_at\nbatch_size: 1000\nload: merge\nkey: [id]\n" +
+			"columns:\n  - {name: id, type: integer, required: true}\n  - {name: unit_code, type: unit, required: true, aliases: [unit]}\n" +
+			"  - {name: amount, type: number}\n  - {name: updated_at, type: timestamp, required: true}\n",
+		"transforms/marts/totals.sql": "SELECT unit_code, count(*) AS n, sum(amount) AS amount FROM raw.services GROUP BY unit_code",
+	}
+	for name, text := range files {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
+	}
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	runOnce := func() *Summary {
+		t.Helper()
+		s, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: []Stage{StageExtract, StageTransform},
+			Getenv: func(k string) string {
+				if k == "ROSTER_DSN" {
+					return dsn
+				}
+				return ""
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := runOnce()
+	if src := s.Sources[0]; src.RowsRead != 2500 || src.RowsLoaded != 2500 || src.Loads != 1 {
+		t.Fatalf("first run: %+v", src)
+	}
+	if got := query[string](t, dir, "SELECT cursor_value || ' ' || rows_loaded FROM meta.source_loads"); got != "2017-01-02T17:40:00Z 2500" {
+		t.Errorf("cursor record: %s", got)
+	}
+	s = runOnce()
+	if src := s.Sources[0]; src.Loads != 0 || len(src.Skipped) != 1 || !strings.Contains(src.Skipped[0], "no new rows since 2017-01-02T17:40:00Z") {
+		t.Errorf("second run: %+v", src)
+	}
+	if _, err := db.Exec("UPDATE " + table + " SET amount = 0, updated_at = TIMESTAMP '2017-02-01' WHERE id <= 3"); err != nil {
+		t.Fatal(err)
+	}
+	s = runOnce()
+	if src := s.Sources[0]; src.RowsRead != 3 || src.RowsLoaded != 3 {
+		t.Errorf("third run: %+v", src)
+	}
+	if got := query[string](t, dir, "SELECT count(*) || ' ' || sum(amount) FROM raw.services"); got != "2500 31262440.0" {
+		t.Errorf("after merge: %s (want 2500 rows, the 3 changed ones zeroed)", got)
+	}
+}
