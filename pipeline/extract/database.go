@@ -231,8 +231,23 @@ func parseCursor(typ, s string) (any, error) {
 	case "integer":
 		return strconv.ParseInt(s, 10, 64)
 	default:
-		return time.Parse(time.RFC3339Nano, s)
+		t, err := time.Parse(time.RFC3339Nano, s)
+		return t, err
 	}
+}
+
+// cursorAfter reports whether cursor value a is past b (both typed alike:
+// time.Time or int64).
+func cursorAfter(a, b any) bool {
+	switch x := a.(type) {
+	case time.Time:
+		y, ok := b.(time.Time)
+		return !ok || x.After(y)
+	case int64:
+		y, ok := b.(int64)
+		return !ok || x > y
+	}
+	return fmt.Sprint(a) > fmt.Sprint(b)
 }
 
 func formatCursor(v any) string {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -25,6 +26,8 @@ type Env struct {
 	Getenv func(string) string
 	// Units normalises unit names to codes.
 	Units *UnitIndex
+	// HTTP is the client of http sources; nil means a default client.
+	HTTP *http.Client
 }
 
 // State is what earlier loads of the source left: content hashes of files
@@ -102,7 +105,7 @@ func NewRegistry(kinds ...Kind) *Registry {
 
 // Default returns a registry of every kind jixiao ships.
 func Default() *Registry {
-	return NewRegistry(CSV{}, XLSX{}, Database{Dialect: "postgres"}, Database{Dialect: "mysql"})
+	return NewRegistry(CSV{}, XLSX{}, Database{Dialect: "postgres"}, Database{Dialect: "mysql"}, HTTP{})
 }
 
 // Kind returns the kind with that name, or nil.
