@@ -53,8 +53,32 @@ func cleanNumber(raw string) (s string, percent bool) {
 	return s, percent
 }
 
+// plainDigits reports whether s is an optional '-' and ASCII digits only:
+// what most machine exports write, and what needs no cleaning.
+func plainDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	i := 0
+	if s[0] == '-' {
+		i = 1
+	}
+	if i == len(s) || len(s) > 18 {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // ParseInteger reads a whole number as people type it into reports.
 func ParseInteger(raw string) (int64, error) {
+	if plainDigits(raw) {
+		return strconv.ParseInt(raw, 10, 64)
+	}
 	s, percent := cleanNumber(raw)
 	if s == "" {
 		return 0, errEmpty
@@ -78,6 +102,9 @@ func ParseInteger(raw string) (int64, error) {
 
 // ParseNumber reads a decimal number; "70%" reads as 0.7.
 func ParseNumber(raw string) (float64, error) {
+	if plainDecimal(raw) {
+		return strconv.ParseFloat(raw, 64)
+	}
 	s, percent := cleanNumber(raw)
 	if s == "" {
 		return 0, errEmpty
@@ -105,10 +132,71 @@ func ParseBool(raw string) (bool, error) {
 	return false, fmt.Errorf("%q 不是“是”或“否”", raw)
 }
 
+// plainDecimal reports whether s is digits with at most one '.' and an
+// optional leading '-', which strconv reads as it is.
+func plainDecimal(s string) bool {
+	if s == "" || len(s) > 30 {
+		return false
+	}
+	dot := false
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		case c == '-' && i == 0:
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// isoDate reads YYYY-MM-DD and YYYY-MM without time.Parse, the shape of
+// nearly every exported date.
+func isoDate(s string) (time.Time, bool) {
+	num := func(a, b int) (int, bool) {
+		n := 0
+		for i := a; i < b; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n, true
+	}
+	if (len(s) != 10 && len(s) != 7) || s[4] != '-' {
+		return time.Time{}, false
+	}
+	y, ok1 := num(0, 4)
+	m, ok2 := num(5, 7)
+	d, ok3 := 1, true
+	if len(s) == 10 {
+		if s[7] != '-' {
+			return time.Time{}, false
+		}
+		d, ok3 = num(8, 10)
+	}
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // 2017-02-30
+		return time.Time{}, false
+	}
+	return t, true
+}
+
 var dateLayouts = []string{"2006-01-02", "2006/1/2", "2006.1.2", "2006-1-2", "20060102", "2006年1月2日", "2006-01", "2006/1", "2006年1月"}
 
 // ParseDate reads the date spellings seen in office reports.
 func ParseDate(raw string) (time.Time, error) {
+	if t, ok := isoDate(raw); ok {
+		return t, nil
+	}
 	s := strings.TrimSpace(normalizeWidth(raw))
 	if s == "" {
 		return time.Time{}, errEmpty

@@ -74,3 +74,31 @@ func TestParseDateAndBool(t *testing.T) {
 		t.Error("want an error for 也许")
 	}
 }
+
+func TestFastPathsAgreeWithTheGeneralRules(t *testing.T) {
+	for _, s := range []string{"0", "-12", "123456789012345678", "2017-02-30", "2017-13-01", "2017-06", "2017-6-1", "1.5", "-0.25", ".5", "5.", "1.2.3", "-"} {
+		if n, err := ParseInteger(s); err == nil {
+			if f, err2 := ParseNumber(s); err2 != nil || f != float64(n) {
+				t.Errorf("%q: integer %d, number %v %v", s, n, f, err2)
+			}
+		}
+		d1, err1 := ParseDate(s)
+		d2, err2 := parseDateSlow(s)
+		if (err1 == nil) != (err2 == nil) || !d1.Equal(d2) {
+			t.Errorf("ParseDate(%q) = %v %v, general rules give %v %v", s, d1, err1, d2, err2)
+		}
+	}
+	if _, err := ParseNumber("1.2.3"); err == nil {
+		t.Error("1.2.3 is not a number")
+	}
+}
+
+// parseDateSlow is ParseDate without its fast path.
+func parseDateSlow(raw string) (time.Time, error) {
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, raw); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errEmpty
+}

@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -105,7 +108,7 @@ func decodeText(file string, data []byte, encoding string) (string, error) {
 		if !utf8.Valid(data) {
 			return "", fmt.Errorf("%s: not valid UTF-8 (declare encoding: gbk if finance exported it from Excel)", file)
 		}
-		return string(data), nil
+		return bytesAsString(data), nil
 	case "gbk":
 		out, err := simplifiedchinese.GBK.NewDecoder().Bytes(data)
 		if err != nil {
@@ -114,7 +117,7 @@ func decodeText(file string, data []byte, encoding string) (string, error) {
 		return string(out), nil
 	default: // gb18030, auto
 		if strings.EqualFold(encoding, "auto") && utf8.Valid(data) {
-			return string(data), nil
+			return bytesAsString(data), nil
 		}
 		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 		if err != nil {
@@ -124,6 +127,15 @@ func decodeText(file string, data []byte, encoding string) (string, error) {
 	}
 }
 
+// bytesAsString views a file's bytes as a string without copying them: the
+// buffer was read for this load alone and is never written to again.
+func bytesAsString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
 // readCSVInto parses one file into tb (creating it from the file's header
 // when nil), adding rejected rows to load.
 func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
@@ -131,60 +143,198 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 	if err != nil {
 		return nil, err
 	}
-	r := csv.NewReader(strings.NewReader(text))
-	r.Comma, _ = utf8.DecodeRuneInString(o.Delimiter)
-	r.FieldsPerRecord = -1
-	r.ReuseRecord = true
-	r.LazyQuotes = o.LazyQuotes
-	skipTotals := o.SkipTotals == nil || *o.SkipTotals
-	line := 0
-	var header, titles []string
+	comma, _ := utf8.DecodeRuneInString(o.Delimiter)
+	newReader := func(s string) *csv.Reader {
+		r := csv.NewReader(strings.NewReader(s))
+		r.Comma = comma
+		r.FieldsPerRecord = -1
+		r.ReuseRecord = true
+		r.LazyQuotes = o.LazyQuotes
+		return r
+	}
+	r := newReader(text)
+	var titles []string
+	for records := 1; ; records++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: no header row (expected it on line %d)", file, o.HeaderRow)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", file, err)
+		}
+		if records < o.HeaderRow {
+			titles = append(titles, strings.Join(rec, " "))
+			continue
+		}
+		header := append([]string(nil), rec...)
+		line, _ := r.FieldPos(0)
+		at := diag.Pos{File: file, Row: line}
+		if tb == nil {
+			if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill)); err != nil {
+				return nil, err
+			}
+			tb.emit = load.emit
+		} else if err := tb.rematch(header, at, warnings); err != nil {
+			return nil, err
+		}
+		if err := tb.setFill(fill, fillContext{file: file, titles: titles}, at); err != nil {
+			return nil, err
+		}
+		body := text[r.InputOffset():]
+		return tb, readCSVBody(tb, newReader, o.Delimiter, body, line, file, o.SkipTotals == nil || *o.SkipTotals, load)
+	}
+}
+
+// parallelCSVBytes is the body size from which parsing is split over the cores.
+const parallelCSVBytes = 1 << 20
+
+// readCSVBody reads the rows below the header (on line headerLine). A large
+// body without quote characters has one record per line, so it is cut at
+// line ends and the parts are parsed at the same time, one per core.
+func readCSVBody(tb *tableBuilder, newReader func(string) *csv.Reader, delim, body string, headerLine int, file string, skipTotals bool, load *Load) error {
+	parts := runtime.GOMAXPROCS(0)
+	if strings.ContainsRune(body, '"') {
+		read, rejected, err := readCSVChunk(tb, newReader(body), headerLine, file, skipTotals)
+		load.RowsRead += read
+		load.Rejected = append(load.Rejected, rejected...)
+		return err
+	}
+	if len(body) < parallelCSVBytes || parts < 2 {
+		read, rejected, err := readPlainChunk(tb, body, delim, headerLine, file, skipTotals)
+		load.RowsRead += read
+		load.Rejected = append(load.Rejected, rejected...)
+		return err
+	}
+	chunks := splitAtLines(body, parts)
+	type result struct {
+		tb       *tableBuilder
+		read     int64
+		rejected []Rejection
+		err      error
+	}
+	results := make([]result, len(chunks))
+	var wg sync.WaitGroup
+	offset := headerLine
+	// The first part streams its batches as it goes; the others keep theirs
+	// until it is done, so rows arrive in file order.
+	tb.flush()
+	for i, c := range chunks {
+		fork := tb.fork()
+		if i == 0 {
+			fork.emit = tb.emit
+		}
+		wg.Add(1)
+		go func(i int, c string, offset int) {
+			defer wg.Done()
+			read, rejected, err := readPlainChunk(fork, c, delim, offset, file, skipTotals)
+			results[i] = result{fork, read, rejected, err}
+		}(i, c, offset)
+		offset += strings.Count(c, "\n")
+	}
+	wg.Wait()
+	var firstErr error
+	for _, r := range results {
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
+		}
+		load.RowsRead += r.read
+		load.Rejected = append(load.Rejected, r.rejected...)
+		tb.absorb(r.tb)
+	}
+	return firstErr
+}
+
+// splitAtLines cuts s into about n parts, each ending at a line end.
+func splitAtLines(s string, n int) []string {
+	var out []string
+	for n > 1 && len(s) > 0 {
+		cut := len(s) / n
+		if i := strings.IndexByte(s[cut:], '\n'); i >= 0 {
+			cut += i + 1
+		} else {
+			cut = len(s)
+		}
+		out = append(out, s[:cut])
+		s = s[cut:]
+		n--
+	}
+	if len(s) > 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+// readPlainChunk reads text without quote characters, where every line is a
+// record and every delimiter separates fields: the cells are substrings of
+// the text, so nothing is copied before the values are typed.
+func readPlainChunk(tb *tableBuilder, text, delim string, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
+	var read int64
+	var rejected []Rejection
+	cells := make([]string, 0, len(tb.header))
+	line := lineOffset
+	for len(text) > 0 {
+		line++
+		var ln string
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			ln, text = text[:i], text[i+1:]
+		} else {
+			ln, text = text, ""
+		}
+		ln = strings.TrimSuffix(ln, "\r")
+		if ln == "" {
+			continue
+		}
+		cells = cells[:0]
+		for {
+			i := strings.Index(ln, delim)
+			if i < 0 {
+				cells = append(cells, ln)
+				break
+			}
+			cells = append(cells, ln[:i])
+			ln = ln[i+len(delim):]
+		}
+		if blankRow(cells) || (skipTotals && totalsRow(cells)) {
+			continue
+		}
+		read++
+		rejected = append(rejected, tb.AddRow(cells, file, diag.Pos{File: file, Row: line})...)
+		if tb.emitErr != nil {
+			return read, rejected, tb.emitErr
+		}
+	}
+	return read, rejected, nil
+}
+
+// readCSVChunk reads records into tb; lines are counted from lineOffset.
+func readCSVChunk(tb *tableBuilder, r *csv.Reader, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
+	var read int64
+	var rejected []Rejection
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			break
+			return read, rejected, nil
 		}
-		line++
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				// A malformed line is kept in quarantine, and reading goes on
 				// from the next line.
-				load.Rejected = append(load.Rejected, Rejection{Pos: diag.Pos{File: file, Row: pe.StartLine}, Reason: "CSV 行格式错误：" + pe.Err.Error()})
+				rejected = append(rejected, Rejection{Pos: diag.Pos{File: file, Row: lineOffset + pe.StartLine}, Reason: "CSV 行格式错误：" + pe.Err.Error()})
 				continue
 			}
-			return nil, fmt.Errorf("read %s: %w", file, err)
-		}
-		if line < o.HeaderRow {
-			titles = append(titles, strings.Join(rec, " "))
-			continue
-		}
-		if header == nil {
-			header = append([]string(nil), rec...)
-			at := diag.Pos{File: file, Row: line}
-			if tb == nil {
-				if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill)); err != nil {
-					return nil, err
-				}
-			} else if err := tb.rematch(header, at, warnings); err != nil {
-				return nil, err
-			}
-			if err := tb.setFill(fill, fillContext{file: file, titles: titles}, at); err != nil {
-				return nil, err
-			}
-			continue
+			return read, rejected, fmt.Errorf("read %s: %w", file, err)
 		}
 		if blankRow(rec) || (skipTotals && totalsRow(rec)) {
 			continue
 		}
-		load.RowsRead++
-		pos := diag.Pos{File: file, Row: line}
-		load.Rejected = append(load.Rejected, tb.AddRow(rec, file, pos)...)
+		read++
+		line, _ := r.FieldPos(0)
+		rejected = append(rejected, tb.AddRow(rec, file, diag.Pos{File: file, Row: lineOffset + line})...)
+		if tb.emitErr != nil {
+			return read, rejected, tb.emitErr
+		}
 	}
-	if header == nil {
-		return nil, fmt.Errorf("%s: no header row (expected it on line %d)", file, o.HeaderRow)
-	}
-	return tb, nil
 }
 
 func blankRow(cells []string) bool {
@@ -199,6 +349,15 @@ func blankRow(cells []string) bool {
 // totalsRow recognises 合计/总计/小计 rows, which must not be summed twice.
 func totalsRow(cells []string) bool {
 	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		// Every totals label starts with one of these (after spaces): most
+		// rows are rejected here without any work.
+		if r := strings.TrimLeft(c, " \t\u3000"); r != "" && !strings.HasPrefix(r, "合") && !strings.HasPrefix(r, "总") &&
+			!strings.HasPrefix(r, "小") && !strings.HasPrefix(r, "全") {
+			return false
+		}
 		s := strings.Join(strings.Fields(normalizeWidth(c)), "")
 		if s == "" {
 			continue

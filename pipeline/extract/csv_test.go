@@ -3,9 +3,11 @@ package extract
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -71,6 +73,33 @@ func rows(t *testing.T, l Load) []string {
 	return out
 }
 
+// stats returns a load's figures: from its stream once drained, or its fields.
+func stats(l Load) LoadStats {
+	if l.Stats != nil {
+		return l.Stats()
+	}
+	return LoadStats{RowsRead: l.RowsRead, Rejected: l.Rejected, Cursor: l.Cursor}
+}
+
+// extractErr runs a kind and reads its loads through, returning the first
+// error: a file that cannot be parsed fails when its stream is read.
+func extractErr(k Kind, env Env, src *project.Source) error {
+	res, err := k.Extract(context.Background(), env, src, State{})
+	if err != nil {
+		return err
+	}
+	for _, l := range res.Loads {
+		for l.Reader.Next() {
+		}
+		err := l.Reader.Err()
+		l.Reader.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func TestCSVMessyReport(t *testing.T) {
 	report := "\uFEFF2017年各单位进度表（单位：人、万元）\n" +
 		"单位,月份,本月完成,金额（万元）,新增栏目\n" +
@@ -91,6 +120,7 @@ func TestCSVMessyReport(t *testing.T) {
 	}
 	l := res.Loads[0]
 	got := rows(t, l)
+	st := stats(l)
 	want := []string{
 		"unit_code=371002 month=2017-01-01 actual=12 amount=1234.5 _file=data/a.csv _row=3",
 		"unit_code=371071 month=2017-02-01 actual=15 amount=3.5 _file=data/a.csv _row=4",
@@ -98,11 +128,11 @@ func TestCSVMessyReport(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if l.RowsRead != 5 {
-		t.Errorf("RowsRead = %d, want 5 (blank and 合计 rows are not data)", l.RowsRead)
+	if st.RowsRead != 5 {
+		t.Errorf("RowsRead = %d, want 5 (blank and 合计 rows are not data)", st.RowsRead)
 	}
 	var rejects []string
-	for _, r := range l.Rejected {
+	for _, r := range st.Rejected {
 		rejects = append(rejects, fmt.Sprintf("%s %s %s", r.Pos, r.RawValue, r.Reason))
 	}
 	wantRejects := []string{
@@ -118,9 +148,9 @@ func TestCSVMessyReport(t *testing.T) {
 			t.Errorf("rejection %d = %q, want prefix %q", i, rejects[i], w)
 		}
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].String(), `column "新增栏目" is not declared`) ||
-		res.Warnings[0].Pos != (diag.Pos{File: "data/a.csv", Row: 2}) {
-		t.Errorf("want a schema-change warning at the header row, got %v", res.Warnings)
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0].String(), `column "新增栏目" is not declared`) ||
+		st.Warnings[0].Pos != (diag.Pos{File: "data/a.csv", Row: 2}) {
+		t.Errorf("want a schema-change warning at the header row, got %v", st.Warnings)
 	}
 }
 
@@ -151,13 +181,13 @@ func TestCSVEncodings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			decl := strings.Replace(progressDecl, "load: append", "load: append\nencoding: "+tt.encoding, 1)
 			src, env := source(t, fstest.MapFS{"data/a.csv": {Data: tt.data}}, decl)
-			res, err := CSV{}.Extract(context.Background(), env, src, State{})
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				if err := extractErr(CSV{}, env, src); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("want error %q, got %v", tt.wantErr, err)
 				}
 				return
 			}
+			res, err := CSV{}.Extract(context.Background(), env, src, State{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -183,7 +213,7 @@ func TestCSVFileErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src, env := source(t, tt.files, progressDecl)
-			_, err := CSV{}.Extract(context.Background(), env, src, State{})
+			err := extractErr(CSV{}, env, src)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("want %q, got %v", tt.want, err)
 			}
@@ -249,4 +279,99 @@ func TestCSVValidate(t *testing.T) {
 			t.Errorf("want %q in %s", want, all)
 		}
 	}
+}
+
+// A large quote-free file is parsed in parts on several goroutines; rows
+// must keep their file order and their exact line numbers across the cuts.
+func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("标题行\n单位,月份,本月完成\n")
+	const n = 120_000 // well over parallelCSVBytes
+	for i := 0; i < n; i++ {
+		unit := "环翠区"
+		if i%2 == 1 {
+			unit = "高区"
+		}
+		if i == 70_000 {
+			sb.WriteString("\r\n,,\n") // a blank line and a blank row in the middle
+		}
+		v := fmt.Sprint(i)
+		if i == 99_999 {
+			v = "九"
+		}
+		fmt.Fprintf(&sb, "%s,2017-%02d,%s\r\n", unit, i%12+1, v)
+	}
+	if sb.Len() < parallelCSVBytes {
+		t.Fatalf("fixture too small: %d bytes", sb.Len())
+	}
+	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: []byte(sb.String())}}, progressDecl)
+	res, err := CSV{}.Extract(context.Background(), env, src, State{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rows(t, res.Loads[0])
+	st := stats(res.Loads[0])
+	if len(got) != n-1 || st.RowsRead != n {
+		t.Fatalf("%d rows, %d read", len(got), st.RowsRead)
+	}
+	for _, i := range []int{0, 1, 69_999, 70_000, 99_998, 99_999, n - 2} {
+		want := i
+		if i >= 99_999 {
+			want = i + 1 // the rejected row is not in the output
+		}
+		line := want + 3
+		if want >= 70_000 {
+			line += 2
+		}
+		if !strings.Contains(got[i], fmt.Sprintf("actual=%d ", want)) || !strings.HasSuffix(got[i], fmt.Sprintf("_row=%d", line)) {
+			t.Errorf("row %d: %s, want actual=%d on line %d", i, got[i], want, line)
+		}
+	}
+	if len(st.Rejected) != 1 || st.Rejected[0].Pos.Row != 99_999+3+2 || st.Rejected[0].RawValue != "九" {
+		t.Errorf("rejected %+v", st.Rejected)
+	}
+}
+
+func TestCSVPlainReaderDelimiterAndTotals(t *testing.T) {
+	text := "单位｜月份｜本月完成\r\n环翠区｜2017-01｜5\r\n\r\n　合计｜｜5\r\n"
+	decl := strings.Replace(progressDecl, "header_row: 2", "header_row: 1\ndelimiter: \"｜\"", 1)
+	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: []byte(text)}}, decl)
+	res, err := CSV{}.Extract(context.Background(), env, src, State{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rows(t, res.Loads[0])
+	if len(got) != 1 || !strings.HasPrefix(got[0], "unit_code=371002 month=2017-01-01 actual=5") || stats(res.Loads[0]).RowsRead != 1 {
+		t.Errorf("rows %v", got)
+	}
+}
+
+// A load that stops reading (DuckDB failed) must stop the parser too.
+func TestStreamReleasedEarlyStopsItsProducer(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("t\n单位,月份,本月完成\n")
+	for i := 0; i < 300_000; i++ {
+		fmt.Fprintf(&sb, "环翠区,2017-01,%d\n", i)
+	}
+	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: []byte(sb.String())}}, progressDecl)
+	before := runtime.NumGoroutine()
+	res, err := CSV{}.Extract(context.Background(), env, src, State{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Loads[0].Reader
+	if !r.Next() {
+		t.Fatal("no first batch")
+	}
+	r.Release()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left running after release (%d before)", n, before)
+	}
+	// A stream never read starts nothing and leaves nothing behind.
+	res, _ = CSV{}.Extract(context.Background(), env, src, State{})
+	res.Loads[0].Reader.Release()
 }

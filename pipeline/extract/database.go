@@ -355,8 +355,8 @@ func (s *rowStream) Next() bool {
 			count++
 		}
 		if s.cursorIdx >= 0 {
-			if i := s.tb.cellIndex[s.cursorIdx]; i >= 0 && s.scanVals[i] != nil {
-				s.cursor = formatCursor(s.tb.values[s.cursorIdx])
+			if v := s.tb.cellValue(s.cursorIdx); v != nil {
+				s.cursor = formatCursor(v)
 			}
 		}
 	}

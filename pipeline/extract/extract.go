@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"jixiao/pipeline/diag"
@@ -48,9 +49,11 @@ type Load struct {
 	// ReplacesLocation is true when the location was loaded before with other
 	// content: its old rows must go.
 	ReplacesLocation bool
-	// Stats, when set, gives RowsRead, Rejected and Cursor of a streamed load;
-	// they are known only once Reader has been drained.
+	// Stats, when set, gives RowsRead, Rejected, Cursor and Warnings of a
+	// streamed load; they are known only once Reader has been drained.
 	Stats func() LoadStats
+	// emit is how a file reader hands batches to a streamed load.
+	emit func(arrow.RecordBatch) error
 }
 
 // LoadStats are a streamed load's figures.
@@ -58,6 +61,7 @@ type LoadStats struct {
 	RowsRead int64
 	Rejected []Rejection
 	Cursor   string
+	Warnings diag.List
 }
 
 // Rejection is an input row that did not fit the declared columns.

@@ -21,10 +21,11 @@ import (
 type readFileFunc func(tb *tableBuilder, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error)
 
 // extractFiles is the flow every file kind shares: resolve the glob, skip
-// what was loaded before by content hash, and read the rest. With load:
+// what was loaded before by content hash, and stream the rest. With load:
 // replace the whole source is one load, redone when any file changed; with
 // append or merge each new or changed file is its own load, and a changed
-// file replaces the rows it brought before.
+// file replaces the rows it brought before. Files are parsed while DuckDB
+// ingests them; a file that cannot be parsed fails its load.
 func extractFiles(ctx context.Context, env Env, src *project.Source, pattern string, state State, read readFileFunc) (*Result, error) {
 	files, err := fs.Glob(env.FS, pattern)
 	if err != nil {
@@ -51,20 +52,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			res.Skipped = append(res.Skipped, pattern)
 			return res, nil
 		}
-		var tb *tableBuilder
-		load := Load{Location: pattern, ContentHash: hash}
-		for i, f := range files {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if tb, err = read(tb, f, contents[i], &load, &res.Warnings); err != nil {
-				return nil, err
-			}
-		}
-		if load.Reader, _, err = tb.Reader(); err != nil {
-			return nil, err
-		}
-		res.Loads = append(res.Loads, load)
+		res.Loads = append(res.Loads, streamFiles(ctx, src, Load{Location: pattern, ContentHash: hash}, files, contents, read))
 		return res, nil
 	}
 	for _, f := range files {
@@ -85,18 +73,49 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			continue
 		}
 		load := Load{Location: f, ContentHash: hash, ReplacesLocation: seen}
-		tb, err := read(nil, f, data, &load, &res.Warnings)
-		if err != nil {
-			res.release()
-			return nil, err
-		}
-		if load.Reader, _, err = tb.Reader(); err != nil {
-			res.release()
-			return nil, err
-		}
-		res.Loads = append(res.Loads, load)
+		res.Loads = append(res.Loads, streamFiles(ctx, src, load, []string{f}, [][]byte{data}, read))
 	}
 	return res, nil
+}
+
+// streamFiles makes load's Reader a stream that parses the files when it is
+// first read. Counts, rejected rows and warnings are in load.Stats once the
+// stream has ended.
+func streamFiles(ctx context.Context, src *project.Source, load Load, files []string, contents [][]byte, read readFileFunc) Load {
+	stream := newBatchStream(schemaFor(src))
+	state := &Load{emit: stream.send}
+	var warnings diag.List
+	stream.start = func() {
+		go func() {
+			var tb *tableBuilder
+			var err error
+			for i, f := range files {
+				if err = ctx.Err(); err != nil {
+					break
+				}
+				next, rerr := read(tb, f, contents[i], state, &warnings)
+				if next != nil {
+					tb = next
+				}
+				if err = rerr; err != nil {
+					break
+				}
+			}
+			if tb != nil {
+				if err == nil {
+					tb.flush()
+					err = tb.emitErr
+				}
+				tb.builder.Release()
+			}
+			stream.finish(err)
+		}()
+	}
+	load.Reader = stream
+	load.Stats = func() LoadStats {
+		return LoadStats{RowsRead: state.RowsRead, Rejected: state.Rejected, Warnings: warnings}
+	}
+	return load
 }
 
 // release frees the streams of loads not handed on.

@@ -207,7 +207,9 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		pos := diag.Pos{File: location, Row: i + 1}
 		// An API that ignores the cursor parameter sends old records again.
 		if cursorIdx >= 0 && last != nil && tb.cellIndex[cursorIdx] >= 0 {
-			if c, err := tb.convertValue(src.Columns[cursorIdx], vals[tb.cellIndex[cursorIdx]]); err == nil && c != nil && !cursorAfter(c, last) {
+			col := &src.Columns[cursorIdx]
+			var c cell
+			if err := tb.convertValue(col, vals[tb.cellIndex[cursorIdx]], &c); err == nil && !c.null && !cursorAfter(boxCell(col, &c), last) {
 				continue
 			}
 		}
@@ -216,8 +218,8 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 			load.Rejected = append(load.Rejected, rej...)
 			continue
 		}
-		if cursorIdx >= 0 && tb.values[cursorIdx] != nil && (newest == nil || cursorAfter(tb.values[cursorIdx], newest)) {
-			newest = tb.values[cursorIdx]
+		if v := cursorValue(tb, cursorIdx); v != nil && (newest == nil || cursorAfter(v, newest)) {
+			newest = v
 		}
 	}
 	if load.RowsRead == 0 {
@@ -452,4 +454,12 @@ func jsonPath(body []byte, path string) (any, error) {
 		v = m[key]
 	}
 	return v, nil
+}
+
+// cursorValue is the current row's cursor, or nil without one.
+func cursorValue(tb *tableBuilder, idx int) any {
+	if idx < 0 {
+		return nil
+	}
+	return tb.cellValue(idx)
 }

@@ -36,13 +36,18 @@ type tableBuilder struct {
 	header    []string
 	pending   int
 	records   []arrow.RecordBatch
-	values    []any
+	// cells hold the current row's converted values, unboxed.
+	cells []cell
 	// filled are declared columns set by fill rules; fillValues holds this
 	// file's values for them.
 	filled     map[string]bool
 	fillValues map[int]string
 	// serialDates reads numbers in date columns as Excel day serials.
 	serialDates bool
+	// emit, when set, takes each finished batch (a streamed load) instead of
+	// keeping it in records; emitErr is its first failure.
+	emit    func(arrow.RecordBatch) error
+	emitErr error
 }
 
 // arrowType maps a declared column type to its Arrow type.
@@ -87,7 +92,6 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 	t := &tableBuilder{src: src, units: units, header: header, cellIndex: make([]int, len(src.Columns)), filled: filled}
 	used := map[int]bool{}
 	var missing []string
-	fields := make([]arrow.Field, 0, len(src.Columns)+2)
 	for ci, c := range src.Columns {
 		t.cellIndex[ci] = -1
 		for _, name := range append([]string{c.Name}, c.Aliases...) {
@@ -104,7 +108,6 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 				warnings.Warnf(at, "optional column %s is not in the header; it loads as empty", describeColumn(c))
 			}
 		}
-		fields = append(fields, arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true})
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s: missing required column(s) %s; the header row has: %s", at, strings.Join(missing, ", "), strings.Join(nonEmpty(header), ", "))
@@ -114,13 +117,25 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 			warnings.Warnf(at, "column %q is not declared in %s: the source has a new or renamed column; declare it to load it", strings.TrimSpace(h), src.File)
 		}
 	}
+	t.schema = schemaFor(src)
+	t.builder = array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
+	t.reserve()
+	t.cells = make([]cell, len(src.Columns))
+	return t, nil
+}
+
+// schemaFor is the Arrow schema of a source's raw rows: the declared columns
+// and the lineage columns. It does not depend on any file's header, so a
+// stream can announce it before reading.
+func schemaFor(src *project.Source) *arrow.Schema {
+	fields := make([]arrow.Field, 0, len(src.Columns)+2)
+	for _, c := range src.Columns {
+		fields = append(fields, arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true})
+	}
 	fields = append(fields,
 		arrow.Field{Name: FileColumn, Type: arrow.BinaryTypes.String},
 		arrow.Field{Name: RowColumn, Type: arrow.PrimitiveTypes.Int64})
-	t.schema = arrow.NewSchema(fields, nil)
-	t.builder = array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
-	t.values = make([]any, len(src.Columns))
-	return t, nil
+	return arrow.NewSchema(fields, nil)
 }
 
 func describeColumn(c project.Column) string {
@@ -140,215 +155,36 @@ func nonEmpty(cells []string) []string {
 	return out
 }
 
-// AddRow converts one row of cells. A row with any bad cell is rejected
-// whole (nothing of it is appended) and every bad cell is reported.
-func (t *tableBuilder) AddRow(cells []string, file string, pos diag.Pos) []Rejection {
-	var rejects []Rejection
-	for ci, c := range t.src.Columns {
-		raw := ""
-		if i := t.cellIndex[ci]; i >= 0 && i < len(cells) {
-			raw = cells[i]
-		}
-		if v, ok := t.fillValues[ci]; ok && strings.TrimSpace(raw) == "" {
-			raw = v
-		}
-		v, err := t.convert(c, raw)
-		if err != nil {
-			p := pos
-			p.Column = t.columnLabel(ci)
-			rejects = append(rejects, Rejection{Pos: p, RawValue: raw, Reason: err.Error()})
-			continue
-		}
-		t.values[ci] = v
-	}
-	if len(rejects) > 0 {
-		return rejects
-	}
-	for ci := range t.src.Columns {
-		appendValue(t.builder.Field(ci), t.values[ci])
-	}
-	n := len(t.src.Columns)
-	t.builder.Field(n).(*array.StringBuilder).Append(file)
-	t.builder.Field(n + 1).(*array.Int64Builder).Append(int64(pos.Row))
-	t.pending++
-	if t.pending >= batchRows {
-		t.flush()
-	}
-	return nil
-}
-
-// AddValues converts one row of typed database values (the stream batches
-// them itself). Values of the declared Go type are taken as they are; the
-// rest are read as text by the same rules as file cells.
-func (t *tableBuilder) AddValues(vals []any, pos diag.Pos) []Rejection {
-	var rejects []Rejection
-	for ci, c := range t.src.Columns {
-		var raw any
-		if i := t.cellIndex[ci]; i >= 0 && i < len(vals) {
-			raw = vals[i]
-		}
-		v, err := t.convertValue(c, raw)
-		if err != nil {
-			p := pos
-			p.Column = t.columnLabel(ci)
-			rejects = append(rejects, Rejection{Pos: p, RawValue: valueText(raw), Reason: err.Error()})
-			continue
-		}
-		t.values[ci] = v
-	}
-	if len(rejects) > 0 {
-		return rejects
-	}
-	for ci := range t.src.Columns {
-		appendValue(t.builder.Field(ci), t.values[ci])
-	}
-	n := len(t.src.Columns)
-	t.builder.Field(n).(*array.StringBuilder).Append(pos.File)
-	t.builder.Field(n + 1).(*array.Int64Builder).Append(int64(pos.Row))
-	t.pending++
-	return nil
-}
-
-func (t *tableBuilder) convertValue(c project.Column, raw any) (any, error) {
-	switch v := raw.(type) {
-	case nil:
-		if c.Required {
-			return nil, fmt.Errorf("必填项为空")
-		}
-		return nil, nil
-	case int64:
-		switch c.Type {
-		case "integer":
-			return v, nil
-		case "number":
-			return float64(v), nil
-		}
-	case int32:
-		return t.convertValue(c, int64(v))
-	case float64:
-		switch c.Type {
-		case "number":
-			return v, nil
-		case "integer":
-			if v == math.Trunc(v) {
-				return int64(v), nil
-			}
-		}
-	case bool:
-		if c.Type == "boolean" {
-			return v, nil
-		}
-	case time.Time:
-		switch c.Type {
-		case "timestamp":
-			return v.UTC(), nil
-		case "date":
-			return time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC), nil
-		}
-	case string:
-		if c.Type == "text" {
-			return strings.TrimSpace(v), nil
-		}
-	}
-	return t.convert(c, valueText(raw))
-}
-
-// valueText renders a database value as text, for conversion and quarantine.
-func valueText(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case []byte:
-		return string(t)
-	case string:
-		return t
-	case time.Time:
-		return t.UTC().Format("2006-01-02 15:04:05")
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
-}
-
-// columnLabel names a column as the user sees it in the file: its header text
-// and the declared name.
-func (t *tableBuilder) columnLabel(ci int) string {
-	c := t.src.Columns[ci]
-	if i := t.cellIndex[ci]; i >= 0 && i < len(t.header) {
-		h := strings.TrimSpace(t.header[i])
-		if h != "" && h != c.Name {
-			return fmt.Sprintf("%s(%s)", h, c.Name)
-		}
-	}
-	return c.Name
-}
-
-func (t *tableBuilder) convert(c project.Column, raw string) (any, error) {
-	if strings.TrimSpace(raw) == "" {
-		if c.Required {
-			return nil, fmt.Errorf("必填项为空")
-		}
-		return nil, nil
-	}
-	switch c.Type {
-	case "integer":
-		return ParseInteger(raw)
-	case "number":
-		return ParseNumber(raw)
-	case "boolean":
-		return ParseBool(raw)
-	case "date":
-		if t.serialDates {
-			if d, ok := excelSerial(raw); ok {
-				return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), nil
-			}
-		}
-		return ParseDate(raw)
-	case "timestamp":
-		if t.serialDates {
-			if d, ok := excelSerial(raw); ok {
-				return d, nil
-			}
-		}
-		return ParseTimestamp(raw)
-	case "unit":
-		code, ok := t.units.Code(raw)
-		if !ok {
-			return nil, fmt.Errorf("未知单位 %q：如是某单位的别称，请在 jixiao.yaml 中把它加为该单位的 aliases", strings.TrimSpace(raw))
-		}
-		return code, nil
-	default:
-		return strings.TrimSpace(raw), nil
-	}
-}
-
-func appendValue(b array.Builder, v any) {
-	if v == nil {
-		b.AppendNull()
-		return
-	}
-	switch bb := b.(type) {
-	case *array.Int64Builder:
-		bb.Append(v.(int64))
-	case *array.Float64Builder:
-		bb.Append(v.(float64))
-	case *array.BooleanBuilder:
-		bb.Append(v.(bool))
-	case *array.Date32Builder:
-		bb.Append(arrow.Date32FromTime(v.(time.Time)))
-	case *array.TimestampBuilder:
-		bb.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
-	case *array.StringBuilder:
-		bb.Append(v.(string))
-	}
-}
-
 func (t *tableBuilder) flush() {
 	if t.pending == 0 {
 		return
 	}
-	t.records = append(t.records, t.builder.NewRecordBatch())
+	t.keep(t.builder.NewRecordBatch())
 	t.pending = 0
+	t.reserve()
+}
+
+// reserve sizes the builders for a whole batch, so that appending never
+// copies a growing buffer.
+func (t *tableBuilder) reserve() {
+	t.builder.Reserve(batchRows)
+	for _, f := range t.builder.Fields() {
+		if sb, ok := f.(*array.StringBuilder); ok {
+			sb.ReserveData(batchRows * 8)
+		}
+	}
+}
+
+// keep passes a finished batch on: to the stream, or into records.
+func (t *tableBuilder) keep(rec arrow.RecordBatch) {
+	switch {
+	case t.emit == nil:
+		t.records = append(t.records, rec)
+	case t.emitErr != nil:
+		rec.Release()
+	default:
+		t.emitErr = t.emit(rec)
+	}
 }
 
 // Reader returns the built batches as a stream and hands their ownership to it.
@@ -409,4 +245,32 @@ func excelSerial(raw string) (time.Time, bool) {
 	days := math.Floor(f)
 	secs := math.Round((f - days) * 86400)
 	return base.AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second), true
+}
+
+// fork returns an empty builder for the same columns and file, for a part
+// of the file parsed on another goroutine.
+func (t *tableBuilder) fork() *tableBuilder {
+	f := *t
+	f.emit = nil // forks keep their batches; absorb passes them on in order
+	f.builder = array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
+	f.reserve()
+	f.cells = make([]cell, len(t.src.Columns))
+	f.records = nil
+	f.pending = 0
+	return &f
+}
+
+// absorb appends a fork's rows after t's own, keeping their order, and
+// releases the fork.
+func (t *tableBuilder) absorb(f *tableBuilder) {
+	t.flush()
+	f.flush()
+	if f.emitErr != nil && t.emitErr == nil {
+		t.emitErr = f.emitErr
+	}
+	for _, rec := range f.records {
+		t.keep(rec)
+	}
+	f.records = nil
+	f.builder.Release()
 }

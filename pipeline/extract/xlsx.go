@@ -156,6 +156,7 @@ func readXLSXInto(tb *tableBuilder, env Env, src *project.Source, o XLSXOptions,
 				if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill)); err != nil {
 					return nil, err
 				}
+				tb.emit = load.emit
 				tb.serialDates = true
 			} else if err := tb.rematch(header, at, warnings); err != nil {
 				return nil, err
@@ -170,6 +171,9 @@ func readXLSXInto(tb *tableBuilder, env Env, src *project.Source, o XLSXOptions,
 		}
 		load.RowsRead++
 		load.Rejected = append(load.Rejected, tb.AddRow(cells, file, diag.Pos{File: file, Sheet: sheet, Row: row})...)
+		if tb.emitErr != nil {
+			return nil, tb.emitErr
+		}
 	}
 	if err := rows.Error(); err != nil {
 		return nil, fmt.Errorf("%s[%s]: %w", file, sheet, err)

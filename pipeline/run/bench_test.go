@@ -5,6 +5,7 @@ package run
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"jixiao/pipeline/extract"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // writeProgressCSV writes n rows shaped like a unit progress export.
@@ -95,4 +98,157 @@ func BenchmarkCSVLoad(b *testing.B) {
 	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
 	b.ReportMetric(float64(rows)*float64(b.N)/base.Seconds(), "baseline_rows/s")
 	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_read_csv")
+}
+
+// BenchmarkXLSXExtract reads a 100,000-row, 10-column sheet through the xlsx
+// kind; the baseline is excelize merely streaming through the same cells.
+func BenchmarkXLSXExtract(b *testing.B) {
+	const rows = 100_000
+	dir := b.TempDir()
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := []any{"单位", "指标", "月份", "本月完成", "累计完成", "金额", "人数", "户数", "备注", "状态"}
+	sw.SetRow("A1", header)
+	units := []string{"环翠区", "文登区", "荣成市", "乳山市", "高区", "经区", "临港区", "市本级"}
+	for i := 0; i < rows; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		sw.SetRow(cell, []any{units[i%8], fmt.Sprintf("E%02d", i%20), fmt.Sprintf("2017-%02d", i%12+1), i % 97, i % 1000, float64(i%5000) + 0.5, i % 13, i % 7, "无", "正常"})
+	}
+	sw.Flush()
+	path := filepath.Join(dir, "data", "big.xlsx")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	if err := f.SaveAs(path); err != nil {
+		b.Fatal(err)
+	}
+	decl := "kind: xlsx\npath: data/big.xlsx\ncolumns:\n" +
+		"  - {name: unit_code, type: unit, required: true, aliases: [单位]}\n  - {name: indicator_id, type: text, aliases: [指标]}\n" +
+		"  - {name: month, type: date, aliases: [月份]}\n  - {name: actual, type: integer, aliases: [本月完成]}\n" +
+		"  - {name: cumulative, type: integer, aliases: [累计完成]}\n  - {name: amount, type: number, aliases: [金额]}\n" +
+		"  - {name: persons, type: integer, aliases: [人数]}\n  - {name: households, type: integer, aliases: [户数]}\n" +
+		"  - {name: remark, type: text, aliases: [备注]}\n  - {name: status, type: text, aliases: [状态]}\n"
+	os.MkdirAll(filepath.Join(dir, "sources"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sources", "big.yaml"), []byte(decl), 0o644)
+	os.WriteFile(filepath.Join(dir, "jixiao.yaml"), []byte("name: bench\nplan_year: 2017\nunits:\n"+unitsYAML()), 0o644)
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	env := extract.Env{FS: p.FS, Units: extract.NewUnitIndex(p.Config.Units)}
+	ctx := context.Background()
+	var ours, base time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		res, err := extract.Default().Extract(ctx, env, p.Sources[0], extract.State{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Loads[0].RowsRead != rows || len(res.Loads[0].Rejected) != 0 {
+			b.Fatalf("read %d, rejected %d", res.Loads[0].RowsRead, len(res.Loads[0].Rejected))
+		}
+		res.Loads[0].Reader.Release()
+		ours += time.Since(start)
+
+		start = time.Now()
+		wb, err := excelize.OpenFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		it, _ := wb.Rows("Sheet1")
+		n := 0
+		for it.Next() {
+			cells, _ := it.Columns(excelize.Options{RawCellValue: true})
+			n += len(cells)
+		}
+		it.Close()
+		wb.Close()
+		base += time.Since(start)
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
+	b.ReportMetric(float64(rows)*float64(b.N)/base.Seconds(), "baseline_rows/s")
+	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_excelize_stream")
+}
+
+func unitsYAML() string {
+	return `  - {code: "371000", name: 市本级, kind: 市本级}
+  - {code: "371002", name: 环翠区, kind: 区市}
+  - {code: "371003", name: 文登区, kind: 区市}
+  - {code: "371082", name: 荣成市, kind: 区市}
+  - {code: "371083", name: 乳山市, kind: 区市}
+  - {code: "371071", name: 高区, kind: 开发区}
+  - {code: "371072", name: 经区, kind: 开发区}
+  - {code: "371073", name: 临港区, kind: 开发区}
+`
+}
+
+// BenchmarkPostgresLoad loads a 1M-row table from the local PostgreSQL into
+// the warehouse; the baseline is reading the same rows with database/sql
+// and doing nothing with them.
+func BenchmarkPostgresLoad(b *testing.B) {
+	const rows = 1_000_000
+	dsn := os.Getenv("JIXIAO_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err == nil {
+		err = db.Ping()
+	}
+	if err != nil {
+		b.Skipf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err)
+	}
+	defer db.Close()
+	table := fmt.Sprintf("jixiao_bench_%d", time.Now().UnixNano()%1e12)
+	if _, err := db.Exec(`CREATE TABLE ` + table + ` AS SELECT g AS id, (ARRAY['环翠区','文登区','荣成市','乳山市','高区','经区','临港区','市本级'])[g % 8 + 1] AS unit,
+		'康复' AS service_type, DATE '2017-01-01' + (g % 365) AS served_on, (g % 5000)::numeric(12,2) AS amount,
+		TIMESTAMP '2017-01-01' + g * INTERVAL '1 second' AS updated_at FROM generate_series(1, ` + fmt.Sprint(rows) + `) g`); err != nil {
+		b.Fatal(err)
+	}
+	defer db.Exec("DROP TABLE " + table)
+	dir := b.TempDir()
+	os.MkdirAll(filepath.Join(dir, "sources"), 0o755)
+	os.WriteFile(filepath.Join(dir, "jixiao.yaml"), []byte("name: bench\nplan_year: 2017\nunits:\n"+unitsYAML()), 0o644)
+	os.WriteFile(filepath.Join(dir, "sources", "services.yaml"), []byte("kind: postgres\ndsn_env: DSN\ntable: "+table+"\ncursor: updated_at\nload: append\ncolumns:\n"+
+		"  - {name: id, type: integer, required: true}\n  - {name: unit_code, type: unit, required: true, aliases: [unit]}\n"+
+		"  - {name: service_type, type: text}\n  - {name: served_on, type: date}\n  - {name: amount, type: number}\n"+
+		"  - {name: updated_at, type: timestamp, required: true}\n"), 0o644)
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	ctx := context.Background()
+	var ours, base time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run := filepath.Join(dir, fmt.Sprint("run", i))
+		start := time.Now()
+		s, err := Execute(ctx, Options{Project: p, Base: run, Command: "bench", Stages: []Stage{StageExtract},
+			Getenv: func(string) string { return dsn }})
+		if err != nil || s.Sources[0].RowsLoaded != rows {
+			b.Fatalf("loaded %+v: %v", s.Sources, err)
+		}
+		ours += time.Since(start)
+
+		start = time.Now()
+		r, err := db.QueryContext(ctx, "SELECT * FROM "+table+" ORDER BY updated_at")
+		if err != nil {
+			b.Fatal(err)
+		}
+		vals := make([]any, 6)
+		ptrs := make([]any, 6)
+		for j := range vals {
+			ptrs[j] = &vals[j]
+		}
+		for r.Next() {
+			r.Scan(ptrs...)
+		}
+		r.Close()
+		base += time.Since(start)
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
+	b.ReportMetric(float64(rows)*float64(b.N)/base.Seconds(), "baseline_rows/s")
+	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_raw_read")
 }

@@ -103,6 +103,11 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		}
 		req.Quarantine = quarantineRows(l.Rejected)
 		n, err := w.Load(ctx, req)
+		if rerr := l.Reader.Err(); err != nil && rerr != nil {
+			// The stream's own error (a file that cannot be parsed) says
+			// more than DuckDB's report that the stream failed.
+			err = rerr
+		}
 		l.Reader.Release()
 		if err != nil {
 			out.Err = fmt.Errorf("source %s: %w", src.Name, err)
@@ -121,6 +126,7 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			st := l.Stats()
 			out.RowsRead += st.RowsRead
 			out.RowsRejected += int64(len(rejectedRows(st.Rejected)))
+			out.Warnings = append(out.Warnings, st.Warnings...)
 		} else {
 			out.RowsRead += l.RowsRead
 			out.RowsRejected += req.RowsRejected
