@@ -53,7 +53,7 @@ func BenchmarkDefaultProject(b *testing.B) {
 		dir := b.TempDir()
 		for pass := 0; pass < 2; pass++ {
 			start := time.Now()
-			if _, err := run.Execute(context.Background(), run.Options{Project: p, Base: dir, Command: "bench"}); err != nil {
+			if _, err := run.Execute(context.Background(), run.Options{Project: p, Base: dir, Command: "bench", SkipUnchanged: true}); err != nil {
 				b.Fatal(err)
 			}
 			if pass == 0 {

@@ -72,6 +72,9 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 	opts := run.Options{
 		Project: l.project, Base: l.base, Warehouse: l.warehouse, Site: site, Command: name, Stages: stages,
 		Sources: positional, Select: sel, FullRefresh: fullRefresh, Reporter: progress.New(env.Stdout), Getenv: env.Getenv,
+		// A scheduled or repeated run redoes only what changed; the single-stage
+		// commands do what they are asked.
+		SkipUnchanged: name == "run" && !fullRefresh,
 	}
 	s, err := run.Execute(ctx, opts)
 	if s == nil {
@@ -126,7 +129,7 @@ func printSummary(env Env, s *run.Summary) {
 		}
 	}
 	if d, ok := s.Stages[run.StageTransform]; ok {
-		built, failed, skipped := 0, 0, 0
+		built, failed, skipped, kept := 0, 0, 0, 0
 		for _, m := range s.Models {
 			switch m.Status {
 			case transform.BuildSuccess:
@@ -135,9 +138,11 @@ func printSummary(env Env, s *run.Summary) {
 				failed++
 			case transform.BuildSkipped:
 				skipped++
+			case transform.BuildUnchanged:
+				kept++
 			}
 		}
-		fmt.Fprintf(w, "  模型     %d 个构建成功，%d 个失败，%d 个因上游失败未构建（%s）\n", built, failed, skipped, seconds(d))
+		fmt.Fprintf(w, "  模型     %d 个构建成功，%d 个失败，%d 个因上游失败未构建，%d 个无变化未重建（%s）\n", built, failed, skipped, kept, seconds(d))
 	}
 	if d, ok := s.Stages[run.StageTest]; ok {
 		passed, failed, warned := 0, 0, 0
@@ -151,7 +156,11 @@ func printSummary(env Env, s *run.Summary) {
 				failed++
 			}
 		}
-		fmt.Fprintf(w, "  数据测试 %d 项通过，%d 项失败，%d 项警告（%s）\n", passed, failed, warned, seconds(d))
+		if len(s.Tests) == 0 && len(s.Models) > 0 {
+			fmt.Fprintf(w, "  数据测试 模型无变化，无需重新测试（%s）\n", seconds(d))
+		} else {
+			fmt.Fprintf(w, "  数据测试 %d 项通过，%d 项失败，%d 项警告（%s）\n", passed, failed, warned, seconds(d))
+		}
 		for _, t := range s.Tests {
 			if t.Status == check.StatusWarn {
 				fmt.Fprintf(w, "    警告 %s %s：%d 行不符合\n", t.Test.Model, t.Test.Name, t.Failures)
@@ -160,6 +169,8 @@ func printSummary(env Env, s *run.Summary) {
 	}
 	if d, ok := s.Stages[run.StageRender]; ok && s.Render != nil {
 		fmt.Fprintf(w, "  看板     %d 页 → %s/index.html（%s）\n", len(s.Render.Pages), s.SiteDir, seconds(d))
+	} else if s.RenderUnchanged {
+		fmt.Fprintf(w, "  看板     无变化，沿用 %s/index.html（%s）\n", s.SiteDir, seconds(d))
 	}
 	fmt.Fprintf(w, "  仓库     %s\n", s.Warehouse)
 }

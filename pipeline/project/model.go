@@ -1,6 +1,8 @@
 package project
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"path"
 	"strconv"
@@ -114,6 +116,13 @@ func (t *TestDecl) UnmarshalYAML(n *yaml.Node) error {
 		return &yaml.TypeError{Errors: []string{"line " + itoa(n.Line) + ": test item names no test kind"}}
 	}
 	return nil
+}
+
+// Hash identifies the model file's content (header and SQL): a build with
+// the same hash and unchanged inputs would build the same table.
+func (m *Model) Hash() string {
+	sum := sha256.Sum256([]byte(m.SQL))
+	return hex.EncodeToString(sum[:])
 }
 
 // ID names the model's table, schema.name.

@@ -53,10 +53,13 @@ type Options struct {
 	Select []string
 	// FullRefresh reloads file sources even when their content was loaded before.
 	FullRefresh bool
-	Reporter    progress.Reporter
-	Registries  Registries
-	Getenv      func(string) string
-	Now         func() time.Time
+	// SkipUnchanged leaves alone what nothing changed for since the last run:
+	// models whose file and inputs are the same, their tests, and the site.
+	SkipUnchanged bool
+	Reporter      progress.Reporter
+	Registries    Registries
+	Getenv        func(string) string
+	Now           func() time.Time
 }
 
 // SourceOutcome is what one source's extraction did.
@@ -83,8 +86,11 @@ type Summary struct {
 	Models    []transform.BuildResult
 	Tests     []check.Result
 	Render    *render.Result
-	SiteDir   string
-	Warehouse string
+	// RenderUnchanged is true when the site was left as it was: nothing it
+	// shows changed.
+	RenderUnchanged bool
+	SiteDir         string
+	Warehouse       string
 	// Diagnostics holds project warnings (errors stop the run before it starts).
 	Diagnostics diag.List
 }
@@ -226,22 +232,33 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 	if has(o.Stages, StageTransform) {
 		err := step(StageTransform, func() (string, error) {
 			o.Reporter.Stage("构建模型", len(selected))
-			s.Models = transform.Build(ctx, w, plan.Graph, selected, transform.BuildOptions{
+			bo := transform.BuildOptions{
 				RunID: s.RunID, Concurrency: plan.Project.Config.Concurrency,
 				OnDone: func(r transform.BuildResult, done, total int) {
-					o.Reporter.Item(done, total, r.ID, r.Status != transform.BuildSuccess)
+					o.Reporter.Item(done, total, r.ID, r.Status == transform.BuildFailed || r.Status == transform.BuildSkipped)
 				},
-			})
+			}
+			if o.SkipUnchanged {
+				var err error
+				if bo.Prior, bo.Changes, err = buildState(ctx, w); err != nil {
+					return "", err
+				}
+				bo.SkipUnchanged = true
+			}
+			s.Models = transform.Build(ctx, w, plan.Graph, selected, bo)
 			var errs []string
-			built := 0
+			built, kept := 0, 0
 			for _, r := range s.Models {
-				if r.Status == transform.BuildSuccess {
+				switch r.Status {
+				case transform.BuildSuccess:
 					built++
-				} else if r.Status == transform.BuildFailed {
+				case transform.BuildUnchanged:
+					kept++
+				case transform.BuildFailed:
 					errs = append(errs, r.Err.Error())
 				}
 			}
-			detail := fmt.Sprintf("%d/%d models built", built, len(s.Models))
+			detail := fmt.Sprintf("%d/%d models built, %d unchanged", built, len(s.Models), kept)
 			if len(errs) > 0 {
 				return detail, fmt.Errorf("%d model(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
 			}
@@ -260,6 +277,12 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 	if has(o.Stages, StageTest) {
 		err := step(StageTest, func() (string, error) {
 			tests := testsFor(plan, selected, o.Select)
+			if o.SkipUnchanged && s.Models != nil {
+				var err error
+				if tests, err = changedTests(ctx, w, tests, s.Models); err != nil {
+					return "", err
+				}
+			}
 			o.Reporter.Stage("数据测试", len(tests))
 			s.Tests = check.Run(ctx, w, tests, s.RunID, func(r check.Result, done, total int) {
 				o.Reporter.Item(done, total, r.Test.Model+" "+r.Test.Name, r.Status == check.StatusFail || r.Status == check.StatusError)
@@ -303,8 +326,25 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 				if err != nil {
 					return "", err
 				}
+				inputs, err := renderInputs(ctx, w, plan.Project, site, asOf)
+				if err != nil {
+					return "", err
+				}
+				if o.SkipUnchanged && !anyBuilt(s.Models) {
+					last, lastSite, err := w.LastRender(ctx)
+					if err != nil {
+						return "", err
+					}
+					if _, statErr := os.Stat(filepath.Join(site, "index.html")); last == inputs && lastSite == site && statErr == nil {
+						s.RenderUnchanged = true
+						return "site unchanged", nil
+					}
+				}
 				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Location: loc, Kinds: o.Registries.Panels})
 				if err != nil {
+					return "", err
+				}
+				if err := w.RecordRender(ctx, s.RunID, inputs, site, len(res.Pages)); err != nil {
 					return "", err
 				}
 				s.Render = res

@@ -194,3 +194,85 @@ func TestProjectErrorsStopTheRunAndAreRecorded(t *testing.T) {
 		t.Errorf("run status %s", got)
 	}
 }
+
+func rerun(t *testing.T, dir string, opts Options) *Summary {
+	t.Helper()
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	opts.Project, opts.Base, opts.Command = p, dir, "run"
+	s, _ := Execute(context.Background(), opts)
+	if s == nil {
+		t.Fatal("run did not start")
+	}
+	return s
+}
+
+func statuses(s *Summary) string {
+	var parts []string
+	for _, m := range s.Models {
+		parts = append(parts, m.ID+"="+m.Status)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestRerunRedoesOnlyWhatChanged(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	skip := Options{SkipUnchanged: true}
+	if s := rerun(t, dir, skip); s.Err != nil || s.Render == nil {
+		t.Fatalf("first run: %v", s.Err)
+	}
+	// Nothing changed: nothing is rebuilt, retested or rendered.
+	s := rerun(t, dir, skip)
+	if s.Err != nil || statuses(s) != "staging.stg_progress=unchanged marts.completion=unchanged" || len(s.Tests) != 0 || s.Render != nil || !s.RenderUnchanged {
+		t.Fatalf("second run: %v, %s, %d tests, render %v", s.Err, statuses(s), len(s.Tests), s.Render)
+	}
+	// A model file changes: it and what reads it rebuild, and the site follows.
+	path := filepath.Join(dir, "transforms/marts/completion.sql")
+	sql, _ := os.ReadFile(path)
+	os.WriteFile(path, append(sql, []byte("\n-- edited\n")...), 0o644)
+	s = rerun(t, dir, skip)
+	if statuses(s) != "staging.stg_progress=unchanged marts.completion=success" || len(s.Tests) != 3 || s.Render == nil {
+		t.Errorf("after an edit: %s, %d tests, render %v", statuses(s), len(s.Tests), s.Render != nil)
+	}
+	// A unit re-sends a report: everything downstream of the source rebuilds.
+	os.WriteFile(filepath.Join(dir, "data/progress/2017-02.csv"), []byte("单位,月份,本月完成\n环翠区,2017-02,13\n高区,2017-02,2\n"), 0o644)
+	s = rerun(t, dir, skip)
+	if statuses(s) != "staging.stg_progress=success marts.completion=success" || s.Render == nil {
+		t.Errorf("after a re-sent report: %s", statuses(s))
+	}
+	// A table dropped by hand is rebuilt.
+	w, _ := warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	w.Exec(context.Background(), "DROP TABLE marts.completion")
+	w.Close()
+	if s = rerun(t, dir, skip); !strings.Contains(statuses(s), "marts.completion=success") {
+		t.Errorf("after a drop: %s", statuses(s))
+	}
+	// --full-refresh (no skipping) rebuilds everything.
+	if s = rerun(t, dir, Options{FullRefresh: true}); statuses(s) != "staging.stg_progress=success marts.completion=success" || s.Render == nil {
+		t.Errorf("full refresh: %s", statuses(s))
+	}
+}
+
+func TestRerunRepeatsFailingTestsAndWatchesSettings(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	os.WriteFile(filepath.Join(dir, "transforms/marts/units.sql"), []byte("/* jixiao\ntests:\n  - assert: \"SELECT * FROM marts.units WHERE unit_name = '高区'\"\n    name: no_gaoqu\n*/\nSELECT unit_code, unit_name FROM meta.units"), 0o644)
+	skip := Options{SkipUnchanged: true}
+	s := rerun(t, dir, skip)
+	if s.Err == nil || s.Render != nil {
+		t.Fatalf("the failing test must fail the first run: %v", s.Err)
+	}
+	// Nothing changed, but the test failed last time: it runs (and fails) again.
+	s = rerun(t, dir, skip)
+	if s.Err == nil || !strings.Contains(s.Err.Error(), "no_gaoqu") || s.Render != nil || s.RenderUnchanged {
+		t.Fatalf("a failing test must keep failing on rerun: %v", s.Err)
+	}
+	// Renaming the unit in jixiao.yaml changes meta.units: the model rebuilds and passes.
+	cfg, _ := os.ReadFile(filepath.Join(dir, "jixiao.yaml"))
+	os.WriteFile(filepath.Join(dir, "jixiao.yaml"), []byte(strings.Replace(string(cfg), "name: 高区", "name: 火炬高技术产业开发区", 1)), 0o644)
+	s = rerun(t, dir, skip)
+	if s.Err != nil || !strings.Contains(statuses(s), "marts.units=success") || s.Render == nil {
+		t.Errorf("after a settings change: %v %s", s.Err, statuses(s))
+	}
+}

@@ -18,6 +18,9 @@ const (
 	// BuildSkipped: a model it reads failed, so it was not built and keeps
 	// its previous version.
 	BuildSkipped = "skipped"
+	// BuildUnchanged: neither the model's file nor anything it reads changed
+	// since its last successful build, so that build stands.
+	BuildUnchanged = "unchanged"
 )
 
 // BuildResult is the outcome of one model build.
@@ -35,6 +38,12 @@ type BuildOptions struct {
 	Concurrency int
 	// OnDone is called after each model, for progress display.
 	OnDone func(BuildResult, int, int)
+	// SkipUnchanged leaves alone models whose file and inputs did not change
+	// since their last successful build (Prior), where inputs changed at the
+	// times in Changes (raw.<source> and meta.<table> ids).
+	SkipUnchanged bool
+	Prior         map[string]warehouse.PriorBuild
+	Changes       map[string]time.Time
 }
 
 // Build builds the selected models in dependency order. Models whose
@@ -66,6 +75,13 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 
 	results := map[string]BuildResult{}
 	var mu sync.Mutex
+	// changed holds when each model's table last changed, as builds finish.
+	changed := map[string]time.Time{}
+	for id, p := range opts.Prior {
+		if p.Status == BuildSuccess {
+			changed[id] = p.FinishedAt
+		}
+	}
 	pending := map[string]int{} // selected parents not yet finished
 	for _, id := range ids {
 		for _, p := range g.Parents[id] {
@@ -90,17 +106,27 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 				mu.Lock()
 				blocked := ""
 				for _, p := range g.Parents[id] {
-					if r, ok := results[p]; ok && r.Status != BuildSuccess {
+					if r, ok := results[p]; ok && r.Status != BuildSuccess && r.Status != BuildUnchanged {
 						blocked = p
 						break
 					}
 				}
+				fresh := opts.SkipUnchanged && blocked == "" && unchanged(g, id, opts, changed)
 				mu.Unlock()
-				if blocked != "" {
+				switch {
+				case blocked != "":
 					done <- BuildResult{ID: id, Status: BuildSkipped, Err: fmt.Errorf("not built: %s, which it reads, did not build", blocked)}
-					continue
+				case fresh && tableExists(ctx, w, g.Models[id]):
+					done <- BuildResult{ID: id, Status: BuildUnchanged}
+				default:
+					r := buildOne(ctx, w, g.Models[id], opts.RunID)
+					if r.Status == BuildSuccess {
+						mu.Lock()
+						changed[id] = time.Now()
+						mu.Unlock()
+					}
+					done <- r
 				}
-				done <- buildOne(ctx, w, g.Models[id], opts.RunID)
 			}
 		}()
 	}
@@ -131,6 +157,33 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 	return out
 }
 
+// unchanged reports whether model id's last build stands: it succeeded with
+// the same file, and nothing the model reads changed after it.
+func unchanged(g *Graph, id string, opts BuildOptions, changed map[string]time.Time) bool {
+	prior, ok := opts.Prior[id]
+	if !ok || prior.Status != BuildSuccess || prior.SQLHash != g.Models[id].Hash() {
+		return false
+	}
+	for _, p := range g.Parents[id] {
+		t, known := changed[p]
+		if !known {
+			t, known = opts.Changes[p]
+		}
+		if g.Models[p] != nil && !known {
+			return false // a parent never built
+		}
+		if t.After(prior.FinishedAt) {
+			return false
+		}
+	}
+	return true
+}
+
+func tableExists(ctx context.Context, w *warehouse.Warehouse, m *project.Model) bool {
+	kind, err := w.TableKind(ctx, m.Schema, m.Name)
+	return err == nil && kind != ""
+}
+
 func buildOne(ctx context.Context, w *warehouse.Warehouse, m *project.Model, runID string) BuildResult {
 	start := time.Now()
 	rows, err := w.BuildModel(ctx, warehouse.BuildRequest{
@@ -142,7 +195,7 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, m *project.Model, run
 		r.Err = &ModelError{Pos: diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, Model: m.ID(), Err: err}
 	}
 	rec := warehouse.ModelBuildRecord{RunID: runID, Model: r.ID, Materialized: m.Header.Materialized, StartedAt: start,
-		Duration: r.Duration, Rows: rows, Status: r.Status}
+		Duration: r.Duration, Rows: rows, Status: r.Status, SQLHash: m.Hash()}
 	if r.Err != nil {
 		rec.Error = r.Err.Error()
 	}

@@ -98,6 +98,18 @@ var migrations = []string{
 		unit_kind VARCHAR NOT NULL,
 		aliases VARCHAR[]
 	);`,
+	// 2: what a rerun needs to tell what changed since the last run.
+	`ALTER TABLE meta.model_builds ADD COLUMN IF NOT EXISTS sql_hash VARCHAR;
+	ALTER TABLE meta.model_builds ADD COLUMN IF NOT EXISTS finished_at TIMESTAMP;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS config_hash VARCHAR;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS published_at TIMESTAMP;
+	CREATE TABLE IF NOT EXISTS meta.renders (
+		run_id VARCHAR NOT NULL,
+		inputs_hash VARCHAR NOT NULL,
+		site VARCHAR NOT NULL,
+		pages INTEGER NOT NULL,
+		rendered_at TIMESTAMP NOT NULL
+	);`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

@@ -2,7 +2,12 @@ package warehouse
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // UnitRow is one unit of the project as meta.units stores it.
@@ -13,13 +18,29 @@ type UnitRow struct {
 
 // PublishProject replaces meta.project and meta.units with the project's
 // settings, so SQL models read the plan year and units from jixiao.yaml
-// instead of repeating them.
+// instead of repeating them. Unchanged settings are left alone, so that
+// models reading them count as unchanged too; published_at says when they
+// last changed.
 func (w *Warehouse) PublishProject(ctx context.Context, name string, planYear int, timezone string, units []UnitRow) error {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, planYear, timezone)
+	for _, u := range units {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", u.Code, u.Name, u.Kind, strings.Join(u.Aliases, "\x01"))
+	}
+	hash := hex.EncodeToString(h.Sum(nil))
+	var current sql.NullString
+	if err := w.db.QueryRowContext(ctx, `SELECT max(config_hash) FROM meta.project`).Scan(&current); err != nil {
+		return fmt.Errorf("read published project settings: %w", err)
+	}
+	if current.String == hash {
+		return nil
+	}
 	err := w.withTx(ctx, func(tx txConn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM meta.project; DELETE FROM meta.units;`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project VALUES (?, ?, ?)`, name, planYear, timezone); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at) VALUES (?, ?, ?, ?, ?)`,
+			name, planYear, timezone, hash, time.Now().UTC()); err != nil {
 			return err
 		}
 		for _, u := range units {
@@ -37,4 +58,13 @@ func (w *Warehouse) PublishProject(ctx context.Context, name string, planYear in
 		return fmt.Errorf("publish project settings to meta: %w", err)
 	}
 	return nil
+}
+
+// ProjectPublishedAt is when the project settings in meta last changed.
+func (w *Warehouse) ProjectPublishedAt(ctx context.Context) (time.Time, error) {
+	var t sql.NullTime
+	if err := w.db.QueryRowContext(ctx, `SELECT max(published_at) FROM meta.project`).Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("read when project settings changed: %w", err)
+	}
+	return t.Time, nil
 }

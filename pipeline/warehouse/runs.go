@@ -86,6 +86,8 @@ type ModelBuildRecord struct {
 	Rows         int64
 	Status       string
 	Error        string
+	// SQLHash is the hash of the model file the build ran.
+	SQLHash string
 }
 
 // RecordModelBuild stores the outcome of one model build.
@@ -94,8 +96,10 @@ func (w *Warehouse) RecordModelBuild(ctx context.Context, b ModelBuildRecord) er
 	if b.Rows < 0 {
 		rows = nil
 	}
-	return w.Exec(ctx, `INSERT INTO meta.model_builds VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.RunID, b.Model, b.Materialized, b.StartedAt.UTC(), b.Duration.Milliseconds(), rows, b.Status, nullString(b.Error))
+	return w.Exec(ctx, `INSERT INTO meta.model_builds (run_id, model, materialized, started_at, duration_ms, row_count, status, error, sql_hash, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.RunID, b.Model, b.Materialized, b.StartedAt.UTC(), b.Duration.Milliseconds(), rows, b.Status, nullString(b.Error),
+		nullString(b.SQLHash), b.StartedAt.Add(b.Duration).UTC())
 }
 
 // TestResultRecord is one row of meta.test_results.

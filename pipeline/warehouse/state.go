@@ -1,0 +1,95 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// PriorBuild is a model's latest build as meta.model_builds records it.
+type PriorBuild struct {
+	Status     string
+	SQLHash    string
+	FinishedAt time.Time
+}
+
+// PriorBuilds returns each model's latest build, by model id.
+func (w *Warehouse) PriorBuilds(ctx context.Context) (map[string]PriorBuild, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT model, status, coalesce(sql_hash, ''), coalesce(finished_at, started_at)
+		FROM meta.model_builds QUALIFY row_number() OVER (PARTITION BY model ORDER BY started_at DESC) = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("read earlier model builds: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]PriorBuild{}
+	for rows.Next() {
+		var id string
+		var b PriorBuild
+		if err := rows.Scan(&id, &b.Status, &b.SQLHash, &b.FinishedAt); err != nil {
+			return nil, err
+		}
+		out[id] = b
+	}
+	return out, rows.Err()
+}
+
+// SourceChanges returns when each source last loaded data, by raw table id
+// (raw.<source>).
+func (w *Warehouse) SourceChanges(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT source, max(finished_at) FROM meta.source_loads WHERE status = 'success' GROUP BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("read source loads: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var src string
+		var t time.Time
+		if err := rows.Scan(&src, &t); err != nil {
+			return nil, err
+		}
+		out["raw."+src] = t
+	}
+	return out, rows.Err()
+}
+
+// LastRender is the newest successful render's inputs hash and site folder.
+func (w *Warehouse) LastRender(ctx context.Context) (hash, site string, err error) {
+	err = w.db.QueryRowContext(ctx, `SELECT inputs_hash, site FROM meta.renders ORDER BY rendered_at DESC LIMIT 1`).Scan(&hash, &site)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("read the last render: %w", err)
+	}
+	return hash, site, nil
+}
+
+// RecordRender notes a successful render and what it was made from.
+func (w *Warehouse) RecordRender(ctx context.Context, runID, hash, site string, pages int) error {
+	return w.Exec(ctx, `INSERT INTO meta.renders VALUES (?, ?, ?, ?, ?)`, runID, hash, site, pages, time.Now().UTC())
+}
+
+// ModelsWithUnpassedTests returns the models one of whose tests did not pass
+// the last time it ran: a rerun must run them again, changed or not.
+func (w *Warehouse) ModelsWithUnpassedTests(ctx context.Context) (map[string]bool, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT DISTINCT model FROM (
+		SELECT model, status FROM meta.test_results
+		QUALIFY row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) = 1)
+		WHERE status NOT IN ('pass', 'warn')`)
+	if err != nil {
+		return nil, fmt.Errorf("read test results: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		out[m] = true
+	}
+	return out, rows.Err()
+}
