@@ -53,6 +53,7 @@ func commands() []command {
 		{"runs", "列出最近的运行记录", cmdRuns},
 		{"quarantine", "列出被隔离的数据行及原因", cmdQuarantine},
 		{"init", "把内置的默认项目写到一个文件夹以便修改", cmdInit},
+		{"demo", "生成演示数据（进度报表、资金台账、花名册、服务记录、问卷）", cmdDemo},
 		{"version", "显示版本", cmdVersion},
 	}
 }
@@ -169,7 +170,7 @@ func parseArgs(fs *flag.FlagSet, args []string) (positional []string, code int, 
 
 // withWarehouse loads the project, opens its warehouse read-only and runs fn.
 func withWarehouse(ctx context.Context, env Env, g *globalFlags, fn func(w *warehouse.Warehouse) int) int {
-	l := loadProject(env, g)
+	l := loadProject(env, g, false)
 	if l == nil {
 		return ExitUsage
 	}
@@ -192,8 +193,9 @@ type loaded struct {
 }
 
 // loadProject loads the chosen project and prints its diagnostics. It
-// returns nil (after printing) when the project has errors.
-func loadProject(env Env, g *globalFlags) *loaded {
+// returns nil (after printing) when the project has errors. needData
+// generates the embedded project's demo data when it is missing.
+func loadProject(env Env, g *globalFlags, needData bool) *loaded {
 	dir := g.project
 	if dir == "" {
 		dir = env.Getenv("JIXIAO_PROJECT")
@@ -206,6 +208,14 @@ func loadProject(env Env, g *globalFlags) *loaded {
 			return nil
 		}
 		fsys, l.base, l.embedded = env.DefaultProject, ".", true
+		if needData {
+			withData, err := withDemoData(context.Background(), env, fsys)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
+				return nil
+			}
+			fsys = withData
+		}
 	} else {
 		st, err := os.Stat(dir)
 		if err != nil || !st.IsDir() {

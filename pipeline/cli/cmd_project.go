@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"jixiao/pipeline/demo"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/transform"
@@ -17,7 +18,7 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	if _, code, done := parseArgs(fset, args); done {
 		return code
 	}
-	l := loadProject(env, g)
+	l := loadProject(env, g, false)
 	if l == nil {
 		return ExitUsage
 	}
@@ -46,7 +47,7 @@ func cmdLineage(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "jixiao lineage: 需要一个模型或数据源名称，例如 jixiao lineage marts.indicator_completion")
 		return ExitUsage
 	}
-	l := loadProject(env, g)
+	l := loadProject(env, g, false)
 	if l == nil {
 		return ExitUsage
 	}
@@ -140,7 +141,16 @@ func cmdInit(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "jixiao init: 写入 %s：%v\n", dir, err)
 		return ExitFailed
 	}
-	fmt.Fprintf(env.Stdout, "已把默认项目（%d 个文件）写到 %s。\n运行：jixiao --project %s run\n", n, dir, dir)
+	// The project's demo data goes with it, so that it runs as it is.
+	if p, diags := project.Load(os.DirFS(dir)); !diags.HasErrors() {
+		if _, err := fs.Stat(p.FS, "data/catalog/indicators.csv"); err == nil {
+			if _, err := generateDemo(ctx, p, demo.Options{Scale: demoScale, Seed: demoSeed, Months: demoMonths, Out: filepath.Join(dir, "data")}); err != nil {
+				fmt.Fprintf(env.Stderr, "jixiao init: 生成演示数据：%v\n", err)
+				return ExitFailed
+			}
+		}
+	}
+	fmt.Fprintf(env.Stdout, "已把默认项目（%d 个文件）及演示数据写到 %s。\n运行：jixiao --project %s run\n", n, dir, dir)
 	return ExitOK
 }
 

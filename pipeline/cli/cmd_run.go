@@ -65,7 +65,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 		fmt.Fprintf(env.Stderr, "jixiao %s: 多余的参数 %s\n", name, strings.Join(positional, " "))
 		return ExitUsage
 	}
-	l := loadProject(env, g)
+	l := loadProject(env, g, true)
 	if l == nil {
 		return ExitUsage
 	}

@@ -23,8 +23,9 @@ type Config struct {
 	Warehouse string `yaml:"warehouse"`
 	Site      string `yaml:"site"`
 	// Concurrency bounds how many models build at once.
-	Concurrency int    `yaml:"concurrency"`
-	Units       []Unit `yaml:"units"`
+	Concurrency int     `yaml:"concurrency"`
+	Units       []Unit  `yaml:"units"`
+	Scoring     Scoring `yaml:"scoring"`
 
 	Location *time.Location `yaml:"-"`
 }
@@ -35,6 +36,23 @@ type Unit struct {
 	Name    string   `yaml:"name"`
 	Kind    string   `yaml:"kind"`
 	Aliases []string `yaml:"aliases"`
+	// Share is the unit's part of citywide targets when they are divided
+	// among units (分解比例); units without one take no part.
+	Share float64 `yaml:"share"`
+}
+
+// Scoring holds the rules offices set differently (DOMAIN: configurable).
+type Scoring struct {
+	// PaceTolerance lets completion fall this far below 序时进度 before an
+	// indicator counts as 滞后 (0.05 = five points).
+	PaceTolerance float64 `yaml:"pace_tolerance"`
+	// OverachievementRatio flags actuals at or above this multiple of the
+	// target as needing a written explanation (偏离度).
+	OverachievementRatio float64 `yaml:"overachievement_ratio"`
+	// RankStep is what each lower rank loses under rank-based scoring.
+	RankStep float64 `yaml:"rank_step"`
+	// BonusCap bounds the total bonus a unit can earn in the assessment.
+	BonusCap float64 `yaml:"bonus_cap"`
 }
 
 // Defaults applied when jixiao.yaml leaves a setting out.
@@ -76,6 +94,25 @@ func parseConfig(data []byte, diags *diag.List) Config {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 2
 	}
+	if cfg.Scoring.OverachievementRatio == 0 {
+		cfg.Scoring.OverachievementRatio = 1.3
+	}
+	if cfg.Scoring.RankStep == 0 {
+		cfg.Scoring.RankStep = 0.05
+	}
+	if cfg.Scoring.BonusCap == 0 {
+		cfg.Scoring.BonusCap = 5
+	}
+	sc := yamlx.MappingValue(node, "scoring")
+	if cfg.Scoring.PaceTolerance < 0 || cfg.Scoring.PaceTolerance >= 1 {
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "pace_tolerance")), "scoring.pace_tolerance must be from 0 to below 1")
+	}
+	if cfg.Scoring.OverachievementRatio <= 1 {
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "overachievement_ratio")), "scoring.overachievement_ratio must be above 1 (1.3 = 130%% of target)")
+	}
+	if cfg.Scoring.RankStep <= 0 || cfg.Scoring.RankStep >= 1 {
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "rank_step")), "scoring.rank_step must be between 0 and 1")
+	}
 
 	unitsNode := yamlx.MappingValue(node, "units")
 	seen := map[string]bool{}
@@ -91,6 +128,9 @@ func parseConfig(data []byte, diags *diag.List) Config {
 		case UnitCity, UnitDistrict, UnitDevZone, UnitOther:
 		default:
 			diags.Errorf(pos, "unit %s: kind %q must be one of %s, %s, %s, %s", u.Name, u.Kind, UnitCity, UnitDistrict, UnitDevZone, UnitOther)
+		}
+		if u.Share < 0 || u.Share > 1 {
+			diags.Errorf(pos, "unit %s: share %v must be from 0 to 1", u.Name, u.Share)
 		}
 		for _, key := range append([]string{u.Code, u.Name}, u.Aliases...) {
 			if seen[key] {

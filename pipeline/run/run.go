@@ -183,9 +183,12 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 func publishProject(ctx context.Context, w *warehouse.Warehouse, p *project.Project) error {
 	units := make([]warehouse.UnitRow, len(p.Config.Units))
 	for i, u := range p.Config.Units {
-		units[i] = warehouse.UnitRow{Code: u.Code, Name: u.Name, Kind: u.Kind, Aliases: u.Aliases}
+		units[i] = warehouse.UnitRow{Code: u.Code, Name: u.Name, Kind: u.Kind, Aliases: u.Aliases, Share: u.Share}
 	}
-	return w.PublishProject(ctx, p.Config.Name, p.Config.PlanYear, p.Config.Timezone, units)
+	c := p.Config
+	return w.PublishProject(ctx, warehouse.ProjectSettings{Name: c.Name, PlanYear: c.PlanYear, Timezone: c.Timezone,
+		PaceTolerance: c.Scoring.PaceTolerance, OverachievementRatio: c.Scoring.OverachievementRatio,
+		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap}, units)
 }
 
 func has(stages []Stage, st Stage) bool {

@@ -110,6 +110,12 @@ var migrations = []string{
 		pages INTEGER NOT NULL,
 		rendered_at TIMESTAMP NOT NULL
 	);`,
+	// 3: allocation shares and the configurable scoring rules.
+	`ALTER TABLE meta.units ADD COLUMN IF NOT EXISTS share DOUBLE;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS pace_tolerance DOUBLE;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS overachievement_ratio DOUBLE;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS rank_step DOUBLE;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS bonus_cap DOUBLE;`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

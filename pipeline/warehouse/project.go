@@ -14,6 +14,18 @@ import (
 type UnitRow struct {
 	Code, Name, Kind string
 	Aliases          []string
+	Share            float64
+}
+
+// ProjectSettings are the project-wide values SQL models read from meta.project.
+type ProjectSettings struct {
+	Name                 string
+	PlanYear             int
+	Timezone             string
+	PaceTolerance        float64
+	OverachievementRatio float64
+	RankStep             float64
+	BonusCap             float64
 }
 
 // PublishProject replaces meta.project and meta.units with the project's
@@ -21,11 +33,11 @@ type UnitRow struct {
 // instead of repeating them. Unchanged settings are left alone, so that
 // models reading them count as unchanged too; published_at says when they
 // last changed.
-func (w *Warehouse) PublishProject(ctx context.Context, name string, planYear int, timezone string, units []UnitRow) error {
+func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, units []UnitRow) error {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d\x00%s\x00", name, planYear, timezone)
+	fmt.Fprintf(h, "%+v\x00", ps)
 	for _, u := range units {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", u.Code, u.Name, u.Kind, strings.Join(u.Aliases, "\x01"))
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00", u.Code, u.Name, u.Kind, strings.Join(u.Aliases, "\x01"), u.Share)
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
 	var current sql.NullString
@@ -39,8 +51,9 @@ func (w *Warehouse) PublishProject(ctx context.Context, name string, planYear in
 		if _, err := tx.ExecContext(ctx, `DELETE FROM meta.project; DELETE FROM meta.units;`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at) VALUES (?, ?, ?, ?, ?)`,
-			name, planYear, timezone, hash, time.Now().UTC()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at,
+			pace_tolerance, overachievement_ratio, rank_step, bonus_cap) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ps.Name, ps.PlanYear, ps.Timezone, hash, time.Now().UTC(), ps.PaceTolerance, ps.OverachievementRatio, ps.RankStep, ps.BonusCap); err != nil {
 			return err
 		}
 		for _, u := range units {
@@ -48,7 +61,8 @@ func (w *Warehouse) PublishProject(ctx context.Context, name string, planYear in
 			for i, a := range u.Aliases {
 				aliases[i] = a
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO meta.units VALUES (?, ?, ?, ?)`, u.Code, u.Name, u.Kind, aliases); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meta.units (unit_code, unit_name, unit_kind, aliases, share) VALUES (?, ?, ?, ?, ?)`,
+				u.Code, u.Name, u.Kind, aliases, u.Share); err != nil {
 				return fmt.Errorf("unit %s: %w", u.Code, err)
 			}
 		}

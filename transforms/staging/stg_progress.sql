@@ -1,24 +1,41 @@
 /* jixiao
-materialized: view
-description: 各单位月度进度（每单位每指标每月一行，月份取当月第一天）
+materialized: table
+description: 各单位月度进度（每单位每月只取最后报送的一份报表：更正件替代原件）
 columns:
   unit_code: 单位代码
-  indicator_id: 指标编号
   month: 月份
-  actual: 本月完成
+  indicator_id: 指标编号
+  done: 本月完成
+  demand: 本月需求
+  reported_on: 报送日期
+  late: 迟报
+  source_file: 来源文件
 tests:
-  - not_null: [unit_code, indicator_id, month, actual]
-  - unique: [unit_code, indicator_id, month]
+  - not_null: [unit_code, month, indicator_id, done]
+  - unique: [unit_code, month, indicator_id]
+  - relationships: {column: indicator_id, to: staging.stg_catalog, field: indicator_id}
     severity: warn
-  - relationships: {column: indicator_id, to: staging.stg_targets, field: indicator_id}
 */
+WITH reports AS (
+    SELECT DISTINCT unit_code, date_trunc('month', period)::DATE AS month, reported_on, _file
+    FROM raw.progress
+),
+latest AS (
+    -- A corrected re-send (更正) is dated later and replaces the original.
+    SELECT * FROM reports
+    QUALIFY row_number() OVER (PARTITION BY unit_code, month ORDER BY reported_on DESC, _file DESC) = 1
+)
 SELECT
-    unit_code,
-    indicator_id,
-    date_trunc('month', month)::DATE AS month,
-    actual,
-    remark,
-    _file AS source_file,
-    _row AS source_row,
-    _load_id AS load_id
-FROM raw.progress
+    p.unit_code,
+    l.month,
+    p.indicator_id,
+    sum(p.done) AS done,
+    sum(p.demand) AS demand,
+    l.reported_on,
+    -- Reports are due by the 5th of the following month.
+    l.reported_on > l.month + INTERVAL 1 MONTH + INTERVAL 4 DAY AS late,
+    l._file AS source_file,
+    any_value(p._load_id) AS load_id
+FROM raw.progress p
+JOIN latest l ON p.unit_code = l.unit_code AND date_trunc('month', p.period)::DATE = l.month AND p._file = l._file
+GROUP BY p.unit_code, l.month, p.indicator_id, l.reported_on, l._file

@@ -1,25 +1,42 @@
 /* jixiao
-materialized: view
-description: 年度目标（指标 × 单位），类型已规范
+materialized: table
+description: 目标分解（指标 × 单位）：按单位类别的目标、单独调整的目标，以及按分解比例分到各单位的全市目标
 columns:
   indicator_id: 指标编号
-  indicator_name: 指标名称
-  section: 条目
   unit_code: 单位代码
   target: 全年目标
-  measure: 计量单位
+  target_origin: 目标来源
 tests:
-  - not_null: [indicator_id, unit_code, target]
   - unique: [indicator_id, unit_code]
+  - not_null: [indicator_id, unit_code, target]
+  - relationships: {column: unit_code, to: staging.stg_units, field: unit_code}
+  - relationships: {column: indicator_id, to: staging.stg_catalog, field: indicator_id}
   - assert: "SELECT * FROM staging.stg_targets WHERE target <= 0"
-    name: target_positive
+    name: targets_positive
 */
-SELECT
-    indicator_id,
-    indicator_name,
-    section,
-    unit_code,
-    target::DOUBLE AS target,
-    coalesce(measure, '项') AS measure,
-    _load_id AS load_id
-FROM raw.targets
+WITH overrides AS (
+    -- 单位目标调整: "371002=1;371003=1"
+    SELECT c.indicator_id, trim(split_part(item, '=', 1)) AS unit_code, trim(split_part(item, '=', 2))::DOUBLE AS target
+    FROM staging.stg_catalog c, unnest(string_split(c.target_overrides, ';')) AS t(item)
+    WHERE c.target_overrides IS NOT NULL AND item LIKE '%=%'
+),
+by_kind AS (
+    SELECT c.indicator_id, u.unit_code,
+        CASE u.unit_kind WHEN '市本级' THEN c.target_shi WHEN '区市' THEN c.target_qushi WHEN '开发区' THEN c.target_kaifaqu END AS target
+    FROM staging.stg_catalog c CROSS JOIN staging.stg_units u
+),
+citywide AS (
+    -- A target set only for the whole city is divided among the units by
+    -- their share; a rate (ratio, every case) applies to each unit as it is.
+    SELECT c.indicator_id, u.unit_code,
+        CASE WHEN c.kind IN ('ratio', 'every_case') THEN c.target_city ELSE round(c.target_city * u.share) END AS target
+    FROM staging.stg_catalog c CROSS JOIN staging.stg_units u
+    WHERE c.target_city IS NOT NULL AND u.share > 0
+      AND c.target_shi IS NULL AND c.target_qushi IS NULL AND c.target_kaifaqu IS NULL AND c.target_overrides IS NULL
+)
+SELECT indicator_id, unit_code, target, '单位调整' AS target_origin FROM overrides
+UNION ALL
+SELECT indicator_id, unit_code, target, '按单位类别' FROM by_kind
+WHERE target > 0 AND (indicator_id, unit_code) NOT IN (SELECT (indicator_id, unit_code) FROM overrides)
+UNION ALL
+SELECT indicator_id, unit_code, target, '全市目标分解' FROM citywide WHERE target > 0

@@ -1,0 +1,24 @@
+/* jixiao
+materialized: table
+description: 专项资金绩效评价指标（每项资金各指标权重合计 100 分）
+columns:
+  fund_id: 资金编号
+  level1: 一级指标
+  level2: 二级指标
+  indicator_name: 指标名称
+  nature: 性质
+  direction: 方向
+  target: 目标值
+  weight: 权重
+  data_source: 数据来源
+tests:
+  - unique: [fund_id, indicator_name]
+  - relationships: {column: fund_id, to: staging.stg_funds, field: fund_id}
+  - accepted_values: {column: level1, values: [决策, 过程, 产出, 效益]}
+  - accepted_values: {column: nature, values: [定量, 定性]}
+  - accepted_values: {column: data_source, values: [review, arrival_rate, execution_rate, services, unit_cost, survey]}
+  - assert: "SELECT fund_id, sum(weight) AS total FROM staging.stg_fund_indicators GROUP BY fund_id HAVING abs(sum(weight) - 100) > 0.001"
+    name: weights_sum_to_100
+*/
+SELECT fund_id, level1, level2, indicator_name, nature, direction, target, weight, data_source, service_type, _load_id AS load_id
+FROM raw.catalog_fund_indicators

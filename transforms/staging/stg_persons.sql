@@ -1,0 +1,38 @@
+/* jixiao
+materialized: table
+description: 持证残疾人（已去标识：姓名、身份证号、残疾人证号、电话和出生日期不出本层，以不可逆的人员键代替）
+columns:
+  person_key: 人员键
+  unit_code: 单位代码
+  sex: 性别
+  birth_year: 出生年份
+  disability_type: 残疾类别
+  disability_grade: 残疾等级
+  town: 乡镇街道
+  village: 村社区
+  urban_rural: 城乡
+  employment_form: 就业形式
+  subsidy_eligible: 两项补贴对象
+tests:
+  - unique: [person_key]
+  - not_null: [person_key, unit_code]
+  - accepted_values: {column: disability_grade, values: [一级, 二级, 三级, 四级]}
+  - accepted_values: {column: disability_type, values: [视力, 听力, 言语, 肢体, 智力, 精神, 多重]}
+*/
+SELECT
+    -- The key is a one-way hash of the certificate number: it joins
+    -- services to people without carrying who they are.
+    left(sha256('jixiao:' || cert_no), 20) AS person_key,
+    unit_code,
+    sex,
+    year(birth_date) AS birth_year,
+    disability_type,
+    disability_grade,
+    town,
+    village,
+    urban_rural,
+    nullif(employment_form, '') AS employment_form,
+    coalesce(subsidy_eligible, false) AS subsidy_eligible,
+    _load_id AS load_id
+FROM raw.persons
+QUALIFY row_number() OVER (PARTITION BY cert_no ORDER BY updated_at DESC NULLS LAST) = 1

@@ -1,0 +1,29 @@
+/* jixiao
+materialized: table
+description: 服务记录（每次服务一行；人员以人员键表示）
+columns:
+  service_id: 服务编号
+  person_key: 人员键
+  service_type: 服务类型
+  service_date: 服务日期
+  month: 月份
+  unit_code: 服务单位
+  amount_yuan: 金额（元）
+  fund_id: 资金编号
+tests:
+  - unique: [service_id]
+  - not_null: [service_id, person_key, service_type, service_date, unit_code]
+  - relationships: {column: person_key, to: staging.stg_persons, field: person_key}
+    severity: warn
+*/
+SELECT
+    service_id,
+    left(sha256('jixiao:' || cert_no), 20) AS person_key,
+    service_type,
+    service_date,
+    date_trunc('month', service_date)::DATE AS month,
+    unit_code,
+    amount_yuan,
+    nullif(fund_id, '') AS fund_id,
+    _load_id AS load_id
+FROM raw.services
