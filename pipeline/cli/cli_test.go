@@ -12,7 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"jixiao/pipeline/internal/fixture"
+	"jixiao/internal/fixture"
 )
 
 // jixiao runs the command line in dir and returns exit code, stdout, stderr.
@@ -166,6 +166,42 @@ func TestUsageErrors(t *testing.T) {
 		code, _, errOut := jixiao(t, dir, tt.args...)
 		if code != tt.code || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, errOut, tt.code, tt.want)
+		}
+	}
+}
+
+// jixiao demo writes the default project's demo data and, asked to, loads
+// the roster into PostgreSQL and MariaDB.
+func TestDemoCommand(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	out := filepath.Join(t.TempDir(), "demo")
+	code, stdout, stderr := jixiao(t, root, "demo", "--out", out, "--scale", "0.01", "--months", "3")
+	if code != ExitOK || !strings.Contains(stdout, "进度报表 24 份，持证残疾人 680 人") {
+		t.Fatalf("demo: %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, f := range []string{"reports/2017-03-环翠区.xlsx", "ledger/2017-专项资金台账.csv", "roster/persons.csv", "roster/services.csv", "survey/satisfaction.json", "reviews/fund_reviews.csv"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if code, _, stderr := jixiao(t, root, "demo"); code != ExitUsage || !strings.Contains(stderr, "--out") {
+		t.Errorf("demo without --out: %d %s", code, stderr)
+	}
+	for _, db := range []struct{ flag, env, dsn string }{
+		{"--to-postgres", "JIXIAO_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
+		{"--to-mysql", "JIXIAO_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"},
+	} {
+		dsn := db.dsn
+		if v := os.Getenv(db.env); v != "" {
+			dsn = v
+		}
+		code, stdout, stderr := jixiao(t, root, "demo", "--out", out, "--scale", "0.01", "--months", "3", db.flag, dsn)
+		if code != ExitOK && strings.Contains(stderr, "connect to") {
+			t.Logf("%s skipped: the server is not reachable (set %s): %s", db.flag, db.env, stderr)
+			continue
+		}
+		if code != ExitOK || !strings.Contains(stdout, "persons 680 行") {
+			t.Errorf("%s: %d\n%s\n%s", db.flag, code, stdout, stderr)
 		}
 	}
 }

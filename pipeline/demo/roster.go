@@ -68,6 +68,8 @@ func serviceVolume(c *Catalog, u project.Unit, p float64, months int, scale floa
 	}
 	// Services the plan funds but sets no citywide count for.
 	out["托养"] += int(1500 * u.Share * float64(months) / 12 * p * scale)
+	// The accessibility fund is under-spent (see writeLedger): the work it pays for lags too.
+	out["无障碍改造"] += int(1200 * u.Share * float64(months) / 12 * p * 0.5 * scale)
 	out["辅具适配"] += int(3000 * u.Share * scale)
 	return out
 }

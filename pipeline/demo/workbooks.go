@@ -65,15 +65,22 @@ func progressSeries(ind Indicator, u project.Unit, p float64, rng *rand.Rand) mo
 			}
 			return m
 		}
+		if target <= 5 {
+			// Small targets (a base, a meeting) are done one by one, each in a
+			// month that comes earlier for units ahead of pace.
+			for k := 1; k <= int(target); k++ {
+				month := int(math.Ceil(12*float64(k)/(target+0.5)*(0.55+rng.Float64()*0.5)/p)) - 1
+				if month >= 0 && month < 12 {
+					m.done[month]++
+				}
+			}
+			return m
+		}
 		prev := 0.0
 		for i := range m.done {
-			// Cumulative progress follows pace, with noise; small targets
-			// move in whole steps.
-			want := target * math.Min(1.4, float64(i+1)/12*p*(0.9+rng.Float64()*0.2))
+			// Cumulative progress follows pace, with noise.
+			want := target * math.Min(1.4, float64(i+1)/12*p*(0.92+rng.Float64()*0.16))
 			cum := math.Max(prev, math.Floor(want))
-			if target <= 5 {
-				cum = math.Min(target, cum)
-			}
 			m.done[i] = cum - prev
 			prev = cum
 		}
@@ -140,7 +147,8 @@ func writeWorkbooks(ctx context.Context, c *Catalog, o Options, paces map[string
 			if u.Name == "乳山市" && month == 3 {
 				name = "乳山县"
 			}
-			reported := fmt.Sprintf("%d年%d月%d日", c.Year+(month/12), month%12+1, 3+rng.IntN(5))
+			// Reports are due by the 5th of the next month; most arrive on time.
+			reported := fmt.Sprintf("%d年%d月%d日", c.Year+(month/12), month%12+1, 2+rng.IntN(4))
 			if u.Code == slow.Code && month == 6 {
 				reported = fmt.Sprintf("%d年7月25日", c.Year)
 			}

@@ -124,6 +124,9 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 	return t, nil
 }
 
+// Schema is the Arrow schema of a source's raw table.
+func Schema(src *project.Source) *arrow.Schema { return schemaFor(src) }
+
 // schemaFor is the Arrow schema of a source's raw rows: the declared columns
 // and the lineage columns. It does not depend on any file's header, so a
 // stream can announce it before reading.

@@ -53,6 +53,17 @@ type Scoring struct {
 	RankStep float64 `yaml:"rank_step"`
 	// BonusCap bounds the total bonus a unit can earn in the assessment.
 	BonusCap float64 `yaml:"bonus_cap"`
+	// LateReportDeduction is taken from a unit's assessment for each monthly
+	// report sent after the 5th of the following month.
+	LateReportDeduction *float64 `yaml:"late_report_deduction"`
+}
+
+// LateDeduction is the deduction per late report (0.5 unless set).
+func (s Scoring) LateDeduction() float64 {
+	if s.LateReportDeduction == nil {
+		return 0.5
+	}
+	return *s.LateReportDeduction
 }
 
 // Defaults applied when jixiao.yaml leaves a setting out.
@@ -102,6 +113,10 @@ func parseConfig(data []byte, diags *diag.List) Config {
 	}
 	if cfg.Scoring.BonusCap == 0 {
 		cfg.Scoring.BonusCap = 5
+	}
+	if cfg.Scoring.LateReportDeduction == nil {
+		half := 0.5
+		cfg.Scoring.LateReportDeduction = &half
 	}
 	sc := yamlx.MappingValue(node, "scoring")
 	if cfg.Scoring.PaceTolerance < 0 || cfg.Scoring.PaceTolerance >= 1 {

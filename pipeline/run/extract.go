@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"jixiao/pipeline/extract"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
@@ -79,6 +81,14 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 	}
 	out.Skipped = res.Skipped
 	out.Warnings = res.Warnings
+	if len(res.Loads) == 0 && kind == "" {
+		// A source with nothing to load yet still gets its (empty) raw
+		// table, so that the models reading it build.
+		empty, err := array.NewRecordReader(extract.Schema(src), nil)
+		if err == nil {
+			res.Loads = append(res.Loads, extract.Load{Location: "(empty)", Reader: empty})
+		}
+	}
 	for i, l := range res.Loads {
 		req := warehouse.LoadRequest{
 			LoadID: fmt.Sprintf("%s-%s-%d", runID, src.Name, i+1), RunID: runID, Source: src.Name, Kind: src.Kind,

@@ -188,7 +188,7 @@ func publishProject(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 	c := p.Config
 	return w.PublishProject(ctx, warehouse.ProjectSettings{Name: c.Name, PlanYear: c.PlanYear, Timezone: c.Timezone,
 		PaceTolerance: c.Scoring.PaceTolerance, OverachievementRatio: c.Scoring.OverachievementRatio,
-		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap}, units)
+		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap, LateReportDeduction: c.Scoring.LateDeduction()}, units)
 }
 
 func has(stages []Stage, st Stage) bool {

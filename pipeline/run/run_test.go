@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"jixiao/pipeline/internal/fixture"
+	"jixiao/internal/fixture"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
 )

@@ -116,6 +116,8 @@ var migrations = []string{
 	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS overachievement_ratio DOUBLE;
 	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS rank_step DOUBLE;
 	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS bonus_cap DOUBLE;`,
+	// 4: the deduction for a late monthly report.
+	`ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS late_report_deduction DOUBLE;`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

@@ -26,6 +26,7 @@ type ProjectSettings struct {
 	OverachievementRatio float64
 	RankStep             float64
 	BonusCap             float64
+	LateReportDeduction  float64
 }
 
 // PublishProject replaces meta.project and meta.units with the project's
@@ -52,8 +53,9 @@ func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, unit
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at,
-			pace_tolerance, overachievement_ratio, rank_step, bonus_cap) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ps.Name, ps.PlanYear, ps.Timezone, hash, time.Now().UTC(), ps.PaceTolerance, ps.OverachievementRatio, ps.RankStep, ps.BonusCap); err != nil {
+			pace_tolerance, overachievement_ratio, rank_step, bonus_cap, late_report_deduction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ps.Name, ps.PlanYear, ps.Timezone, hash, time.Now().UTC(), ps.PaceTolerance, ps.OverachievementRatio, ps.RankStep, ps.BonusCap,
+			ps.LateReportDeduction); err != nil {
 			return err
 		}
 		for _, u := range units {

@@ -38,4 +38,5 @@ SELECT
     any_value(p._load_id) AS load_id
 FROM raw.progress p
 JOIN latest l ON p.unit_code = l.unit_code AND date_trunc('month', p.period)::DATE = l.month AND p._file = l._file
+    AND p.reported_on = l.reported_on
 GROUP BY p.unit_code, l.month, p.indicator_id, l.reported_on, l._file

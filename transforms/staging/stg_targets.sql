@@ -11,7 +11,7 @@ tests:
   - not_null: [indicator_id, unit_code, target]
   - relationships: {column: unit_code, to: staging.stg_units, field: unit_code}
   - relationships: {column: indicator_id, to: staging.stg_catalog, field: indicator_id}
-  - assert: "SELECT * FROM staging.stg_targets WHERE target <= 0"
+  - assert: "SELECT t.* FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id) WHERE t.target < 0 OR (t.target = 0 AND c.direction = '正向')"
     name: targets_positive
 */
 WITH overrides AS (
@@ -36,7 +36,10 @@ citywide AS (
 )
 SELECT indicator_id, unit_code, target, '单位调整' AS target_origin FROM overrides
 UNION ALL
-SELECT indicator_id, unit_code, target, '按单位类别' FROM by_kind
-WHERE target > 0 AND (indicator_id, unit_code) NOT IN (SELECT (indicator_id, unit_code) FROM overrides)
+-- A target of 0 is a target only for a 反向 indicator (zero tolerance); for
+-- others it means the unit has none.
+SELECT b.indicator_id, b.unit_code, b.target, '按单位类别' FROM by_kind b JOIN staging.stg_catalog c USING (indicator_id)
+WHERE (b.target > 0 OR (b.target = 0 AND c.direction = '反向'))
+  AND (b.indicator_id, b.unit_code) NOT IN (SELECT (indicator_id, unit_code) FROM overrides)
 UNION ALL
 SELECT indicator_id, unit_code, target, '全市目标分解' FROM citywide WHERE target > 0

@@ -1,0 +1,88 @@
+/* jixiao
+materialized: table
+description: 专项资金绩效指标实际值（资金 × 单位，含全市 ALL）：资金到位率、预算执行率（对序时进度）、服务人数、单位成本、满意度、定性评价
+columns:
+  fund_id: 资金编号
+  unit_code: 单位代码
+  indicator_name: 指标名称
+  level1: 一级指标
+  nature: 性质
+  direction: 方向
+  weight: 权重
+  actual: 实际值
+  target: 目标值（至当月）
+  band: 评价等级
+  score_ratio: 得分比例
+tests:
+  - unique: [fund_id, unit_code, indicator_name]
+  - not_null: [fund_id, unit_code, indicator_name, weight]
+*/
+WITH ledger_pace AS (
+    -- Money is judged against the months the ledger covers (序时).
+    SELECT month(max(month)) / 12.0 AS pace, max(month) AS last_month FROM staging.stg_ledger
+),
+money AS (
+    SELECT fund_id, unit_code,
+        sum(budget_wan + adjustment_wan) AS planned_wan, sum(arrived_wan) AS arrived_wan, sum(spent_wan) AS spent_wan
+    FROM staging.stg_ledger GROUP BY ALL
+),
+units AS (
+    SELECT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
+),
+served AS (
+    SELECT fi.fund_id, s.unit_code, fi.service_type, count(DISTINCT s.person_key) AS persons
+    FROM staging.stg_fund_indicators fi
+    JOIN staging.stg_services s ON s.service_type = fi.service_type
+    WHERE fi.service_type IS NOT NULL
+    GROUP BY ALL
+),
+survey AS (
+    SELECT fund_id, unit_code, avg(satisfied::INTEGER) AS satisfaction FROM staging.stg_survey GROUP BY ALL
+),
+per_unit AS (
+    SELECT
+        fi.fund_id, u.unit_code, fi.indicator_name, fi.level1, fi.level2, fi.nature, fi.direction, fi.weight, fi.data_source,
+        -- numerator and denominator, so that the citywide row sums them
+        CASE fi.data_source
+            WHEN 'arrival_rate' THEN m.arrived_wan
+            WHEN 'execution_rate' THEN m.spent_wan
+            WHEN 'services' THEN coalesce(sv.persons, 0)
+            WHEN 'unit_cost' THEN m.spent_wan
+            WHEN 'survey' THEN sy.satisfaction
+        END AS numerator,
+        CASE fi.data_source
+            WHEN 'arrival_rate' THEN m.planned_wan
+            WHEN 'execution_rate' THEN m.planned_wan
+            WHEN 'unit_cost' THEN nullif(coalesce(sv.persons, 0), 0)
+            ELSE 1
+        END AS denominator,
+        CASE fi.data_source
+            WHEN 'arrival_rate' THEN lp.pace
+            WHEN 'execution_rate' THEN lp.pace
+            WHEN 'services' THEN round(fi.target * u.share * lp.pace)
+            ELSE fi.target
+        END AS target,
+        r.band, r.score_ratio
+    FROM staging.stg_fund_indicators fi
+    JOIN units u ON u.fund_id = fi.fund_id
+    JOIN money m ON m.fund_id = fi.fund_id AND m.unit_code = u.unit_code
+    CROSS JOIN ledger_pace lp
+    LEFT JOIN served sv ON sv.fund_id = fi.fund_id AND sv.unit_code = u.unit_code AND sv.service_type = fi.service_type
+    LEFT JOIN survey sy ON sy.fund_id = fi.fund_id AND sy.unit_code = u.unit_code
+    LEFT JOIN staging.stg_fund_reviews r ON r.fund_id = fi.fund_id AND r.unit_code = u.unit_code AND r.indicator_name = fi.indicator_name
+),
+citywide AS (
+    SELECT fund_id, 'ALL' AS unit_code, indicator_name, any_value(level1) AS level1, any_value(level2) AS level2, any_value(nature) AS nature,
+        any_value(direction) AS direction, any_value(weight) AS weight, any_value(data_source) AS data_source,
+        CASE WHEN any_value(data_source) = 'survey' THEN avg(numerator) ELSE sum(numerator) END AS numerator,
+        -- Counts and shares have no denominator to add up.
+        CASE WHEN any_value(data_source) IN ('survey', 'services') THEN 1 ELSE sum(denominator) END AS denominator,
+        CASE WHEN any_value(data_source) = 'services' THEN sum(target) ELSE any_value(target) END AS target,
+        -- A qualitative indicator has no citywide review: marts.indicator_scores
+        -- averages the units' scores for it.
+        NULL AS band, NULL::DOUBLE AS score_ratio
+    FROM per_unit GROUP BY fund_id, indicator_name
+)
+SELECT fund_id, unit_code, indicator_name, level1, level2, nature, direction, weight, data_source,
+    round(numerator / denominator, 6) AS actual, round(target, 6) AS target, band, score_ratio
+FROM (SELECT * FROM per_unit UNION ALL BY NAME SELECT * FROM citywide)

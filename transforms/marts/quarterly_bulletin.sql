@@ -1,0 +1,39 @@
+/* jixiao
+materialized: table
+description: 季度调度通报（季度 × 单位）：季末各指标完成、正常、滞后的个数，滞后指标清单，本季度迟报次数
+columns:
+  quarter: 季度
+  quarter_end: 季末月份
+  unit_code: 单位代码
+  unit_name: 单位
+  indicators: 指标数
+  done: 完成
+  on_pace: 正常
+  behind: 滞后
+  behind_items: 滞后指标
+  late_reports: 迟报次数
+tests:
+  - unique: [quarter, unit_code]
+  - assert: "SELECT * FROM marts.quarterly_bulletin WHERE done + on_pace + behind <> indicators"
+    name: statuses_add_up
+*/
+WITH quarter_ends AS (
+    SELECT DISTINCT month AS quarter_end, quarter(month) AS quarter FROM marts.indicator_completion WHERE month(month) % 3 = 0
+),
+late AS (
+    SELECT unit_code, quarter(month) AS quarter, count(*) AS late_reports
+    FROM (SELECT DISTINCT unit_code, month FROM staging.stg_progress WHERE late) GROUP BY ALL
+)
+SELECT
+    q.quarter, q.quarter_end, i.unit_code, any_value(i.unit_name) AS unit_name,
+    count(*) AS indicators,
+    count(*) FILTER (WHERE i.status = '完成') AS done,
+    count(*) FILTER (WHERE i.status = '正常') AS on_pace,
+    count(*) FILTER (WHERE i.status = '滞后') AS behind,
+    string_agg(i.indicator_name, '；' ORDER BY i.indicator_id) FILTER (WHERE i.status = '滞后') AS behind_items,
+    coalesce(any_value(l.late_reports), 0) AS late_reports
+FROM quarter_ends q
+JOIN marts.indicator_completion i ON i.month = q.quarter_end
+LEFT JOIN late l ON l.unit_code = i.unit_code AND l.quarter = q.quarter
+GROUP BY q.quarter, q.quarter_end, i.unit_code
+ORDER BY q.quarter, i.unit_code
