@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"jixiao/pipeline/cli"
@@ -27,8 +28,23 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// JIXIAO_CPUPROFILE=file writes a CPU profile of the command, for
+	// developers measuring where a run spends its time.
+	if path := os.Getenv("JIXIAO_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			code := runCLI(ctx)
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
+	os.Exit(runCLI(ctx))
+}
+
+func runCLI(ctx context.Context) int {
 	var project fs.FS = defaultProject
-	os.Exit(cli.Main(ctx, os.Args[1:], cli.Env{
+	return cli.Main(ctx, os.Args[1:], cli.Env{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, DefaultProject: project, Version: version,
-	}))
+	})
 }

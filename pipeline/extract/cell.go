@@ -168,7 +168,15 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 		}
 		out.t, err = ParseTimestamp(raw)
 	case "unit":
-		code, ok := t.units.Code(raw)
+		code, ok := t.unitCodes[raw]
+		if !ok {
+			if code, ok = t.units.Code(raw); ok {
+				if t.unitCodes == nil {
+					t.unitCodes = map[string]string{}
+				}
+				t.unitCodes[raw] = code
+			}
+		}
 		if !ok {
 			return fmt.Errorf("未知单位 %q：如是某单位的别称，请在 jixiao.yaml 中把它加为该单位的 aliases", strings.TrimSpace(raw))
 		}

@@ -268,6 +268,11 @@ func splitAtLines(s string, n int) []string {
 // record and every delimiter separates fields: the cells are substrings of
 // the text, so nothing is copied before the values are typed.
 func readPlainChunk(tb *tableBuilder, text, delim string, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
+	// Size the builders from the text: its first line times the line count
+	// it would make.
+	if first := strings.IndexByte(text, '\n'); first > 0 {
+		tb.reserve(len(text) / (first + 1))
+	}
 	var read int64
 	var rejected []Rejection
 	cells := make([]string, 0, len(tb.header))

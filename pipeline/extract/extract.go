@@ -80,6 +80,15 @@ type Result struct {
 	// Warnings are problems that did not stop the load, such as a column
 	// the source has but the declaration does not.
 	Warnings diag.List
+	// Failed are files that could not be read; the source's other files
+	// still load.
+	Failed []FileError
+}
+
+// FileError is a file of a source that could not be read.
+type FileError struct {
+	Location string
+	Err      error
 }
 
 // Kind is one kind of source.

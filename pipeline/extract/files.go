@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
@@ -55,15 +56,16 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		res.Loads = append(res.Loads, streamFiles(ctx, src, Load{Location: pattern, ContentHash: hash}, files, contents, read))
 		return res, nil
 	}
+	var changed []Load
+	var contents [][]byte
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
-			res.release()
 			return nil, err
 		}
 		data, err := fs.ReadFile(env.FS, f)
 		if err != nil {
-			res.release()
-			return nil, fmt.Errorf("read %s: %w", f, err)
+			res.Failed = append(res.Failed, FileError{Location: f, Err: fmt.Errorf("read %s: %w", f, err)})
+			continue
 		}
 		sum := sha256.Sum256(data)
 		hash := hex.EncodeToString(sum[:])
@@ -72,8 +74,42 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			res.Skipped = append(res.Skipped, f)
 			continue
 		}
-		load := Load{Location: f, ContentHash: hash, ReplacesLocation: seen}
-		res.Loads = append(res.Loads, streamFiles(ctx, src, load, []string{f}, [][]byte{data}, read))
+		changed = append(changed, Load{Location: f, ContentHash: hash, ReplacesLocation: seen})
+		contents = append(contents, data)
+	}
+	if len(changed) == 1 {
+		// One file (a large export, say) streams into DuckDB as it is parsed.
+		res.Loads = append(res.Loads, streamFiles(ctx, src, changed[0], []string{changed[0].Location}, contents, read))
+		return res, nil
+	}
+	// Several files (the units' monthly reports) are parsed first, two at a
+	// time, so that a file that cannot be read is left out and named while
+	// the others load together in one transaction.
+	parsed := make([]error, len(changed))
+	warnings := make([]diag.List, len(changed))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for i := range changed {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			tb, err := read(nil, changed[i].Location, contents[i], &changed[i], &warnings[i])
+			if err == nil {
+				changed[i].Reader, _, err = tb.Reader()
+			}
+			parsed[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for i, l := range changed {
+		res.Warnings = append(res.Warnings, warnings[i]...)
+		if parsed[i] != nil {
+			res.Failed = append(res.Failed, FileError{Location: l.Location, Err: parsed[i]})
+			continue
+		}
+		res.Loads = append(res.Loads, l)
 	}
 	return res, nil
 }

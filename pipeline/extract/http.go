@@ -2,6 +2,8 @@ package extract
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"encoding/json"
 	"errors"
@@ -152,11 +154,18 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 	var records []map[string]any
 	location := o.URL
 	var err error
+	contentHash := ""
 	if o.File != "" {
 		location = o.File
 		data, err := fs.ReadFile(env.FS, o.File)
 		if err != nil {
 			return nil, fmt.Errorf("%s: read %s: %w", src.File, o.File, err)
+		}
+		// A saved response is a file like any other: unchanged, it is skipped.
+		sum := sha256.Sum256(data)
+		contentHash = hex.EncodeToString(sum[:])
+		if state.Hashes[o.File] == contentHash {
+			return &Result{Skipped: []string{o.File}}, nil
 		}
 		if records, err = selectRecords(data, o.Records); err != nil {
 			return nil, fmt.Errorf("%s: %w", o.File, err)
@@ -187,7 +196,7 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 	if err != nil {
 		return nil, fmt.Errorf("records of %s: %w", src.File, err)
 	}
-	load := Load{Location: location}
+	load := Load{Location: location, ContentHash: contentHash}
 	cursorIdx := -1
 	if o.Cursor != "" {
 		cursorIdx = src.ColumnIndex(o.Cursor)

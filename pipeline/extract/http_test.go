@@ -178,6 +178,12 @@ func TestHTTPSavedResponseFile(t *testing.T) {
 	if err != nil || len(res.Loads) != 0 {
 		t.Errorf("a missing records path reads as no records: %+v %v", res, err)
 	}
+	// Unchanged, the saved response loads nothing.
+	src, env = httpSource(t, "kind: http\nfile: data/survey.json\nrecords: data.items\n", files)
+	again, err := HTTP{}.Extract(context.Background(), env, src, State{Hashes: map[string]string{"data/survey.json": l.ContentHash}})
+	if err != nil || len(again.Loads) != 0 || len(again.Skipped) != 1 || l.ContentHash == "" {
+		t.Errorf("an unchanged saved response must be skipped: %+v %v", again, err)
+	}
 	files["data/bad.json"] = &fstest.MapFile{Data: []byte("<html>")}
 	var err2 error
 	src, env = httpSource(t, "kind: http\nfile: data/bad.json\n", files)

@@ -48,6 +48,9 @@ type tableBuilder struct {
 	// keeping it in records; emitErr is its first failure.
 	emit    func(arrow.RecordBatch) error
 	emitErr error
+	// unitCodes remembers spellings already resolved: a file names a few
+	// units over and over. Each fork has its own, so no lock is needed.
+	unitCodes map[string]string
 }
 
 // arrowType maps a declared column type to its Arrow type.
@@ -119,7 +122,6 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 	}
 	t.schema = schemaFor(src)
 	t.builder = array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
-	t.reserve()
 	t.cells = make([]cell, len(src.Columns))
 	return t, nil
 }
@@ -162,18 +164,27 @@ func (t *tableBuilder) flush() {
 	if t.pending == 0 {
 		return
 	}
+	full := t.pending >= batchRows
 	t.keep(t.builder.NewRecordBatch())
 	t.pending = 0
-	t.reserve()
+	if full {
+		// A file that filled one batch will likely fill the next.
+		t.reserve(batchRows)
+	}
 }
 
-// reserve sizes the builders for a whole batch, so that appending never
-// copies a growing buffer.
-func (t *tableBuilder) reserve() {
-	t.builder.Reserve(batchRows)
+// reserve sizes the builders for rows more rows, so that appending does not
+// copy growing buffers. Sizing for more than a file holds costs more than it
+// saves: a monthly report has thirty rows, not a batch's worth.
+func (t *tableBuilder) reserve(rows int) {
+	rows = min(rows, batchRows)
+	if rows <= 0 {
+		return
+	}
+	t.builder.Reserve(rows)
 	for _, f := range t.builder.Fields() {
 		if sb, ok := f.(*array.StringBuilder); ok {
-			sb.ReserveData(batchRows * 8)
+			sb.ReserveData(rows * 8)
 		}
 	}
 }
@@ -255,8 +266,8 @@ func excelSerial(raw string) (time.Time, bool) {
 func (t *tableBuilder) fork() *tableBuilder {
 	f := *t
 	f.emit = nil // forks keep their batches; absorb passes them on in order
+	f.unitCodes = nil
 	f.builder = array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
-	f.reserve()
 	f.cells = make([]cell, len(t.src.Columns))
 	f.records = nil
 	f.pending = 0

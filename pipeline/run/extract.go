@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -29,18 +30,45 @@ func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 	}
 	env := extract.Env{FS: p.FS, Getenv: o.Getenv, Units: extract.NewUnitIndex(p.Config.Units)}
 	o.Reporter.Stage("读取数据源", len(chosen))
+	// Sources load into different tables, so they may extract at the same
+	// time: one parses while another's rows go into DuckDB.
+	outs := make([]SourceOutcome, len(chosen))
+	workers := max(1, p.Config.Concurrency)
+	next := make(chan int)
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				outs[i] = extractOne(ctx, w, env, chosen[i], o, s.RunID)
+				mu.Lock()
+				done++
+				o.Reporter.Item(done, len(chosen), chosen[i].Name, outs[i].Err != nil)
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range chosen {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	var errs []string
 	var rows int64
-	for i, src := range chosen {
-		out := extractOne(ctx, w, env, src, o, s.RunID)
+	for _, out := range outs {
 		s.Sources = append(s.Sources, out)
 		rows += out.RowsLoaded
 		if out.Err != nil {
 			errs = append(errs, out.Err.Error())
-		}
-		o.Reporter.Item(i+1, len(chosen), src.Name, out.Err != nil)
-		if ctx.Err() != nil {
-			return "", ctx.Err()
 		}
 	}
 	detail := fmt.Sprintf("%d sources, %d rows loaded", len(chosen), rows)
@@ -89,12 +117,14 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			res.Loads = append(res.Loads, extract.Load{Location: "(empty)", Reader: empty})
 		}
 	}
+	reqs := make([]warehouse.LoadRequest, len(res.Loads))
 	for i, l := range res.Loads {
 		req := warehouse.LoadRequest{
 			LoadID: fmt.Sprintf("%s-%s-%d", runID, src.Name, i+1), RunID: runID, Source: src.Name, Kind: src.Kind,
 			Schema: project.RawSchema, Table: src.Name, Mode: src.Load, Key: src.Key,
 			Reader: l.Reader, Location: l.Location, ContentHash: l.ContentHash, CursorValue: l.Cursor,
 			RowsRead: l.RowsRead, RowsRejected: int64(len(rejectedRows(l.Rejected))), StartedAt: started,
+			Quarantine: quarantineRows(l.Rejected),
 		}
 		if l.ReplacesLocation {
 			req.ReplaceFiles = []string{l.Location}
@@ -111,36 +141,56 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 					Quarantine: quarantineRows(st.Rejected), CursorValue: st.Cursor}
 			}
 		}
-		req.Quarantine = quarantineRows(l.Rejected)
-		n, err := w.Load(ctx, req)
-		if rerr := l.Reader.Err(); err != nil && rerr != nil {
-			// The stream's own error (a file that cannot be parsed) says
-			// more than DuckDB's report that the stream failed.
-			err = rerr
+		reqs[i] = req
+	}
+	var errs []error
+	if len(reqs) > 0 {
+		// The source's loads commit together: one transaction, all or none.
+		loaded, err := w.LoadAll(ctx, reqs)
+		for _, l := range res.Loads {
+			if rerr := l.Reader.Err(); err != nil && rerr != nil {
+				// The stream's own error (a file that cannot be parsed) says
+				// more than DuckDB's report that the stream failed.
+				err = rerr
+			}
 		}
-		l.Reader.Release()
+		for _, l := range res.Loads {
+			l.Reader.Release()
+		}
 		if err != nil {
-			out.Err = fmt.Errorf("source %s: %w", src.Name, err)
-			if rerr := w.RecordFailedLoad(context.WithoutCancel(ctx), req, err); rerr != nil {
-				out.Err = errors.Join(out.Err, rerr)
+			errs = append(errs, err)
+			for _, req := range reqs {
+				if rerr := w.RecordFailedLoad(context.WithoutCancel(ctx), req, err); rerr != nil {
+					errs = append(errs, rerr)
+				}
 			}
-			// Release the readers of the loads not reached.
-			for _, rest := range res.Loads[i+1:] {
-				rest.Reader.Release()
-			}
-			return out
-		}
-		out.Loads++
-		out.RowsLoaded += n
-		if l.Stats != nil {
-			st := l.Stats()
-			out.RowsRead += st.RowsRead
-			out.RowsRejected += int64(len(rejectedRows(st.Rejected)))
-			out.Warnings = append(out.Warnings, st.Warnings...)
 		} else {
-			out.RowsRead += l.RowsRead
-			out.RowsRejected += req.RowsRejected
+			for i, l := range res.Loads {
+				out.Loads++
+				out.RowsLoaded += loaded[i]
+				if l.Stats != nil {
+					st := l.Stats()
+					out.RowsRead += st.RowsRead
+					out.RowsRejected += int64(len(rejectedRows(st.Rejected)))
+					out.Warnings = append(out.Warnings, st.Warnings...)
+				} else {
+					out.RowsRead += l.RowsRead
+					out.RowsRejected += reqs[i].RowsRejected
+				}
+			}
 		}
+	}
+	// Files that could not be read fail the source, but not its other files.
+	for _, f := range res.Failed {
+		errs = append(errs, f.Err)
+		req := warehouse.LoadRequest{LoadID: fmt.Sprintf("%s-%s-failed-%d", runID, src.Name, len(errs)), RunID: runID,
+			Source: src.Name, Kind: src.Kind, Location: f.Location, StartedAt: started}
+		if rerr := w.RecordFailedLoad(context.WithoutCancel(ctx), req, f.Err); rerr != nil {
+			errs = append(errs, rerr)
+		}
+	}
+	if len(errs) > 0 {
+		out.Err = fmt.Errorf("source %s: %w", src.Name, errors.Join(errs...))
 	}
 	return out
 }

@@ -276,3 +276,32 @@ func TestRerunRepeatsFailingTestsAndWatchesSettings(t *testing.T) {
 		t.Errorf("after a settings change: %v %s", s.Err, statuses(s))
 	}
 }
+
+// One unit's broken report must not keep the other units' reports out.
+func TestBrokenFileFailsAloneAmongSeveral(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	os.WriteFile(filepath.Join(dir, "data/progress/2017-03.csv"), []byte("单位,本月完成\n环翠区,5\n"), 0o644)
+	s, err := execute(t, dir, StageExtract)
+	if err == nil || !strings.Contains(err.Error(), "data/progress/2017-03.csv:row 1: missing required column(s) month (月份)") {
+		t.Fatalf("want the broken file named, got %v", err)
+	}
+	for _, src := range s.Sources {
+		if src.Name == "progress" && (src.Loads != 2 || src.RowsLoaded != 3) {
+			t.Errorf("the two good files must load: %+v", src)
+		}
+	}
+	if got := query[string](t, dir, "SELECT location || ' ' || status FROM meta.source_loads WHERE source = 'progress' AND status = 'failed'"); got != "data/progress/2017-03.csv failed" {
+		t.Errorf("failed file record: %q", got)
+	}
+	// Fixed and sent again, it loads on the next run; the others are not reloaded.
+	os.WriteFile(filepath.Join(dir, "data/progress/2017-03.csv"), []byte("单位,月份,本月完成\n环翠区,2017-03,5\n"), 0o644)
+	s, err = execute(t, dir, StageExtract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, src := range s.Sources {
+		if src.Name == "progress" && (src.Loads != 1 || src.RowsLoaded != 1 || len(src.Skipped) != 2) {
+			t.Errorf("after the fix: %+v", src)
+		}
+	}
+}

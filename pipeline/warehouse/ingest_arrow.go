@@ -17,128 +17,191 @@ import (
 // its meta.source_loads row and its quarantined rows: a failed load leaves
 // the raw table and the metadata as they were. It returns the rows loaded.
 func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
+	n, err := w.LoadAll(ctx, []LoadRequest{req})
+	if err != nil {
+		return 0, err
+	}
+	return n[0], nil
+}
+
+// LoadAll ingests several loads in one transaction, all or none: the files
+// of a source that changed together, at the cost of one commit instead of
+// one per file. It returns the rows each load added.
+func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, error) {
 	if w.readOnly {
-		return 0, errors.New("the warehouse is open read-only")
+		return nil, errors.New("the warehouse is open read-only")
 	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer conn.Close()
 
-	view := "jixiao_ingest_" + strings.ReplaceAll(req.LoadID, "-", "_")
-	var release func()
-	err = conn.Raw(func(dc any) error {
-		ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+	views := make([]string, len(reqs))
+	for i, req := range reqs {
+		views[i] = "jixiao_ingest_" + strings.ReplaceAll(req.LoadID, "-", "_")
+		var release func()
+		err = conn.Raw(func(dc any) error {
+			ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
+			if err != nil {
+				return err
+			}
+			release, err = ar.RegisterView(req.Reader, views[i])
+			return err
+		})
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("register arrow stream for %s: %w", req.Source, err)
 		}
-		release, err = ar.RegisterView(req.Reader, view)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("register arrow stream for %s: %w", req.Source, err)
+		// Statements must run after Raw returns (running them inside
+		// deadlocks), and each stream is released once they are done.
+		defer release()
 	}
-	// Statements must run after Raw returns (running them inside deadlocks),
-	// and the stream must be released once they are done.
-	defer release()
-
-	target := QuoteTable(req.Schema, req.Table)
-	selectNew := fmt.Sprintf("SELECT *, %s AS %s FROM %s", QuoteString(req.LoadID), QuoteIdent(LoadColumn), QuoteIdent(view))
-	var loaded int64
-	run := func(q string, args ...any) error {
-		_, err := conn.ExecContext(ctx, q, args...)
-		return err
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
 	}
-	if err := run("BEGIN TRANSACTION"); err != nil {
-		return 0, err
-	}
-	err = func() error {
-		if err := run("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(req.Schema)); err != nil {
-			return err
-		}
-		exists, err := tableExistsOn(ctx, conn, req.Schema, req.Table)
-		if err != nil {
-			return err
-		}
-		before := int64(0)
-		switch {
-		case req.Mode == ModeReplace || !exists:
-			if err := run("CREATE OR REPLACE TABLE " + target + " AS " + selectNew); err != nil {
-				return err
-			}
-		case req.Mode == ModeMerge:
-			// The stream can be read once: stage it, then delete and insert.
-			stage := QuoteIdent(view + "_stage")
-			if err := run("CREATE TEMP TABLE " + stage + " AS " + selectNew); err != nil {
-				return err
-			}
-			keys := make([]string, len(req.Key))
-			for i, k := range req.Key {
-				keys[i] = QuoteIdent(k)
-			}
-			keyList := strings.Join(keys, ", ")
-			if err := run(fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT (%s) FROM %s)", target, keyList, keyList, stage)); err != nil {
-				return err
-			}
-			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&before); err != nil {
-				return err
-			}
-			if err := run("INSERT INTO " + target + " BY NAME SELECT * FROM " + stage); err != nil {
-				return err
-			}
-			if err := run("DROP TABLE " + stage); err != nil {
-				return err
-			}
-		default: // append
-			if len(req.ReplaceFiles) > 0 {
-				quoted := make([]string, len(req.ReplaceFiles))
-				for i, f := range req.ReplaceFiles {
-					quoted[i] = QuoteString(f)
-				}
-				if err := run("DELETE FROM " + target + " WHERE _file IN (" + strings.Join(quoted, ", ") + ")"); err != nil {
-					return err
-				}
-			}
-			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&before); err != nil {
-				return err
-			}
-			if err := run("INSERT INTO " + target + " BY NAME " + selectNew); err != nil {
-				return err
-			}
-		}
-		var after int64
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&after); err != nil {
-			return err
-		}
-		if req.Mode == ModeReplace || !exists {
-			loaded = after
-		} else {
-			loaded = after - before
-		}
-		if req.Late != nil {
-			late := req.Late()
-			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
-		}
-		now := time.Now().UTC()
-		for _, q := range req.Quarantine {
-			if err := run(`INSERT INTO meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				req.LoadID, req.Source, q.File, nullString(q.Sheet), q.Row, nullString(q.Column), q.RawValue, q.Reason, now); err != nil {
-				return fmt.Errorf("quarantine: %w", err)
-			}
-		}
-		return run(`INSERT INTO meta.source_loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-			req.LoadID, nullString(req.RunID), req.Source, req.Kind, nullString(req.Location), nullString(req.ContentHash),
-			nullString(req.CursorValue), req.RowsRead, loaded, req.RowsRejected, req.StartedAt.UTC(), now, StatusSuccess)
-	}()
+	loaded, err := loadAllInTx(ctx, conn, reqs, views)
 	if err != nil {
 		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			err = errors.Join(err, rbErr)
 		}
-		return 0, fmt.Errorf("load %s into %s.%s: %w", req.Source, req.Schema, req.Table, err)
+		return nil, fmt.Errorf("load %s into %s.%s: %w", reqs[0].Source, reqs[0].Schema, reqs[0].Table, err)
 	}
-	if err := run("COMMIT"); err != nil {
-		return 0, fmt.Errorf("commit load of %s: %w", req.Source, err)
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, fmt.Errorf("commit load of %s: %w", reqs[0].Source, err)
 	}
 	return loaded, nil
+}
+
+// loadAllInTx runs the loads' statements inside the caller's transaction,
+// with as few statements as it can: the cost of a load of thirty rows is
+// the statements, not the rows.
+func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []string) ([]int64, error) {
+	first := reqs[0]
+	target := QuoteTable(first.Schema, first.Table)
+	run := func(q string, args ...any) error {
+		_, err := conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	if err := run("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(first.Schema)); err != nil {
+		return nil, err
+	}
+	exists, err := tableExistsOn(ctx, conn, first.Schema, first.Table)
+	if err != nil {
+		return nil, err
+	}
+	selectOf := func(i int) string {
+		return fmt.Sprintf("SELECT *, %s AS %s FROM %s", QuoteString(reqs[i].LoadID), QuoteIdent(LoadColumn), QuoteIdent(views[i]))
+	}
+	// Files re-sent with corrections lose the rows they brought before.
+	var replaced []string
+	for _, r := range reqs {
+		for _, f := range r.ReplaceFiles {
+			replaced = append(replaced, QuoteString(f))
+		}
+	}
+	if exists && len(replaced) > 0 && first.Mode != ModeReplace {
+		if err := run("DELETE FROM " + target + " WHERE _file IN (" + strings.Join(replaced, ", ") + ")"); err != nil {
+			return nil, err
+		}
+	}
+	i := 0
+	if first.Mode == ModeReplace || !exists {
+		if err := run("CREATE OR REPLACE TABLE " + target + " AS " + selectOf(0)); err != nil {
+			return nil, err
+		}
+		i = 1
+	}
+	var appends []string
+	for ; i < len(reqs); i++ {
+		if reqs[i].Mode != ModeMerge {
+			appends = append(appends, selectOf(i))
+			continue
+		}
+		// The stream can be read once: stage it, then delete and insert.
+		stage := QuoteIdent(views[i] + "_stage")
+		if err := run("CREATE TEMP TABLE " + stage + " AS " + selectOf(i)); err != nil {
+			return nil, err
+		}
+		keys := make([]string, len(reqs[i].Key))
+		for k, name := range reqs[i].Key {
+			keys[k] = QuoteIdent(name)
+		}
+		keyList := strings.Join(keys, ", ")
+		if err := run(fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT (%s) FROM %s)", target, keyList, keyList, stage)); err != nil {
+			return nil, err
+		}
+		if err := run("INSERT INTO " + target + " BY NAME SELECT * FROM " + stage + "; DROP TABLE " + stage); err != nil {
+			return nil, err
+		}
+	}
+	if len(appends) > 0 {
+		if err := run("INSERT INTO " + target + " BY NAME " + strings.Join(appends, " UNION ALL BY NAME ")); err != nil {
+			return nil, err
+		}
+	}
+	// Each load's rows carry its id: count them all at once.
+	ids := make([]string, len(reqs))
+	for i, r := range reqs {
+		ids[i] = QuoteString(r.LoadID)
+	}
+	counts := map[string]int64{}
+	rows, err := conn.QueryContext(ctx, "SELECT "+QuoteIdent(LoadColumn)+", count(*) FROM "+target+" WHERE "+QuoteIdent(LoadColumn)+" IN ("+strings.Join(ids, ", ")+") GROUP BY 1")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		counts[id] = n
+	}
+	rows.Close()
+	loaded := make([]int64, len(reqs))
+	now := time.Now().UTC()
+	var loadRows, quarantine [][]any
+	for i := range reqs {
+		req := reqs[i]
+		loaded[i] = counts[req.LoadID]
+		if req.Late != nil {
+			late := req.Late()
+			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
+		}
+		for _, q := range req.Quarantine {
+			quarantine = append(quarantine, []any{req.LoadID, req.Source, q.File, nullString(q.Sheet), q.Row, nullString(q.Column), q.RawValue, q.Reason, now})
+		}
+		loadRows = append(loadRows, []any{req.LoadID, nullString(req.RunID), req.Source, req.Kind, nullString(req.Location), nullString(req.ContentHash),
+			nullString(req.CursorValue), req.RowsRead, loaded[i], req.RowsRejected, req.StartedAt.UTC(), now, StatusSuccess, nil})
+	}
+	if err := insertRows(ctx, conn, "meta.quarantine", quarantine); err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
+	}
+	if err := insertRows(ctx, conn, "meta.source_loads", loadRows); err != nil {
+		return nil, fmt.Errorf("record loads: %w", err)
+	}
+	return loaded, nil
+}
+
+// insertRows inserts rows with multi-row INSERTs of a few hundred rows each.
+func insertRows(ctx context.Context, conn txConn, table string, rows [][]any) error {
+	const batch = 200
+	for start := 0; start < len(rows); start += batch {
+		part := rows[start:min(start+batch, len(rows))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		var args []any
+		for i, r := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ") + ")")
+			args = append(args, r...)
+		}
+		if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
