@@ -166,6 +166,11 @@ func TestPlanFundGradesAndDeductions(t *testing.T) {
 	// The citywide qualitative score is the mean of the units': (32+30+28+24+40)/5.
 	expectRows(t, w, `SELECT score FROM marts.indicator_scores WHERE group_id = 'G2' AND unit_code = 'ALL' AND method = 'qualitative'`, "30.8")
 	expectRows(t, w, `SELECT decision_score, process_score, deduction FROM marts.fund_performance WHERE fund_id = 'G2' AND unit_code = '371072'`, "40|60|205")
+	// Every figure names the loads it was built from, and they are in meta.
+	expectRows(t, w, `SELECT count(*) FROM marts.fund_performance f, unnest(f.load_ids) AS t(id)
+		WHERE id NOT IN (SELECT load_id FROM meta.source_loads WHERE status = 'success')`, "0")
+	// 市本级 reported nothing in this plan, so no load stands behind its score.
+	expectRows(t, w, `SELECT unit_code FROM marts.unit_assessment WHERE len(load_ids) = 0`, "371000")
 }
 
 // No name, ID number, certificate number or phone number may pass staging.

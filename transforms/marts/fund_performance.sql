@@ -21,6 +21,7 @@ columns:
   grade: 等级
   needs_explanation: 超目标需说明
   under_spent: 执行偏慢
+  load_ids: 来源批次
 tests:
   - unique: [fund_id, unit_code]
   - accepted_values: {column: grade, values: [优, 良, 中, 差]}
@@ -50,6 +51,14 @@ money AS (
     SELECT fund_id, 'ALL', sum(budget_wan + adjustment_wan), sum(arrived_wan), sum(spent_wan) FROM staging.stg_ledger GROUP BY ALL
 ),
 pace AS (SELECT month(max(month)) / 12.0 AS pace FROM staging.stg_ledger),
+loads AS (
+    -- The ledger, reviews and survey loads behind each fund's figures.
+    SELECT fund_id, list(DISTINCT load_id ORDER BY load_id) AS load_ids FROM (
+        SELECT fund_id, load_id FROM staging.stg_ledger
+        UNION ALL SELECT fund_id, load_id FROM staging.stg_fund_reviews
+        UNION ALL SELECT fund_id, load_id FROM staging.stg_survey
+    ) GROUP BY fund_id
+),
 totals AS (
     SELECT p.*, coalesce(d.deduction, 0) AS deduction,
         -- Deductions come off after the indicators are scored, floored at 0.
@@ -67,10 +76,12 @@ SELECT
     t.deduction, t.total,
     CASE WHEN t.total >= 90 THEN '优' WHEN t.total >= 80 THEN '良' WHEN t.total >= 60 THEN '中' ELSE '差' END AS grade,
     t.needs_explanation,
-    m.spent_wan / m.planned_wan < pace.pace * 0.8 AS under_spent
+    m.spent_wan / m.planned_wan < pace.pace * 0.8 AS under_spent,
+    coalesce(l.load_ids, []) AS load_ids
 FROM totals t
 JOIN staging.stg_funds f USING (fund_id)
 JOIN money m USING (fund_id, unit_code)
 CROSS JOIN pace
 LEFT JOIN staging.stg_units u USING (unit_code)
+LEFT JOIN loads l USING (fund_id)
 ORDER BY t.fund_id, t.unit_code

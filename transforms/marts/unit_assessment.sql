@@ -15,6 +15,7 @@ columns:
   tied: 并列
   points_lost: 失分合计
   weakest_items: 失分最多的指标
+  load_ids: 来源批次
 tests:
   - unique: [unit_code]
   - not_null: [total, rank]
@@ -23,6 +24,10 @@ tests:
 */
 WITH settings AS (SELECT coalesce(bonus_cap, 5) AS cap, coalesce(late_report_deduction, 0.5) AS per_late FROM meta.project),
 scores AS (SELECT * FROM marts.indicator_scores WHERE context = 'assessment'),
+loads AS (
+    SELECT unit_code, list(DISTINCT id ORDER BY id) AS load_ids
+    FROM marts.indicator_completion, unnest(load_ids) AS t(id) GROUP BY unit_code
+),
 late AS (
     SELECT unit_code, count(*) FILTER (WHERE late) AS late_reports
     FROM (SELECT DISTINCT unit_code, month, late FROM staging.stg_progress) GROUP BY unit_code
@@ -54,6 +59,7 @@ SELECT
     count(*) OVER (PARTITION BY round(t.base_points + t.bonus - t.deduction, 2)) > 1 AS tied,
     t.points_lost,
     -- The three items that cost the most points, to explain the score.
-    array_to_string(list_slice(string_split(t.lost_items, '；'), 1, 3), '；') AS weakest_items
-FROM totals t JOIN staging.stg_units u USING (unit_code)
+    array_to_string(list_slice(string_split(t.lost_items, '；'), 1, 3), '；') AS weakest_items,
+    coalesce(l.load_ids, []) AS load_ids
+FROM totals t JOIN staging.stg_units u USING (unit_code) LEFT JOIN loads l USING (unit_code)
 ORDER BY rank, unit_code
