@@ -50,6 +50,7 @@ func commands() []command {
 		{"check", "检查项目文件，不运行任何步骤", cmdCheck},
 		{"query", "在仓库上运行只读查询并打印结果", cmdQuery},
 		{"lineage", "显示模型读取什么、被什么读取", cmdLineage},
+		{"export", "把模型导出为 Excel、CSV 或 Parquet 文件", cmdExport},
 		{"runs", "列出最近的运行记录", cmdRuns},
 		{"quarantine", "列出被隔离的数据行及原因", cmdQuarantine},
 		{"init", "把内置的默认项目写到一个文件夹以便修改", cmdInit},

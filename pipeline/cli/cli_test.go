@@ -13,6 +13,8 @@ import (
 	"testing/fstest"
 
 	"jixiao/internal/fixture"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // jixiao runs the command line in dir and returns exit code, stdout, stderr.
@@ -203,5 +205,42 @@ func TestDemoCommand(t *testing.T) {
 		if code != ExitOK || !strings.Contains(stdout, "persons 680 行") {
 			t.Errorf("%s: %d\n%s\n%s", db.flag, code, stdout, stderr)
 		}
+	}
+}
+
+func TestExport(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	if code, out, errOut := jixiao(t, dir, "run"); code != ExitOK {
+		t.Fatalf("run: %s %s", out, errOut)
+	}
+	for _, format := range []string{"xlsx", "csv", "parquet"} {
+		out := filepath.Join(t.TempDir(), "completion."+format)
+		code, stdout, stderr := jixiao(t, dir, "export", "completion", "--format", format, "--out", out)
+		if code != ExitOK || !strings.Contains(stdout, "已导出 marts.completion") {
+			t.Fatalf("export %s: %d %s %s", format, code, stdout, stderr)
+		}
+		data, _ := os.ReadFile(out)
+		switch format {
+		case "csv":
+			if !strings.HasPrefix(string(data), "\uFEFF单位代码,累计完成,全年目标,完成率\n371002,22,120,0.1833\n") {
+				t.Errorf("csv: %q", data)
+			}
+		case "xlsx":
+			f, err := excelize.OpenFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, _ := f.GetRows("1 累计完成与完成率")
+			if len(rows) != 4 || strings.Join(rows[1], ",") != "单位代码,累计完成,全年目标,完成率" || rows[2][1] != "22" {
+				t.Errorf("xlsx rows: %v", rows)
+			}
+		case "parquet":
+			if !strings.HasPrefix(string(data), "PAR1") {
+				t.Errorf("not a parquet file")
+			}
+		}
+	}
+	if code, _, stderr := jixiao(t, dir, "export", "nope"); code != ExitUsage || !strings.Contains(stderr, "没有名为") {
+		t.Errorf("unknown model: %d %s", code, stderr)
 	}
 }

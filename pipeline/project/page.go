@@ -9,17 +9,37 @@ import (
 )
 
 // Page is one file of dashboards/: a page of panels. With Each set, the
-// page is repeated once per row of that model (one page per unit, say).
+// page is repeated once per row of a model (one page per unit, say); its
+// title, description, panel titles and SQL may then use {key} and {title}.
 type Page struct {
-	Slug        string  `yaml:"slug"`
-	Title       string  `yaml:"title"`
-	Description string  `yaml:"description"`
-	Order       int     `yaml:"order"`
-	Panels      []Panel `yaml:"panels"`
+	Slug        string    `yaml:"slug"`
+	Title       string    `yaml:"title"`
+	Description string    `yaml:"description"`
+	Order       int       `yaml:"order"`
+	Kind        string    `yaml:"kind"`
+	Each        *PageEach `yaml:"each"`
+	Print       bool      `yaml:"print"`
+	Panels      []Panel   `yaml:"panels"`
 
 	File string   `yaml:"-"`
 	Pos  diag.Pos `yaml:"-"`
 }
+
+// PageEach repeats a page over the rows of a model or query: Key names the
+// column that tells the pages apart (unit_code), Title the one they are
+// called by (unit_name).
+type PageEach struct {
+	Model string `yaml:"model"`
+	SQL   string `yaml:"sql"`
+	Key   string `yaml:"key"`
+	Title string `yaml:"title"`
+}
+
+// Page kinds: panels (the default) or the engine's own data guide.
+const (
+	PagePanels    = "panels"
+	PageDataGuide = "data_guide"
+)
 
 // Panel is one chart or table on a page.
 type Panel struct {
@@ -32,6 +52,19 @@ type Panel struct {
 	Series string   `yaml:"series"`
 	Format string   `yaml:"format"`
 	Note   string   `yaml:"note"`
+	// Filter, on a repeated page, keeps the model's rows whose column of this
+	// name equals the page's key.
+	Filter string `yaml:"filter"`
+	// Stack stacks the series of a bar chart.
+	Stack bool `yaml:"stack"`
+	// Value is the field of a gauge or big number; Delta the one it is
+	// compared with (a big number shows the difference).
+	Value string `yaml:"value"`
+	Delta string `yaml:"delta"`
+	// Max is the field holding each radar dimension's full score.
+	Max string `yaml:"max"`
+	// Status names a column of 完成/正常/滞后 that colours the table's rows.
+	Status string `yaml:"status"`
 	// Labels names fields for legends and table headers where the model's
 	// own column documentation does not (SQL panels, say).
 	Labels map[string]string `yaml:"labels"`
@@ -59,8 +92,24 @@ func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
 	if pg.Title == "" {
 		diags.Errorf(pg.Pos, "title is required")
 	}
+	switch pg.Kind {
+	case "":
+		pg.Kind = PagePanels
+	case PagePanels, PageDataGuide:
+	default:
+		diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "kind")), "page kind %q must be panels or data_guide", pg.Kind)
+	}
+	if e := pg.Each; e != nil {
+		at := yamlx.At(file, yamlx.MappingValue(node, "each"))
+		if (e.Model == "") == (e.SQL == "") {
+			diags.Errorf(at, "each: give either model or sql")
+		}
+		if e.Key == "" || e.Title == "" {
+			diags.Errorf(at, "each: key and title name the columns that tell the pages apart and name them")
+		}
+	}
 	panels := yamlx.MappingValue(node, "panels")
-	if len(pg.Panels) == 0 {
+	if len(pg.Panels) == 0 && pg.Kind == PagePanels {
 		diags.Errorf(pg.Pos, "panels is required: a page shows at least one panel")
 	}
 	for i := range pg.Panels {
@@ -71,6 +120,9 @@ func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
 		}
 		if (p.Model == "") == (p.SQL == "") {
 			diags.Errorf(p.Pos, "panel %q: give either model or sql", p.Title)
+		}
+		if p.Filter != "" && pg.Each == nil {
+			diags.Errorf(p.Pos, "panel %q: filter works on a page repeated with each", p.Title)
 		}
 	}
 	return pg

@@ -116,7 +116,11 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 		for i, v := range values[n] {
 			pts[i] = number(v)
 		}
-		c.AddSeries(seriesLabel(labels, n), pts)
+		var so []charts.SeriesOpts
+		if p.Stack {
+			so = append(so, charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Stack = "total" }))
+		}
+		c.AddSeries(seriesLabel(labels, n), pts, so...)
 	}
 	return snippet(c)
 }

@@ -70,6 +70,9 @@ func FormatCell(v any, format string) string {
 	switch {
 	case isNum && format == "wanyuan":
 		return FormatWanYuan(f)
+	case isNum && format == "wanyuan_wan":
+		// The value is already in 万元.
+		return FormatNumber(f, 2) + "万元"
 	case isNum && format == "percent":
 		return FormatPercent(f)
 	case isNum && format == "integer":
@@ -87,13 +90,22 @@ func FormatCell(v any, format string) string {
 		}
 		return FormatDateTime(t)
 	case float64:
-		return FormatNumber(t, 2)
+		return plainNumber(t)
 	case float32:
-		return FormatNumber(float64(t), 2)
+		return plainNumber(float64(t))
 	case []byte:
 		return string(t)
 	}
 	return fmt.Sprint(v)
+}
+
+// plainNumber writes a number with no format given: whole numbers without
+// decimals, others with two.
+func plainNumber(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return FormatNumber(f, 0)
+	}
+	return FormatNumber(f, 2)
 }
 
 func toFloat(v any) (float64, bool) {

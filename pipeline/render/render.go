@@ -16,8 +16,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-echarts/go-echarts/v2/render"
@@ -38,6 +38,9 @@ type Options struct {
 	// PanelRows caps the rows a panel reads.
 	PanelRows int
 	Kinds     *Kinds
+	// Guide supplies the data guide page (models, tests, sources); nil
+	// leaves data_guide pages with what the warehouse alone tells.
+	Guide *GuideInputs
 }
 
 // Result says what a render wrote.
@@ -128,41 +131,49 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 		return nil, err
 	}
 
-	pages := append([]*project.Page(nil), p.Pages...)
-	sort.SliceStable(pages, func(i, j int) bool {
-		if pages[i].Order != pages[j].Order {
-			return pages[i].Order < pages[j].Order
-		}
-		return pages[i].Slug < pages[j].Slug
-	})
-	nav := make([]navItem, len(pages))
-	for i, pg := range pages {
-		nav[i] = navItem{Title: pg.Title, Href: pageFile(pg, i)}
+	pages, nav, err := expandPages(ctx, w, p)
+	if err != nil {
+		return nil, err
 	}
 	res := &Result{}
-	for i, pg := range pages {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	// Pages are independent: two are written at a time.
+	errs := make([]error, len(pages))
+	times := make([]Result, len(pages))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = writePage(ctx, w, p, pages[i], nav, o, tmp, &times[i])
+			}
+		}()
+	}
+	for i := range pages {
+		if ctx.Err() != nil {
+			break
 		}
-		file := pageFile(pg, i)
-		if err := writePage(ctx, w, p, pg, file, nav, o, tmp, res); err != nil {
-			return nil, err
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, in := range pages {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		res.Pages = append(res.Pages, file)
+		res.Pages = append(res.Pages, in.file)
+		res.QueryTime += times[i].QueryTime
+		res.WriteTime += times[i].WriteTime
 	}
 	if err := swapDir(tmp, o.OutDir); err != nil {
 		return nil, err
 	}
 	keepTmp = true
 	return res, nil
-}
-
-// pageFile is index.html for the first page, else the slug.
-func pageFile(pg *project.Page, i int) string {
-	if i == 0 || pg.Slug == "index" {
-		return "index.html"
-	}
-	return pg.Slug + ".html"
 }
 
 type navItem struct {
@@ -177,9 +188,18 @@ type panelView struct {
 	Element template.HTML
 	Script  template.HTML
 	Columns []string
-	Rows    [][]string
+	Rows    []rowView
 	More    int
 	CSV     string
+	XLSX    string
+	Sheet   string
+	// Open shows the table without a click (table panels).
+	Open bool
+}
+
+type rowView struct {
+	Class string
+	Cells []string
 }
 
 type pageView struct {
@@ -187,7 +207,10 @@ type pageView struct {
 	Description string
 	ProjectName string
 	Nav         []navItem
+	Siblings    []navItem
 	Panels      []panelView
+	Guide       *guideView
+	Print       bool
 	AsOf        string
 	RunID       string
 	Generated   string
@@ -198,80 +221,157 @@ var pageTemplateText string
 
 var pageTemplate = template.Must(template.New("page").Parse(pageTemplateText))
 
-func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, pg *project.Page, file string, nav []navItem, o Options, dir string, res *Result) error {
+func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, nav []navItem, o Options, dir string, res *Result) error {
+	pg := in.decl
 	view := pageView{
-		Title: pg.Title, Description: pg.Description, ProjectName: p.Config.Name, RunID: o.RunID,
-		Generated: FormatDateTime(time.Now().In(o.Location)),
+		Title: in.fill(pg.Title), Description: in.fill(pg.Description), ProjectName: p.Config.Name, RunID: o.RunID,
+		Generated: FormatDateTime(time.Now().In(o.Location)), Print: pg.Print,
 	}
 	if !o.DataAsOf.IsZero() {
 		view.AsOf = FormatDateTime(o.DataAsOf.In(o.Location))
 	}
 	for _, n := range nav {
-		n.Active = n.Href == file
+		n.Active = n.Href == in.file || (len(in.siblings) > 0 && n.Href == in.siblings[0].Href)
 		view.Nav = append(view.Nav, n)
 	}
-	for i, pn := range pg.Panels {
+	for _, sib := range in.siblings {
+		sib.Active = sib.Href == in.file
+		view.Siblings = append(view.Siblings, sib)
+	}
+	if pg.Kind == project.PageDataGuide {
 		start := time.Now()
-		query := pn.SQL
-		labels := map[string]string{}
-		if pn.Model != "" {
-			m, err := modelOf(p, pn.Model)
-			if err != nil {
-				return fmt.Errorf("%s: %w", pn.Pos, err)
-			}
-			query = "SELECT * FROM " + warehouse.QuoteTable(m.Schema, m.Name)
-			for _, c := range m.Header.Columns {
-				labels[c.Name] = c.Label
-			}
-		}
-		data, err := w.Query(ctx, query, o.PanelRows)
+		g, err := buildGuide(ctx, w, p, o.Guide, o.Location)
 		res.QueryTime += time.Since(start)
 		if err != nil {
-			return fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))
+			return fmt.Errorf("%s: data guide: %w", pg.File, err)
 		}
-		start = time.Now()
-		for k, v := range pn.Labels {
-			labels[k] = v // the panel's own labels win over the model's
-		}
-		pn.Labels = labels
-		chartID := fmt.Sprintf("chart_%s_%d", strings.ReplaceAll(pg.Slug, "-", "_"), i+1)
-		el, script, err := o.Kinds.Kind(pn.Chart).Draw(pn, data, chartID)
+		view.Guide = g
+	}
+	base := strings.TrimSuffix(in.file, ".html")
+	book := &workbook{}
+	for i, pn := range pg.Panels {
+		pv, err := renderPanel(ctx, w, p, in, pn, fmt.Sprintf("%s-%d", base, i+1), o, dir, res, book)
 		if err != nil {
-			return fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
-		}
-		csvName := fmt.Sprintf("data/%s-%d.csv", pg.Slug, i+1)
-		if err := writeCSV(filepath.Join(dir, filepath.FromSlash(csvName)), data, labels); err != nil {
 			return err
 		}
-		pv := panelView{Title: pn.Title, Note: pn.Note, Element: el, Script: script, CSV: csvName}
-		for _, c := range data.Columns {
-			pv.Columns = append(pv.Columns, seriesLabel(labels, c))
-		}
-		const shown = 200
-		for r, row := range data.Rows {
-			if r >= shown {
-				pv.More = len(data.Rows) - shown
-				break
-			}
-			cells := make([]string, len(row))
-			for j, v := range row {
-				cells[j] = FormatCell(v, pn.Format)
-			}
-			pv.Rows = append(pv.Rows, cells)
-		}
 		view.Panels = append(view.Panels, pv)
-		res.WriteTime += time.Since(start)
 	}
 	start := time.Now()
+	if len(book.sheets) > 0 {
+		if err := book.save(filepath.Join(dir, "data", base+".xlsx")); err != nil {
+			return err
+		}
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, view); err != nil {
 		return fmt.Errorf("render page %s: %w", pg.File, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, file), buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, in.file), buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	res.WriteTime += time.Since(start)
 	return nil
+}
+
+// renderPanel queries one panel's rows and draws it, with its table and
+// downloads named name.csv and name.xlsx.
+func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name string, o Options, dir string, res *Result, book *workbook) (panelView, error) {
+	start := time.Now()
+	query := in.fillSQL(pn.SQL)
+	labels := map[string]string{}
+	if pn.Model != "" {
+		m, err := modelOf(p, pn.Model)
+		if err != nil {
+			return panelView{}, fmt.Errorf("%s: %w", pn.Pos, err)
+		}
+		query = "SELECT * FROM " + warehouse.QuoteTable(m.Schema, m.Name)
+		if pn.Filter != "" {
+			query += " WHERE " + warehouse.QuoteIdent(pn.Filter) + " = " + warehouse.QuoteString(in.key)
+		}
+		for _, c := range m.Header.Columns {
+			labels[c.Name] = c.Label
+		}
+	}
+	data, err := w.Query(ctx, query, o.PanelRows)
+	res.QueryTime += time.Since(start)
+	if err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))
+	}
+	start = time.Now()
+	defer func() { res.WriteTime += time.Since(start) }()
+	for k, v := range pn.Labels {
+		labels[k] = v // the panel's own labels win over the model's
+	}
+	pn.Labels = labels
+	chartID := "chart_" + strings.NewReplacer("-", "_", ".", "_").Replace(name)
+	el, script, err := o.Kinds.Kind(pn.Chart).Draw(pn, data, chartID)
+	if err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
+	}
+	csvName := "data/" + name + ".csv"
+	if err := writeCSV(filepath.Join(dir, filepath.FromSlash(csvName)), data, labels); err != nil {
+		return panelView{}, err
+	}
+	sheet := book.add(in.fill(pn.Title), data, labels)
+	pv := panelView{Title: in.fill(pn.Title), Note: in.fill(pn.Note), Element: el, Script: script, CSV: csvName,
+		XLSX: "data/" + strings.TrimSuffix(in.file, ".html") + ".xlsx", Sheet: sheet, Open: pn.Chart == "table"}
+	for _, c := range data.Columns {
+		pv.Columns = append(pv.Columns, seriesLabel(labels, c))
+	}
+	statusCol := indexOf(data.Columns, pn.Status)
+	const shown = 200
+	for r, row := range data.Rows {
+		if r >= shown {
+			pv.More = len(data.Rows) - shown
+			break
+		}
+		rv := rowView{Cells: make([]string, len(row))}
+		for j, v := range row {
+			rv.Cells[j] = FormatCell(v, formatFor(pn, data.Columns[j]))
+		}
+		if statusCol >= 0 {
+			rv.Class = statusClass(FormatCell(row[statusCol], ""))
+		}
+		pv.Rows = append(pv.Rows, rv)
+	}
+	return pv, nil
+}
+
+// formatFor picks a column's number format: the panel's, for its value
+// fields; rates and money by their names elsewhere.
+func formatFor(pn project.Panel, col string) string {
+	for _, y := range append(append([]string(nil), pn.Y...), pn.Value, pn.Delta) {
+		if y == col && pn.Format != "" {
+			return pn.Format
+		}
+	}
+	switch {
+	case strings.HasSuffix(col, "_rate") || col == "pace" || col == "rate" || col == "completion",
+		strings.HasSuffix(col, "率") || strings.HasSuffix(col, "进度"):
+		return "percent"
+	case strings.HasSuffix(col, "_wan"):
+		return "wanyuan_wan"
+	}
+	return ""
+}
+
+// statusClass colours a row by its status: 完成 green, 正常 amber, 滞后 red.
+func statusClass(s string) string {
+	switch s {
+	case "完成", "优":
+		return "done"
+	case "正常", "良", "中":
+		return "onpace"
+	case "滞后", "差":
+		return "behind"
+	}
+	return ""
+}
+
+// WriteCSV writes rows as CSV for Excel: UTF-8 with a BOM, headers in
+// Chinese where labels give them.
+func WriteCSV(path string, data *warehouse.Result, labels map[string]string) error {
+	return writeCSV(path, data, labels)
 }
 
 // writeCSV writes a panel's rows for Excel: UTF-8 with a BOM so that Excel

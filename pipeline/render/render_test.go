@@ -68,7 +68,7 @@ func TestSiteWritesEveryPageOffline(t *testing.T) {
 	html := string(page)
 	for _, want := range []string{
 		`<script src="assets/echarts.min.js">`, `<a href="second.html">第二页</a>`, `class="active">总览`,
-		"运行编号 r-1", "完成率", "61.0%", "2017年6月", `"name":"合计"`, `href="data/overview-1.csv"`, "echarts.init",
+		"运行编号 r-1", "完成率", "61.0%", "2017年6月", `"name":"合计"`, `href="data/index-1.csv"`, `href="data/index.xlsx"`, "echarts.init",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("index.html lacks %s", want)
@@ -79,7 +79,7 @@ func TestSiteWritesEveryPageOffline(t *testing.T) {
 			t.Errorf("index.html refers to %s", bad)
 		}
 	}
-	csv, _ := os.ReadFile(filepath.Join(out, "data", "overview-1.csv"))
+	csv, _ := os.ReadFile(filepath.Join(out, "data", "index-1.csv"))
 	// Documented columns get their Chinese label; undocumented keep their name.
 	if !strings.HasPrefix(string(csv), "\uFEFF单位,month,完成率\n环翠区,2017-05-01,0.5\n") {
 		t.Errorf("CSV download: %q", csv)
@@ -115,7 +115,7 @@ func TestValidate(t *testing.T) {
 	tests := []struct{ page, want string }{
 		{"title: x\npanels:\n  - {title: a, model: marts.none, chart: table}\n", `dashboards/overview.yaml:3:5: panel "a": unknown model "marts.none"`},
 		{"title: x\npanels:\n  - {title: a, model: c, chart: table}\n", `model "c" must be written schema.name`},
-		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: donut}\n", `unknown chart "donut" (known charts: bar, line, pie, table)`},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: donut}\n", `unknown chart "donut" (known charts: bar, bignumber, gauge, heatmap, line, pie, radar, table)`},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit}\n", `panel "a": chart bar needs x and y`},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: pie, x: unit, y: [a, b]}\n", "chart pie takes exactly one y field"},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: line, x: unit, y: [a, b], series: s}\n", "with series, y names exactly one field"},

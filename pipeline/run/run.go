@@ -343,7 +343,8 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 						return "site unchanged", nil
 					}
 				}
-				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Location: loc, Kinds: o.Registries.Panels})
+				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Location: loc, Kinds: o.Registries.Panels,
+					Guide: &render.GuideInputs{Parents: plan.Graph.Parents, Children: plan.Graph.Children}})
 				if err != nil {
 					return "", err
 				}

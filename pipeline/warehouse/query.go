@@ -52,3 +52,9 @@ func readRows(rows *sql.Rows, limit int) (*Result, error) {
 	}
 	return res, rows.Err()
 }
+
+// ExportParquet writes a table or view to a Parquet file with DuckDB's own
+// writer (built in, no extension to download).
+func (w *Warehouse) ExportParquet(ctx context.Context, schema, name, path string) error {
+	return w.Exec(ctx, "COPY (SELECT * FROM "+QuoteTable(schema, name)+") TO "+QuoteString(path)+" (FORMAT parquet)")
+}

@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"jixiao/pipeline/render"
+	"jixiao/pipeline/warehouse"
+)
+
+func cmdExport(ctx context.Context, env Env, args []string) int {
+	fset, g := newFlagSet(ctx, env, "export", "export 模型 [--format xlsx|csv|parquet] [--out 文件]")
+	format := fset.String("format", "xlsx", "xlsx (Chinese headers where the model documents them), csv or parquet")
+	out := fset.String("out", "", "file to write (default: the model's name with the format's extension)")
+	positional, code, done := parseArgs(fset, args)
+	if done {
+		return code
+	}
+	if len(positional) != 1 {
+		fmt.Fprintln(env.Stderr, "jixiao export: 需要一个模型名称，例如 jixiao export marts.fund_performance --format xlsx")
+		return ExitUsage
+	}
+	if *format != "xlsx" && *format != "csv" && *format != "parquet" {
+		fmt.Fprintf(env.Stderr, "jixiao export: --format 只能是 xlsx、csv 或 parquet，不是 %q\n", *format)
+		return ExitUsage
+	}
+	l := loadProject(env, g, false)
+	if l == nil {
+		return ExitUsage
+	}
+	name := strings.ToLower(positional[0])
+	schema, table, qualified := strings.Cut(name, ".")
+	if !qualified {
+		m := l.project.Model(name)
+		if m == nil {
+			fmt.Fprintf(env.Stderr, "jixiao export: 没有名为 %q 的模型\n", name)
+			return ExitUsage
+		}
+		schema, table = m.Schema, m.Name
+	}
+	m := l.project.ModelByTable(schema, table)
+	path := *out
+	if path == "" {
+		path = schema + "." + table + "." + *format
+	}
+	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
+		if kind, err := w.TableKind(ctx, schema, table); err != nil || kind == "" {
+			fmt.Fprintf(env.Stderr, "jixiao export: 仓库中没有 %s.%s（先运行 jixiao run）\n", schema, table)
+			return ExitFailed
+		}
+		var err error
+		if *format == "parquet" {
+			err = w.ExportParquet(ctx, schema, table, path)
+		} else {
+			var res *warehouse.Result
+			res, err = w.Query(ctx, "SELECT * FROM "+warehouse.QuoteTable(schema, table), 0)
+			if err == nil {
+				labels := map[string]string{}
+				title := schema + "." + table
+				if m != nil {
+					for _, c := range m.Header.Columns {
+						labels[c.Name] = c.Label
+					}
+					if m.Header.Description != "" {
+						title = m.Header.Description
+					}
+				}
+				if *format == "xlsx" {
+					err = render.WriteXLSX(path, title, res, labels)
+				} else {
+					err = render.WriteCSV(path, res, labels)
+				}
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "jixiao export: %v\n", err)
+			return ExitFailed
+		}
+		abs, _ := filepath.Abs(path)
+		fmt.Fprintf(env.Stdout, "已导出 %s.%s → %s\n", schema, table, abs)
+		return ExitOK
+	})
+}
