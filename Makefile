@@ -8,7 +8,7 @@ VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 ECHARTS   := pipeline/render/assets/echarts.min.js
 BENCHTIME ?= 3x
 
-.PHONY: all build run test bench vet fmt assets check clean
+.PHONY: all build run test bench vet fmt assets check clean screenshots
 
 all: build
 
@@ -49,6 +49,13 @@ bench: $(ECHARTS)
 	@echo
 	@echo "ratios (jixiao ÷ baseline, lower is better):"
 	@grep -Eo '^Benchmark[^ ]+|[0-9.]+ x_vs_[a-z_]+' bench.out | paste -sd' ' | sed 's/ Benchmark/\nBenchmark/g' | grep x_vs || true
+
+# A picture of every dashboard page (JPEG, full length) in screenshots/,
+# taken by the browser test in headless Chromium.
+screenshots: $(ECHARTS)
+	rm -rf screenshots
+	JIXIAO_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test $(GOFLAGS_) -run TestSiteInBrowser -count=1 .
+	@ls screenshots | wc -l | xargs echo "screenshots written:"
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -11,6 +11,7 @@ import (
 
 	"jixiao/pipeline/demo"
 	"jixiao/pipeline/project"
+	"jixiao/pipeline/render"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/warehouse"
 )
@@ -112,4 +113,36 @@ func BenchmarkDefaultProject(b *testing.B) {
 	b.ReportMetric(full.Seconds()/float64(b.N), "s/full_run")
 	b.ReportMetric(rerun.Seconds()/float64(b.N), "s/rerun")
 	b.ReportMetric(rerun.Seconds()/full.Seconds(), "x_vs_full_run")
+}
+
+// BenchmarkRenderSite renders every page of the default site once the marts
+// exist, and splits the time between querying the warehouse and writing
+// pages and downloads (both summed over the two page writers).
+func BenchmarkRenderSite(b *testing.B) {
+	p := withDemo(b, 1)
+	dir := b.TempDir()
+	s, err := run.Execute(context.Background(), run.Options{Project: p, Base: dir, Command: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := warehouse.Open(context.Background(), s.Warehouse, warehouse.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	var pages int
+	var query, write time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := render.Site(context.Background(), w, p, render.Options{OutDir: filepath.Join(dir, "site"), RunID: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages, query, write = len(res.Pages), query+res.QueryTime, write+res.WriteTime
+	}
+	elapsed := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(elapsed, "s/site")
+	b.ReportMetric(elapsed*1000/float64(pages), "ms/page")
+	b.ReportMetric(float64(pages), "pages")
+	b.ReportMetric(query.Seconds()/(query+write).Seconds(), "query_share")
 }

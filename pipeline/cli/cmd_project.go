@@ -9,8 +9,10 @@ import (
 
 	"jixiao/pipeline/demo"
 	"jixiao/pipeline/project"
+	"jixiao/pipeline/render"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/transform"
+	"jixiao/pipeline/warehouse"
 )
 
 func cmdCheck(ctx context.Context, env Env, args []string) int {
@@ -25,6 +27,28 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	plan, diags, err := run.CheckProject(ctx, l.project, run.DefaultRegistries())
 	if err != nil {
 		return reportErr(env, err)
+	}
+	// With a warehouse built, panel fields are checked against real columns.
+	whPath := l.warehouse
+	if whPath == "" {
+		whPath = run.Resolve(l.base, l.project.Config.Warehouse)
+	}
+	if _, statErr := os.Stat(whPath); statErr == nil {
+		if w, err := warehouse.Open(ctx, whPath, warehouse.Options{ReadOnly: true}); err == nil {
+			render.CheckFields(l.project, func(schema, name string) []string {
+				cols, err := w.Columns(ctx, schema, name)
+				if err != nil || len(cols) == 0 {
+					return nil
+				}
+				names := make([]string, len(cols))
+				for i, c := range cols {
+					names[i] = c.Name
+				}
+				return names
+			}, &diags)
+			w.Close()
+			diags.Sort()
+		}
 	}
 	printDiagnostics(env, diags, g.project)
 	if diags.HasErrors() {

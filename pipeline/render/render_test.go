@@ -118,7 +118,7 @@ func TestValidate(t *testing.T) {
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: donut}\n", `unknown chart "donut" (known charts: bar, bignumber, gauge, heatmap, line, pie, radar, table)`},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit}\n", `panel "a": chart bar needs x and y`},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: pie, x: unit, y: [a, b]}\n", "chart pie takes exactly one y field"},
-		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: line, x: unit, y: [a, b], series: s}\n", "with series, y names exactly one field"},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: line, x: unit, y: [rate, unit], series: unit}\n", "with series, y names exactly one field"},
 	}
 	for _, tt := range tests {
 		var diags diag.List
@@ -129,10 +129,26 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// A SQL panel's fields are known only when it runs: a wrong one is an
+// error naming the panel, not an empty chart.
 func TestUnknownFieldIsAnError(t *testing.T) {
-	page := "title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit, y: [nope]}\n"
+	page := "title: x\npanels:\n  - {title: a, sql: \"SELECT * FROM marts.c\", chart: bar, x: unit, y: [nope]}\n"
 	_, err := Site(context.Background(), siteWarehouse(t), siteProject(t, page), Options{OutDir: filepath.Join(t.TempDir(), "s")})
 	if err == nil || !strings.Contains(err.Error(), `field "nope" is not a column of the panel's data (columns: unit, month, rate)`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCheckFieldsAgainstTheWarehouse(t *testing.T) {
+	p := siteProject(t, "title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit, y: [rates]}\n")
+	var diags diag.List
+	CheckFields(p, func(schema, name string) []string { return []string{"unit", "month", "rate"} }, &diags)
+	if len(diags) != 1 || !strings.Contains(diags[0].String(), `dashboards/overview.yaml:3:5: panel "a": marts.c has no column "rates" (its columns: unit, month, rate)`) {
+		t.Errorf("got %v", diags)
+	}
+	diags = nil
+	CheckFields(p, func(string, string) []string { return nil }, &diags)
+	if len(diags) != 0 {
+		t.Errorf("a model not built yet cannot be checked: %v", diags)
 	}
 }
