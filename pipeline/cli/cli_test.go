@@ -6,11 +6,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"jixiao/internal/fixture"
 
@@ -244,3 +249,108 @@ func TestExport(t *testing.T) {
 		t.Errorf("unknown model: %d %s", code, stderr)
 	}
 }
+
+func TestRunsShowsOneRun(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	if code, _, errOut := jixiao(t, dir, "run"); code != ExitOK {
+		t.Fatal(errOut)
+	}
+	_, out, _ := jixiao(t, dir, "query", "SELECT run_id FROM meta.runs", "--format", "csv")
+	id := strings.TrimSpace(strings.Split(out, "\n")[1])
+	code, out, _ := jixiao(t, dir, "runs", id)
+	for _, want := range []string{"运行 " + id + "（run ）：success", "步骤：", "extract", "render", "入库：", "progress", "data/progress/2017-02.csv"} {
+		if code != ExitOK || !strings.Contains(out, want) {
+			t.Errorf("runs %s lacks %q:\n%s", id, want, out)
+		}
+	}
+	if code, _, errOut := jixiao(t, dir, "runs", "nope"); code != ExitUsage || !strings.Contains(errOut, "没有运行编号 nope") {
+		t.Errorf("unknown run: %d %s", code, errOut)
+	}
+}
+
+// jixiao serve serves the site folder and nothing outside it, /healthz and
+// a status page, on loopback.
+func TestServe(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	if code, _, errOut := jixiao(t, dir, "run"); code != ExitOK {
+		t.Fatal(errOut)
+	}
+	os.WriteFile(filepath.Join(dir, "secret.txt"), []byte("not for the web"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+	done := make(chan int)
+	go func() { done <- Main(ctx, []string{"--project", dir, "serve", "--addr", "127.0.0.1:0"}, env) }()
+	var base string
+	for i := 0; i < 100 && base == ""; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/ `).FindStringSubmatch(out.String()); m != nil {
+			base = "http://" + m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("serve did not start: %s", out.String())
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/"); code != 200 || !strings.Contains(body, "assets/echarts.min.js") {
+		t.Errorf("/: %d", code)
+	}
+	if code, body := get("/healthz"); code != 200 || !strings.Contains(body, `"status":"ok"`) || !strings.Contains(body, `"status":"success"`) {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	if code, body := get("/status"); code != 200 || !strings.Contains(body, "最近运行") || !strings.Contains(body, "success") {
+		t.Errorf("/status: %d", code)
+	}
+	for _, path := range []string{"/../secret.txt", "/%2e%2e/secret.txt", "/.jixiao/warehouse.duckdb"} {
+		if code, body := get(path); code == 200 && strings.Contains(body, "not for the web") {
+			t.Errorf("%s served a file outside the site", path)
+		}
+	}
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Errorf("serve exit %d", code)
+	}
+}
+
+// jixiao schedule logs each job's next fire time, and on SIGTERM (here: the
+// context) stops and exits 0.
+func TestScheduleStartsAndStops(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	os.MkdirAll(filepath.Join(dir, "schedules"), 0o755)
+	os.WriteFile(filepath.Join(dir, "schedules", "jobs.yaml"), []byte("jobs:\n  - {name: nightly, cron: \"30 2 * * *\", retries: 2, backoff: 5m}\n"), 0o644)
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var out bytes.Buffer
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, []string{"--project", dir, "schedule"}, Env{Stdout: w, Stderr: w, Getenv: func(string) string { return "" }})
+	}()
+	logged := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
+	for i := 0; i < 200 && !strings.Contains(logged(), "job scheduled"); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !regexp.MustCompile(`msg="job scheduled" job=nightly cron="30 2 \* \* \*" next=\d{4}-\d\d-\d\dT02:30:00\+08:00`).MatchString(logged()) {
+		t.Errorf("log: %s", logged())
+	}
+	cancel()
+	if code := <-done; code != ExitOK || !strings.Contains(logged(), "scheduler stopped") {
+		t.Errorf("exit %d, log: %s", code, logged())
+	}
+	if code, _, errOut := jixiao(t, fixture.Copy(t, "tiny"), "schedule"); code != ExitUsage || !strings.Contains(errOut, "没有定时任务") {
+		t.Errorf("no jobs: %d %s", code, errOut)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

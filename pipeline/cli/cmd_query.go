@@ -169,16 +169,21 @@ func printTable(w io.Writer, res *warehouse.Result) {
 }
 
 func cmdRuns(ctx context.Context, env Env, args []string) int {
-	fs, g := newFlagSet(ctx, env, "runs", "runs [--limit N]")
+	fs, g := newFlagSet(ctx, env, "runs", "runs [运行编号] [--limit N]")
 	limit := fs.Int("limit", 20, "how many recent runs")
-	if _, code, done := parseArgs(fs, args); done {
+	positional, code, done := parseArgs(fs, args)
+	if done {
 		return code
 	}
 	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
-		res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
-		round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒, status AS 状态, rows_loaded AS 入库行数,
-		rows_rejected AS 隔离行数, models_built AS 模型, tests_failed AS 测试失败, pages_written AS 页面
-		FROM meta.runs ORDER BY started_at DESC LIMIT ?`, 0, *limit)
+		if len(positional) == 1 {
+			return showRun(ctx, env, w, positional[0])
+		}
+		res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, coalesce(job, '') AS 任务,
+			strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
+			round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒, status AS 状态, rows_loaded AS 入库行数,
+			rows_rejected AS 隔离行数, models_built AS 模型, tests_failed AS 测试失败, pages_written AS 页面
+			FROM meta.runs ORDER BY started_at DESC LIMIT ?`, 0, *limit)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "jixiao runs: %v\n", err)
 			return ExitFailed
@@ -186,6 +191,37 @@ func cmdRuns(ctx context.Context, env Env, args []string) int {
 		printTable(env.Stdout, res)
 		return ExitOK
 	})
+}
+
+// showRun prints one run with each of its steps, the models that failed and
+// the tests that did not pass.
+func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string) int {
+	head, err := w.Query(ctx, `SELECT run_id, command, coalesce(job, ''), started_at, finished_at, status, coalesce(error, '') FROM meta.runs WHERE run_id = ?`, 0, id)
+	if err != nil || len(head.Rows) == 0 {
+		fmt.Fprintf(env.Stderr, "jixiao runs: 没有运行编号 %s\n", id)
+		return ExitUsage
+	}
+	r := head.Rows[0]
+	fmt.Fprintf(env.Stdout, "运行 %s（%s %s）：%s\n开始 %s，结束 %s\n", r[0], r[1], r[2], r[5], check.FormatValue(r[3]), check.FormatValue(r[4]))
+	if e := fmt.Sprint(r[6]); e != "" {
+		fmt.Fprintf(env.Stdout, "错误：\n%s\n", e)
+	}
+	for _, part := range []struct{ title, sql string }{
+		{"步骤", `SELECT step AS 步骤, status AS 状态, round(epoch(finished_at - started_at), 2) AS 用时_秒, coalesce(detail, '') AS 说明
+			FROM meta.run_steps WHERE run_id = ? ORDER BY started_at`},
+		{"入库", `SELECT source AS 数据源, coalesce(location, '') AS 位置, status AS 状态, rows_read AS 读取, rows_loaded AS 入库, rows_rejected AS 隔离
+			FROM meta.source_loads WHERE run_id = ? ORDER BY source, location`},
+		{"未成功构建的模型", `SELECT model AS 模型, status AS 状态, coalesce(error, '') AS 错误 FROM meta.model_builds WHERE run_id = ? AND status <> 'success'`},
+		{"未通过的数据测试", `SELECT model AS 模型, test_name AS 测试, status AS 结果, failures AS 不符合行数 FROM meta.test_results WHERE run_id = ? AND status <> 'pass'`},
+	} {
+		res, err := w.Query(ctx, part.sql, 0, id)
+		if err != nil || len(res.Rows) == 0 {
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "\n%s：\n", part.title)
+		printTable(env.Stdout, res)
+	}
+	return ExitOK
 }
 
 func cmdQuarantine(ctx context.Context, env Env, args []string) int {

@@ -57,6 +57,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 		fs.BoolVar(&fullRefresh, "full-refresh", false, "reload file sources even when their content was loaded before")
 	}
 	fs.StringVar(&site, "site", "", "site folder (default: the project's jixiao.yaml setting)")
+	wait := fs.Duration("wait", 0, "when another jixiao process is writing the warehouse, wait this long for it (e.g. 10m) instead of stopping")
 	positional, code, done := parseArgs(fs, args)
 	if done {
 		return code
@@ -75,6 +76,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 		// A scheduled or repeated run redoes only what changed; the single-stage
 		// commands do what they are asked.
 		SkipUnchanged: name == "run" && !fullRefresh,
+		LockWait:      *wait,
 	}
 	s, err := run.Execute(ctx, opts)
 	if s == nil {
@@ -97,6 +99,12 @@ func printSummary(env Env, s *run.Summary) {
 		status = "失败"
 	}
 	fmt.Fprintf(w, "\n运行 %s %s，用时 %s\n", s.RunID, status, seconds(s.Duration))
+	if s.LockNote != "" {
+		fmt.Fprintf(w, "  提示 %s\n", s.LockNote)
+	}
+	for _, st := range s.Stale {
+		fmt.Fprintf(w, "  注意 %s\n", st.Message())
+	}
 	for _, d := range s.Diagnostics {
 		fmt.Fprintf(w, "  提示 %s\n", d)
 	}

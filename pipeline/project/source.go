@@ -3,7 +3,9 @@ package project
 import (
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -30,11 +32,36 @@ var ColumnTypes = []string{"text", "integer", "number", "boolean", "date", "time
 // SourceFields are the settings every source kind shares. Kind-specific
 // settings sit beside them in the same file; the kind decodes them itself.
 type SourceFields struct {
-	Kind        string   `yaml:"kind"`
-	Description string   `yaml:"description"`
-	Load        string   `yaml:"load"`
-	Key         []string `yaml:"key"`
-	Columns     []Column `yaml:"columns"`
+	Kind        string    `yaml:"kind"`
+	Description string    `yaml:"description"`
+	Load        string    `yaml:"load"`
+	Key         []string  `yaml:"key"`
+	Columns     []Column  `yaml:"columns"`
+	Freshness   Freshness `yaml:"freshness"`
+}
+
+// Freshness says how old a source's newest load may be before it is
+// reported: warn_after, then error_after (36h, 7d).
+type Freshness struct {
+	WarnAfter  string `yaml:"warn_after"`
+	ErrorAfter string `yaml:"error_after"`
+}
+
+// ParseAge reads a duration that may be given in days (7d) as well as in
+// Go's units (36h, 90m).
+func ParseAge(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("%q is not a number of days", s)
+		}
+		return time.Duration(n * 24 * float64(time.Hour)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err == nil && d <= 0 {
+		err = fmt.Errorf("%q must be positive", s)
+	}
+	return d, err
 }
 
 // Column is one declared column of a source.
@@ -84,6 +111,24 @@ func loadSource(fsys fs.FS, file string, diags *diag.List) *Source {
 		diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "load")), "load %q must be replace, append or merge", src.Load)
 	}
 	checkColumns(src, diags)
+	fresh := yamlx.At(file, yamlx.MappingValue(node, "freshness"))
+	var warn, fail time.Duration
+	for _, f := range []struct {
+		text string
+		out  *time.Duration
+	}{{src.Freshness.WarnAfter, &warn}, {src.Freshness.ErrorAfter, &fail}} {
+		if f.text == "" {
+			continue
+		}
+		d, err := ParseAge(f.text)
+		if err != nil {
+			diags.Errorf(fresh, "freshness: %v (write 36h or 7d)", err)
+		}
+		*f.out = d
+	}
+	if warn > 0 && fail > 0 && fail < warn {
+		diags.Errorf(fresh, "freshness: error_after must not be shorter than warn_after")
+	}
 	return src
 }
 

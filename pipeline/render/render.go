@@ -38,6 +38,8 @@ type Options struct {
 	// PanelRows caps the rows a panel reads.
 	PanelRows int
 	Kinds     *Kinds
+	// Stale notes sources older than their declared freshness, for the stamp.
+	Stale []string
 	// Guide supplies the data guide page (models, tests, sources); nil
 	// leaves data_guide pages with what the warehouse alone tells.
 	Guide *GuideInputs
@@ -242,6 +244,7 @@ type pageView struct {
 	Panels      []panelView
 	Guide       *guideView
 	Print       bool
+	Stale       []string
 	AsOf        string
 	RunID       string
 	Generated   string
@@ -256,7 +259,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	pg := in.decl
 	view := pageView{
 		Title: in.fill(pg.Title), Description: in.fill(pg.Description), ProjectName: p.Config.Name, RunID: o.RunID,
-		Generated: FormatDateTime(time.Now().In(o.Location)), Print: pg.Print,
+		Generated: FormatDateTime(time.Now().In(o.Location)), Print: pg.Print, Stale: o.Stale,
 	}
 	if !o.DataAsOf.IsZero() {
 		view.AsOf = FormatDateTime(o.DataAsOf.In(o.Location))

@@ -13,6 +13,7 @@ import (
 
 	"jixiao/pipeline/check"
 	"jixiao/pipeline/diag"
+	"jixiao/pipeline/lock"
 	"jixiao/pipeline/progress"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/render"
@@ -60,6 +61,9 @@ type Options struct {
 	Registries    Registries
 	Getenv        func(string) string
 	Now           func() time.Time
+	// LockWait is how long to wait for another process writing the same
+	// warehouse (0: fail at once with who holds it).
+	LockWait time.Duration
 }
 
 // SourceOutcome is what one source's extraction did.
@@ -93,6 +97,10 @@ type Summary struct {
 	Warehouse       string
 	// Diagnostics holds project warnings (errors stop the run before it starts).
 	Diagnostics diag.List
+	// LockNote says when a lock left by a killed process was cleared.
+	LockNote string
+	// Stale lists sources older than their declared freshness.
+	Stale []Staleness
 }
 
 // Resolve returns path relative to base unless it is absolute.
@@ -139,6 +147,19 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if site == "" {
 		site = Resolve(o.Base, cfg.Site)
 	}
+	// One writer per warehouse, across processes too.
+	command := o.Command
+	if o.Job != "" {
+		command = "schedule:" + o.Job
+	}
+	if err := os.MkdirAll(filepath.Dir(whPath), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", filepath.Dir(whPath), err)
+	}
+	held, err := lock.Acquire(ctx, whPath, command, o.LockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer held.Release()
 	w, err := warehouse.Open(ctx, whPath, warehouse.Options{})
 	if err != nil {
 		return nil, err
@@ -146,7 +167,8 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	defer w.Close()
 
 	start := o.Now()
-	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: whPath}
+	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: whPath,
+		LockNote: held.Stale}
 	rec := warehouse.RunRecord{RunID: s.RunID, Command: o.Command, Job: o.Job, Project: cfg.Name, StartedAt: start}
 	if err := w.StartRun(ctx, rec); err != nil {
 		return nil, err
@@ -227,6 +249,9 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		}
 	}
 
+	if stale, err := CheckFreshness(ctx, w, plan.Project, o.Now()); err == nil {
+		s.Stale = stale
+	}
 	selected, err := plan.Graph.Select(o.Select)
 	if err != nil {
 		return err
@@ -343,7 +368,12 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 						return "site unchanged", nil
 					}
 				}
+				var staleNotes []string
+				for _, st := range s.Stale {
+					staleNotes = append(staleNotes, st.Message())
+				}
 				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Location: loc, Kinds: o.Registries.Panels,
+					Stale: staleNotes,
 					Guide: &render.GuideInputs{Parents: plan.Graph.Parents, Children: plan.Graph.Children}})
 				if err != nil {
 					return "", err

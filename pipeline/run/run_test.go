@@ -4,12 +4,16 @@ package run
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"jixiao/internal/fixture"
+	"jixiao/pipeline/lock"
+	"jixiao/pipeline/progress"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
 )
@@ -303,5 +307,104 @@ func TestBrokenFileFailsAloneAmongSeveral(t *testing.T) {
 		if src.Name == "progress" && (src.Loads != 1 || src.RowsLoaded != 1 || len(src.Skipped) != 2) {
 			t.Errorf("after the fix: %+v", src)
 		}
+	}
+}
+
+func TestFreshnessIsReportedAndStamped(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	path := filepath.Join(dir, "sources/progress.yaml")
+	decl, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(decl), "columns:", "freshness: {warn_after: 2d, error_after: 5d}\ncolumns:", 1)), 0o644)
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	runAt := func(later time.Duration) *Summary {
+		s, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Now: func() time.Time { return time.Now().Add(later) }})
+		if s == nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := runAt(0); len(s.Stale) != 0 {
+		t.Errorf("fresh data reported stale: %+v", s.Stale)
+	}
+	s := runAt(3 * 24 * time.Hour)
+	if len(s.Stale) != 1 || s.Stale[0].Level != "warn" || s.Stale[0].Message() != "数据源 progress 已 3 天未更新（已超过预警时限）" {
+		t.Errorf("after 3 days: %+v", s.Stale)
+	}
+	s = runAt(10 * 24 * time.Hour)
+	if len(s.Stale) != 1 || s.Stale[0].Level != "error" {
+		t.Errorf("after 10 days: %+v", s.Stale)
+	}
+	page, _ := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	if !strings.Contains(string(page), "⚠ 数据源 progress 已 10 天未更新（已超过最长时限）") {
+		t.Error("the stamp does not show the stale source")
+	}
+}
+
+func TestSecondWriterWaitsOrIsToldWho(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	p, _ := project.Load(os.DirFS(dir))
+	wh := filepath.Join(dir, ".jixiao", "warehouse.duckdb")
+	os.MkdirAll(filepath.Dir(wh), 0o755)
+	held, err := lock.Acquire(context.Background(), wh, "schedule:nightly", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Execute(context.Background(), Options{Project: p, Base: dir, Command: "run"})
+	var busy *lock.BusyError
+	if !errors.As(err, &busy) || busy.Holder.Command != "schedule:nightly" || !strings.Contains(err.Error(), "--wait") {
+		t.Fatalf("want busy naming the scheduler, got %v", err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		held.Release()
+	}()
+	if _, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "run", LockWait: 10 * time.Second}); err != nil {
+		t.Fatalf("with --wait the run goes ahead once the lock is free: %v", err)
+	}
+}
+
+// cancelAt cancels the run when a stage starts, as SIGTERM would.
+type cancelAt struct {
+	progress.Reporter
+	stage  string
+	cancel context.CancelFunc
+}
+
+func (c cancelAt) Stage(name string, total int) {
+	if name == c.stage {
+		c.cancel()
+	}
+}
+
+func TestInterruptedRunLeavesWarehouseAndSiteWhole(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	first, err := execute(t, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	os.WriteFile(filepath.Join(dir, "data/progress/2017-03.csv"), []byte("单位,月份,本月完成\n环翠区,2017-03,5\n"), 0o644)
+	p, _ := project.Load(os.DirFS(dir))
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := Execute(ctx, Options{Project: p, Base: dir, Command: "run", Reporter: cancelAt{Reporter: progress.Discard{}, stage: "构建模型", cancel: cancel}})
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want the run cancelled, got %v", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	if string(before) != string(after) || !strings.Contains(string(after), first.RunID) {
+		t.Error("the site changed during an interrupted run")
+	}
+	if got := query[string](t, dir, "SELECT status || ' ' || (error LIKE '%context canceled%')::VARCHAR FROM meta.runs WHERE run_id = '"+s.RunID+"'"); got != "failed true" {
+		t.Errorf("interrupted run recorded as %q", got)
+	}
+	if got := query[int](t, dir, "SELECT count(*) FROM marts.completion"); got != 2 {
+		t.Errorf("marts.completion: %d rows", got)
+	}
+	// The next run picks up where it stopped.
+	if _, err := execute(t, dir); err != nil {
+		t.Fatalf("the run after: %v", err)
 	}
 }
