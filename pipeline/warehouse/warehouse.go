@@ -81,7 +81,7 @@ func displayPath(p string) string {
 // can act on.
 func explainOpenError(err error) error {
 	if strings.Contains(err.Error(), "Could not set lock on file") || strings.Contains(err.Error(), "Conflicting lock") {
-		return fmt.Errorf("the warehouse is busy: another jixiao process (a run or the scheduler) is writing it; try again when it has finished: %w", err)
+		return &BusyError{Err: err}
 	}
 	return err
 }
@@ -188,3 +188,14 @@ type Column struct {
 
 // txConn is the connection a transaction body runs on.
 type txConn = *sql.Conn
+
+// BusyError means another process (a run, the scheduler) has the warehouse
+// open for writing: DuckDB lets one process write a file and no other read it
+// meanwhile.
+type BusyError struct{ Err error }
+
+func (e *BusyError) Error() string {
+	return "仓库正在写入（另一个 jixiao 进程正在运行或定时任务正在执行），请在它结束后再试"
+}
+
+func (e *BusyError) Unwrap() error { return e.Err }

@@ -3,8 +3,11 @@
 package warehouse
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -288,5 +291,52 @@ func TestRunHistory(t *testing.T) {
 	r := runs[0]
 	if r.Status != StatusFailed || r.Error != "boom" || r.ModelsBuilt != 3 || r.TestsFailed != 1 || !r.StartedAt.Equal(start) || r.FinishedAt.Sub(r.StartedAt) != 2*time.Second {
 		t.Errorf("run record %+v", r)
+	}
+}
+
+// TestHelperHoldsWarehouse is not a test: as a child process it keeps a
+// warehouse open for writing until killed.
+func TestHelperHoldsWarehouse(t *testing.T) {
+	path := os.Getenv("JIXIAO_WAREHOUSE_HELPER")
+	if path == "" {
+		t.Skip("helper process only")
+	}
+	w, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		os.Stdout.WriteString("error " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	defer w.Close()
+	os.Stdout.WriteString("open\n")
+	time.Sleep(time.Minute)
+}
+
+// A reader does not block or fail obscurely while another process writes:
+// it is told the warehouse is busy.
+func TestReadOnlyWhileAnotherProcessWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	w, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=TestHelperHoldsWarehouse", "-test.count=1")
+	cmd.Env = append(os.Environ(), "JIXIAO_WAREHOUSE_HELPER="+path)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if line, _ := bufio.NewReader(out).ReadString('\n'); strings.TrimSpace(line) != "open" {
+		t.Fatalf("helper: %q", line)
+	}
+	start := time.Now()
+	_, err = Open(context.Background(), path, Options{ReadOnly: true})
+	var busy *BusyError
+	if !errors.As(err, &busy) || !strings.Contains(err.Error(), "仓库正在写入") {
+		t.Fatalf("want a clear busy error, got %v", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("the reader waited %v instead of answering", time.Since(start))
 	}
 }
