@@ -1,7 +1,10 @@
 package render
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -46,6 +49,15 @@ func (b *workbook) add(title string, data *warehouse.Result, labels map[string]s
 func (b *workbook) save(path string) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	// The fastest deflate level: these workbooks are small, and a site
+	// writes one per page.
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
 	for i, s := range b.sheets {
 		if i == 0 {
 			f.SetSheetName("Sheet1", s.name)
