@@ -5,7 +5,6 @@ package run
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -196,18 +195,7 @@ func unitsYAML() string {
 // and doing nothing with them.
 func BenchmarkPostgresLoad(b *testing.B) {
 	const rows = 1_000_000
-	dsn := os.Getenv("JIXIAO_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err == nil {
-		err = db.Ping()
-	}
-	if err != nil {
-		b.Skipf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err)
-	}
-	defer db.Close()
+	db, dsn := testPostgres(b)
 	table := fmt.Sprintf("jixiao_bench_%d", time.Now().UnixNano()%1e12)
 	if _, err := db.Exec(`CREATE TABLE ` + table + ` AS SELECT g AS id, (ARRAY['环翠区','文登区','荣成市','乳山市','高区','经区','临港区','市本级'])[g % 8 + 1] AS unit,
 		'康复' AS service_type, DATE '2017-01-01' + (g % 365) AS served_on, (g % 5000)::numeric(12,2) AS amount,

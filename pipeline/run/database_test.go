@@ -15,10 +15,10 @@ import (
 	"jixiao/pipeline/project"
 )
 
-// TestDatabaseSourceEndToEnd loads a PostgreSQL table through a run: the
-// stream goes into DuckDB batch by batch, the cursor is kept in meta, a
-// second run loads nothing and a changed row replaces its old version.
-func TestDatabaseSourceEndToEnd(t *testing.T) {
+// testPostgres connects to the local PostgreSQL (or JIXIAO_TEST_POSTGRES_DSN),
+// or skips saying why; the connection closes with the test.
+func testPostgres(tb testing.TB) (*sql.DB, string) {
+	tb.Helper()
 	dsn := os.Getenv("JIXIAO_TEST_POSTGRES_DSN")
 	if dsn == "" {
 		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -28,9 +28,17 @@ func TestDatabaseSourceEndToEnd(t *testing.T) {
 		err = db.Ping()
 	}
 	if err != nil {
-		t.Skipf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err)
+		tb.Skipf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err)
 	}
-	defer db.Close()
+	tb.Cleanup(func() { db.Close() })
+	return db, dsn
+}
+
+// TestDatabaseSourceEndToEnd loads a PostgreSQL table through a run: the
+// stream goes into DuckDB batch by batch, the cursor is kept in meta, a
+// second run loads nothing and a changed row replaces its old version.
+func TestDatabaseSourceEndToEnd(t *testing.T) {
+	db, dsn := testPostgres(t)
 	table := fmt.Sprintf("jixiao_run_%d", time.Now().UnixNano()%1e12)
 	if _, err := db.Exec(`CREATE TABLE ` + table + ` AS SELECT g AS id, CASE WHEN g % 2 = 0 THEN '环翠区' ELSE '高区' END AS unit,
 		(g * 10)::numeric(12,2) AS amount, TIMESTAMP '2017-01-01' + g * INTERVAL '1 minute' AS updated_at FROM generate_series(1, 2500) g`); err != nil {
