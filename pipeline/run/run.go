@@ -349,7 +349,7 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 				FinishedAt: o.Now(), Status: warehouse.StatusSkipped, Detail: "models or error-severity tests failed"})
 		default:
 			err := step(StageRender, func() (string, error) {
-				o.Reporter.Stage("生成看板", len(plan.Project.Pages))
+				o.Reporter.Stage("生成看板", 0) // pages repeated with each are counted as they are written
 				asOf, err := w.LastLoadTime(ctx)
 				if err != nil {
 					return "", err
