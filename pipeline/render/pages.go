@@ -104,8 +104,22 @@ func (in instance) fill(text string) string {
 	return strings.NewReplacer("{key}", in.key, "{title}", in.title).Replace(text)
 }
 
-// fillSQL puts the key and title into SQL as quoted literals, so that no
-// value can change the statement.
-func (in instance) fillSQL(sql string) string {
-	return strings.NewReplacer("{key}", warehouse.QuoteString(in.key), "{title}", warehouse.QuoteString(in.title)).Replace(sql)
+// bindSQL turns {key} and {title} into parameters ($1, $2 in the order they
+// first appear) and returns their values: no value can change the statement,
+// and the statement is the same for every page of a declaration, so it is
+// prepared once.
+func (in instance) bindSQL(sql string) (string, []any) {
+	var args []any
+	for {
+		ik, it := strings.Index(sql, "{key}"), strings.Index(sql, "{title}")
+		if ik < 0 && it < 0 {
+			return sql, args
+		}
+		name, value := "{key}", in.key
+		if ik < 0 || (it >= 0 && it < ik) {
+			name, value = "{title}", in.title
+		}
+		args = append(args, value)
+		sql = strings.ReplaceAll(sql, name, fmt.Sprintf("$%d", len(args)))
+	}
 }

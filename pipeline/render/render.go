@@ -40,6 +40,8 @@ type Options struct {
 	Kinds     *Kinds
 	// Stale notes sources older than their declared freshness, for the stamp.
 	Stale []string
+	// stmts prepares each panel query once per render.
+	stmts *warehouse.StmtCache
 	// Guide supplies the data guide page (models, tests, sources); nil
 	// leaves data_guide pages with what the warehouse alone tells.
 	Guide *GuideInputs
@@ -164,6 +166,8 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 		return nil, err
 	}
 
+	o.stmts = w.NewStmtCache()
+	defer o.stmts.Close()
 	pages, nav, err := expandPages(ctx, w, p)
 	if err != nil {
 		return nil, err
@@ -311,22 +315,23 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 // downloads named name.csv and name.xlsx.
 func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name string, o Options, dir string, res *Result, book *workbook) (panelView, error) {
 	start := time.Now()
-	query := in.fillSQL(pn.SQL)
+	query, args := in.bindSQL(pn.SQL)
 	labels := map[string]string{}
 	if pn.Model != "" {
 		m, err := modelOf(p, pn.Model)
 		if err != nil {
 			return panelView{}, fmt.Errorf("%s: %w", pn.Pos, err)
 		}
-		query = "SELECT * FROM " + warehouse.QuoteTable(m.Schema, m.Name)
+		query, args = "SELECT * FROM "+warehouse.QuoteTable(m.Schema, m.Name), nil
 		if pn.Filter != "" {
-			query += " WHERE " + warehouse.QuoteIdent(pn.Filter) + " = " + warehouse.QuoteString(in.key)
+			query += " WHERE " + warehouse.QuoteIdent(pn.Filter) + " = $1"
+			args = []any{in.key}
 		}
 		for _, c := range m.Header.Columns {
 			labels[c.Name] = c.Label
 		}
 	}
-	data, err := w.Query(ctx, query, o.PanelRows)
+	data, err := o.stmts.Query(ctx, query, o.PanelRows, args...)
 	res.QueryTime += time.Since(start)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 )
 
 // Result is a query's columns and rows, as Go values.
@@ -57,4 +58,49 @@ func readRows(rows *sql.Rows, limit int) (*Result, error) {
 // writer (built in, no extension to download).
 func (w *Warehouse) ExportParquet(ctx context.Context, schema, name, path string) error {
 	return w.Exec(ctx, "COPY (SELECT * FROM "+QuoteTable(schema, name)+") TO "+QuoteString(path)+" (FORMAT parquet)")
+}
+
+// StmtCache prepares each distinct query once and reuses it: a dashboard
+// panel repeated on 57 pages is parsed and planned once, not 57 times. It is
+// safe for concurrent use.
+type StmtCache struct {
+	w     *Warehouse
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// NewStmtCache starts an empty cache on w; Close it when done.
+func (w *Warehouse) NewStmtCache() *StmtCache {
+	return &StmtCache{w: w, stmts: map[string]*sql.Stmt{}}
+}
+
+// Query runs query with args, preparing it the first time.
+func (c *StmtCache) Query(ctx context.Context, query string, limit int, args ...any) (*Result, error) {
+	c.mu.Lock()
+	stmt, ok := c.stmts[query]
+	if !ok {
+		var err error
+		if stmt, err = c.w.db.PrepareContext(ctx, query); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		c.stmts[query] = stmt
+	}
+	c.mu.Unlock()
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return readRows(rows, limit)
+}
+
+// Close releases the prepared statements.
+func (c *StmtCache) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = map[string]*sql.Stmt{}
 }
