@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -354,3 +355,33 @@ func TestScheduleStartsAndStops(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// jixiao init writes the real default project with its demo data, ready to run.
+func TestInitDefaultProjectBringsItsData(t *testing.T) {
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	dir := filepath.Join(t.TempDir(), "weihai")
+	var out, errOut bytes.Buffer
+	// The project's own files, as main.go embeds them.
+	embedded := fstest.MapFS{}
+	for _, part := range []string{"jixiao.yaml", "sources", "transforms", "dashboards", "schedules", "data"} {
+		fs.WalkDir(os.DirFS(root), part, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				data, _ := os.ReadFile(filepath.Join(root, p))
+				embedded[p] = &fstest.MapFile{Data: data}
+			}
+			return nil
+		})
+	}
+	env := Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }, DefaultProject: embedded}
+	if code := Main(context.Background(), []string{"init", dir}, env); code != ExitOK {
+		t.Fatalf("init: %s", errOut.String())
+	}
+	for _, f := range []string{"jixiao.yaml", "data/catalog/indicators.csv", "data/reports/2017-01-环翠区.xlsx", "data/roster/services.csv", "data/.jixiao-demo"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if !strings.Contains(out.String(), "及演示数据") {
+		t.Errorf("output: %s", out.String())
+	}
+}
