@@ -211,7 +211,7 @@ func Generate(ctx context.Context, c *Catalog, o Options) (*Summary, error) {
 // the generator's output does, so stale demo folders are regenerated.
 const (
 	MarkerFile = ".jixiao-demo"
-	Version    = 4
+	Version    = 5
 )
 
 // Current reports whether dir holds demo data made by this generator with

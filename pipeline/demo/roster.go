@@ -100,6 +100,7 @@ func writeRoster(ctx context.Context, c *Catalog, o Options, paces map[string]fl
 	}
 	total := int(68000 * o.Scale)
 	byUnit := map[string][]person{}
+	used := map[string]bool{}
 	all := make([]person, 0, total)
 	n := 0
 	for ui, u := range residence {
@@ -120,6 +121,11 @@ func writeRoster(ctx context.Context, c *Catalog, o Options, paces map[string]fl
 				seq--
 			}
 			id17 := fmt.Sprintf("%s%s%03d", area, birth.Format("20060102"), seq%1000)
+			for used[id17] { // a real ID number is unique: draw the sequence again
+				seq = (seq + 2) % 1000
+				id17 = fmt.Sprintf("%s%s%03d", area, birth.Format("20060102"), seq)
+			}
+			used[id17] = true
 			id := id17 + string(idChecksum(id17))
 			dt := disTypes[rng.IntN(len(disTypes))]
 			grade := rng.IntN(4)

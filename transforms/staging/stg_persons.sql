@@ -18,6 +18,10 @@ tests:
   - not_null: [person_key, unit_code]
   - accepted_values: {column: disability_grade, values: [一级, 二级, 三级, 四级]}
   - accepted_values: {column: disability_type, values: [视力, 听力, 言语, 肢体, 智力, 精神, 多重]}
+  # A certificate listed twice keeps its newest row; say so, so the roster gets fixed.
+  - assert: "SELECT count(*) AS rows, min(unit_code) AS unit_code FROM raw.persons GROUP BY cert_no HAVING count(*) > 1"
+    name: duplicate_certificates_in_roster
+    severity: warn
 */
 SELECT
     -- The key is a one-way hash of the certificate number: it joins

@@ -15,6 +15,10 @@ tests:
   - unique: [unit_code, month, indicator_id]
   - relationships: {column: indicator_id, to: staging.stg_catalog, field: indicator_id}
     severity: warn
+  # A figure for an indicator the unit has no target for reaches no mart: report it.
+  - assert: "SELECT p.unit_code, p.indicator_id, p.month, p.done FROM staging.stg_progress p ANTI JOIN staging.stg_targets t USING (indicator_id, unit_code) WHERE p.done <> 0"
+    name: reported_without_target
+    severity: warn
 */
 WITH reports AS (
     SELECT DISTINCT unit_code, date_trunc('month', period)::DATE AS month, reported_on, _file
