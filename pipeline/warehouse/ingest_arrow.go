@@ -13,17 +13,6 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// Load ingests req.Reader into schema.table in one transaction, together with
-// its meta.source_loads row and its quarantined rows: a failed load leaves
-// the raw table and the metadata as they were. It returns the rows loaded.
-func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
-	n, err := w.LoadAll(ctx, []LoadRequest{req})
-	if err != nil {
-		return 0, err
-	}
-	return n[0], nil
-}
-
 // LoadAll ingests several loads in one transaction, all or none: the files
 // of a source that changed together, at the cost of one commit instead of
 // one per file. It returns the rows each load added.

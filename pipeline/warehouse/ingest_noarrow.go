@@ -7,8 +7,8 @@ import (
 	"errors"
 )
 
-// Load needs duckdb-go's Arrow interface, which only exists with the build
-// tag duckdb_arrow; `make build` sets it.
-func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
-	return 0, errors.New("this jixiao was built without the duckdb_arrow tag and cannot load data: build it with `make build`")
+// LoadAll needs duckdb-go's Arrow interface, which only exists with the
+// build tag duckdb_arrow; `make build` sets it.
+func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, error) {
+	return nil, errors.New("this jixiao was built without the duckdb_arrow tag and cannot load data: build it with `make build`")
 }

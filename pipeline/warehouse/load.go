@@ -116,3 +116,14 @@ func (w *Warehouse) LastCursor(ctx context.Context, source string) (string, erro
 	}
 	return c.String, nil
 }
+
+// Load ingests req.Reader into schema.table in one transaction, together with
+// its meta.source_loads row and its quarantined rows: a failed load leaves
+// the raw table and the metadata as they were. It returns the rows loaded.
+func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
+	n, err := w.LoadAll(ctx, []LoadRequest{req})
+	if err != nil {
+		return 0, err
+	}
+	return n[0], nil
+}
