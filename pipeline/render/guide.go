@@ -75,7 +75,7 @@ func buildGuide(ctx context.Context, w *warehouse.Warehouse, p *project.Project,
 			gm.Tests = append(gm.Tests, guideTest{Name: fmt.Sprint(r[1]), Severity: map[string]string{"error": "错误", "warn": "警告"}[fmt.Sprint(r[2])],
 				Status:   map[string]string{"pass": "通过", "fail": "未通过", "warn": "警告", "error": "无法运行"}[status],
 				Class:    map[string]string{"pass": "done", "warn": "onpace", "fail": "behind", "error": "behind"}[status],
-				Failures: FormatCell(r[4], "integer"), RanAt: FormatDateTime(r[5].(time.Time).In(loc))})
+				Failures: FormatCell(r[4], "integer"), RanAt: ranAt(r[5], loc)})
 		}
 		if in != nil {
 			gm.Reads = strings.Join(in.Parents[m.ID()], "、")
@@ -114,4 +114,13 @@ func buildGuide(ctx context.Context, w *warehouse.Warehouse, p *project.Project,
 		g.Sources = append(g.Sources, gs)
 	}
 	return g, nil
+}
+
+// ranAt writes a test's run time, or a dash where the history has none.
+func ranAt(v any, loc *time.Location) string {
+	t, ok := v.(time.Time)
+	if !ok {
+		return "—"
+	}
+	return FormatDateTime(t.In(loc))
 }
