@@ -286,7 +286,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 		view.Guide = g
 	}
 	base := strings.TrimSuffix(in.file, ".html")
-	book := &workbook{}
+	book := &pageBook{}
 	for i, pn := range pg.Panels {
 		pv, err := renderPanel(ctx, w, p, in, pn, fmt.Sprintf("%s-%d", base, i+1), o, dir, res, book)
 		if err != nil {
@@ -313,7 +313,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 
 // renderPanel queries one panel's rows and draws it, with its table and
 // downloads named name.csv and name.xlsx.
-func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name string, o Options, dir string, res *Result, book *workbook) (panelView, error) {
+func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name string, o Options, dir string, res *Result, book *pageBook) (panelView, error) {
 	start := time.Now()
 	query, args := in.bindSQL(pn.SQL)
 	labels := map[string]string{}

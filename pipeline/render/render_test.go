@@ -5,11 +5,14 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/xuri/excelize/v2"
 
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
@@ -83,6 +86,41 @@ func TestSiteWritesEveryPageOffline(t *testing.T) {
 	// Documented columns get their Chinese label; undocumented keep their name.
 	if !strings.HasPrefix(string(csv), "\uFEFF单位,month,完成率\n环翠区,2017-05-01,0.5\n") {
 		t.Errorf("CSV download: %q", csv)
+	}
+	checkPageWorkbook(t, filepath.Join(out, "data", "index.xlsx"))
+}
+
+// checkPageWorkbook opens a page's download as Excel would: a sheet per
+// panel holding exactly that panel's rows, numbers as numbers and dates as
+// dates under a Chinese header.
+func checkPageWorkbook(t *testing.T, path string) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), "|"); got != "1 完成率|2 走势|3 占比" {
+		t.Errorf("sheets %s", got)
+	}
+	tests := []struct {
+		sheet string
+		rows  [][]string
+	}{
+		{"1 完成率", [][]string{{"完成率"}, {"单位", "month", "完成率"}, {"环翠区", "42856", "0.5"}, {"环翠区", "42887", "0.61"}, {"高区", "42887", "0.4"}}},
+		{"3 占比", [][]string{{"占比"}, {"unit", "合计"}, {"环翠区", "1.11"}, {"高区", "0.4"}}},
+	}
+	for _, tc := range tests {
+		rows, err := f.GetRows(tc.sheet, excelize.Options{RawCellValue: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(rows) != fmt.Sprint(tc.rows) {
+			t.Errorf("%s: %v, want %v", tc.sheet, rows, tc.rows)
+		}
+	}
+	if v, _ := f.GetCellValue("1 完成率", "B3"); v != "2017年5月1日" {
+		t.Errorf("dates show as %q", v)
 	}
 }
 
