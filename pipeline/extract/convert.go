@@ -216,8 +216,35 @@ func ParseDate(raw string) (time.Time, error) {
 
 var timestampLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006/1/2 15:04:05", "2006-01-02 15:04"}
 
+// isoTimestamp reads 2017-06-30 08:00:00 (or with a T), the form exports
+// and databases write, without the allocations of time.Parse's attempts.
+func isoTimestamp(s string) (time.Time, bool) {
+	if len(s) != 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	day, ok := isoDate(s[:10])
+	if !ok {
+		return time.Time{}, false
+	}
+	var hms [3]int
+	for i, at := range [3]int{11, 14, 17} {
+		a, b := s[at], s[at+1]
+		if a < '0' || a > '9' || b < '0' || b > '9' {
+			return time.Time{}, false
+		}
+		hms[i] = int(a-'0')*10 + int(b-'0')
+	}
+	if hms[0] > 23 || hms[1] > 59 || hms[2] > 59 {
+		return time.Time{}, false
+	}
+	return day.Add(time.Duration(hms[0])*time.Hour + time.Duration(hms[1])*time.Minute + time.Duration(hms[2])*time.Second), true
+}
+
 // ParseTimestamp reads a date and time; without a zone it is taken as UTC.
 func ParseTimestamp(raw string) (time.Time, error) {
+	if t, ok := isoTimestamp(raw); ok {
+		return t, nil
+	}
 	s := strings.TrimSpace(normalizeWidth(raw))
 	if s == "" {
 		return time.Time{}, errEmpty

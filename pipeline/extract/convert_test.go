@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -101,4 +102,21 @@ func parseDateSlow(raw string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errEmpty
+}
+
+// The timestamp fast path must agree with time.Parse on every input it
+// takes, and leave the rest to it.
+func TestTimestampFastPathAgreesWithTimeParse(t *testing.T) {
+	for _, s := range []string{"2017-06-30 08:00:00", "2017-06-30T23:59:59", "2017-02-29 08:00:00", "2017-06-30 24:00:00",
+		"2017-06-30 08:60:00", "2017-06-30 8:00:00 ", "2017-06-30x08:00:00", "2017-06-3a 08:00:00", "2016-02-29 00:00:01"} {
+		fast, ok := isoTimestamp(s)
+		slow, err := time.Parse("2006-01-02 15:04:05", strings.Replace(s, "T", " ", 1))
+		if ok != (err == nil) || (ok && !fast.Equal(slow)) {
+			t.Errorf("%q: fast %v %v, time.Parse %v %v", s, fast, ok, slow, err)
+		}
+	}
+	got, err := ParseTimestamp("２０１７-06-30 08:00")
+	if err != nil || !got.Equal(time.Date(2017, 6, 30, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("general rules: %v %v", got, err)
+	}
 }

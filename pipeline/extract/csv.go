@@ -10,7 +10,7 @@ import (
 	"path"
 	"runtime"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 
@@ -185,70 +185,90 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 	}
 }
 
-// parallelCSVBytes is the body size from which parsing is split over the cores.
-const parallelCSVBytes = 1 << 20
+// csvPartBytes is the size of the parts a large body without quotes is cut
+// into: small enough that a part's batches reach DuckDB soon after it was
+// parsed, large enough that a part is worth a goroutine.
+const csvPartBytes = 4 << 20
 
-// readCSVBody reads the rows below the header (on line headerLine). A large
-// body without quote characters has one record per line, so it is cut at
-// line ends and the parts are parsed at the same time, one per core.
+// readCSVBody reads the rows below the header (on line headerLine). A body
+// without quote characters has one record per line, so a large one is cut
+// at line ends into parts that are parsed on every core while DuckDB
+// ingests the parts before them, in file order.
 func readCSVBody(tb *tableBuilder, newReader func(string) *csv.Reader, delim, body string, headerLine int, file string, skipTotals bool, load *Load) error {
-	parts := runtime.GOMAXPROCS(0)
 	if strings.ContainsRune(body, '"') {
 		read, rejected, err := readCSVChunk(tb, newReader(body), headerLine, file, skipTotals)
 		load.RowsRead += read
 		load.Rejected = append(load.Rejected, rejected...)
 		return err
 	}
-	if len(body) < parallelCSVBytes || parts < 2 {
+	workers := runtime.GOMAXPROCS(0)
+	if len(body) < 2*csvPartBytes || workers < 2 {
 		read, rejected, err := readPlainChunk(tb, body, delim, headerLine, file, skipTotals)
 		load.RowsRead += read
 		load.Rejected = append(load.Rejected, rejected...)
 		return err
 	}
-	chunks := splitAtLines(body, parts)
-	type result struct {
-		tb       *tableBuilder
-		read     int64
-		rejected []Rejection
-		err      error
-	}
-	results := make([]result, len(chunks))
-	var wg sync.WaitGroup
-	offset := headerLine
-	// The first part streams its batches as it goes; the others keep theirs
-	// until it is done, so rows arrive in file order.
-	tb.flush()
-	for i, c := range chunks {
-		fork := tb.fork()
-		if i == 0 {
-			fork.emit = tb.emit
-		}
-		wg.Add(1)
-		go func(i int, c string, offset int) {
-			defer wg.Done()
-			read, rejected, err := readPlainChunk(fork, c, delim, offset, file, skipTotals)
-			results[i] = result{fork, read, rejected, err}
-		}(i, c, offset)
-		offset += strings.Count(c, "\n")
-	}
-	wg.Wait()
-	var firstErr error
-	for _, r := range results {
-		if r.err != nil && firstErr == nil {
-			firstErr = r.err
-		}
-		load.RowsRead += r.read
-		load.Rejected = append(load.Rejected, r.rejected...)
-		tb.absorb(r.tb)
-	}
-	return firstErr
+	return readPlainParts(tb, splitAtLines(body, csvPartBytes), delim, headerLine, file, skipTotals, load)
 }
 
-// splitAtLines cuts s into about n parts, each ending at a line end.
-func splitAtLines(s string, n int) []string {
+// partResult is one part's rows, kept until the parts before it are passed on.
+type partResult struct {
+	tb       *tableBuilder
+	read     int64
+	rejected []Rejection
+	done     chan struct{}
+}
+
+// readPlainParts parses parts on up to GOMAXPROCS goroutines and passes
+// their batches to tb in order. At most workers+1 parts are parsed or
+// waiting at a time, so memory stays bounded however large the file is.
+func readPlainParts(tb *tableBuilder, parts []string, delim string, headerLine int, file string, skipTotals bool, load *Load) error {
+	workers := runtime.GOMAXPROCS(0)
+	results := make([]*partResult, len(parts))
+	for i := range results {
+		results[i] = &partResult{done: make(chan struct{})}
+	}
+	slots := make(chan struct{}, workers+1)
+	var stop atomic.Bool
+	tb.flush()
+	go func() {
+		line := headerLine
+		for i, part := range parts {
+			slots <- struct{}{}
+			r := results[i]
+			if stop.Load() {
+				close(r.done)
+				continue
+			}
+			go func(offset int) {
+				defer close(r.done)
+				r.tb = tb.fork()
+				r.read, r.rejected, _ = readPlainChunk(r.tb, part, delim, offset, file, skipTotals)
+				r.tb.flush()
+			}(line)
+			line += strings.Count(part, "\n")
+		}
+	}()
+	for _, r := range results {
+		<-r.done
+		if r.tb != nil {
+			load.RowsRead += r.read
+			load.Rejected = append(load.Rejected, r.rejected...)
+			tb.absorb(r.tb) // releases the part's batches if the stream has stopped
+		}
+		if tb.emitErr != nil {
+			stop.Store(true)
+		}
+		<-slots
+	}
+	return tb.emitErr
+}
+
+// splitAtLines cuts s into parts of about size bytes, each ending at a line end.
+func splitAtLines(s string, size int) []string {
 	var out []string
-	for n > 1 && len(s) > 0 {
-		cut := len(s) / n
+	for len(s) > size {
+		cut := size
 		if i := strings.IndexByte(s[cut:], '\n'); i >= 0 {
 			cut += i + 1
 		} else {
@@ -256,7 +276,6 @@ func splitAtLines(s string, n int) []string {
 		}
 		out = append(out, s[:cut])
 		s = s[cut:]
-		n--
 	}
 	if len(s) > 0 {
 		out = append(out, s)

@@ -286,7 +286,7 @@ func TestCSVValidate(t *testing.T) {
 func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString("标题行\n单位,月份,本月完成\n")
-	const n = 120_000 // well over parallelCSVBytes
+	const n = 400_000 // over two parts of csvPartBytes
 	for i := 0; i < n; i++ {
 		unit := "环翠区"
 		if i%2 == 1 {
@@ -301,7 +301,7 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 		}
 		fmt.Fprintf(&sb, "%s,2017-%02d,%s\r\n", unit, i%12+1, v)
 	}
-	if sb.Len() < parallelCSVBytes {
+	if sb.Len() < 2*csvPartBytes {
 		t.Fatalf("fixture too small: %d bytes", sb.Len())
 	}
 	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: []byte(sb.String())}}, progressDecl)
@@ -314,7 +314,7 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 	if len(got) != n-1 || st.RowsRead != n {
 		t.Fatalf("%d rows, %d read", len(got), st.RowsRead)
 	}
-	for _, i := range []int{0, 1, 69_999, 70_000, 99_998, 99_999, n - 2} {
+	for _, i := range []int{0, 1, 69_999, 70_000, 99_998, 99_999, 167_000, 199_999, 333_333, n - 2} {
 		want := i
 		if i >= 99_999 {
 			want = i + 1 // the rejected row is not in the output
