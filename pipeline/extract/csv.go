@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -15,6 +16,7 @@ import (
 	"unsafe"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
 
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
@@ -95,8 +97,11 @@ func (CSV) Extract(ctx context.Context, env Env, src *project.Source, state Stat
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.File, err)
 	}
-	return extractFiles(ctx, env, src, o.Path, state, func(tb *tableBuilder, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
-		return readCSVInto(tb, env, src, o, fill, file, data, load, warnings)
+	return extractFiles(ctx, env, src, o.Path, state, func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+		if in.data == nil {
+			return readCSVStream(tb, env, src, o, fill, in, load, warnings)
+		}
+		return readCSVInto(tb, env, src, o, fill, in.name, in.data, load, warnings)
 	})
 }
 
@@ -136,31 +141,55 @@ func bytesAsString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// readCSVInto parses one file into tb (creating it from the file's header
-// when nil), adding rejected rows to load.
+// readCSVInto parses one file held in memory into tb (creating it from the
+// file's header when nil), adding rejected rows to load.
 func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
 	text, err := decodeText(file, data, o.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	comma, _ := utf8.DecodeRuneInString(o.Delimiter)
-	newReader := func(s string) *csv.Reader {
-		r := csv.NewReader(strings.NewReader(s))
-		r.Comma = comma
-		r.FieldsPerRecord = -1
-		r.ReuseRecord = true
-		r.LazyQuotes = o.LazyQuotes
-		return r
+	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, file, text, load, warnings)
+	if err != nil {
+		return nil, err
 	}
-	r := newReader(text)
+	body := text[off:]
+	skipTotals := o.SkipTotals == nil || *o.SkipTotals
+	workers := runtime.GOMAXPROCS(0)
+	if len(body) < 2*csvPartBytes || workers < 2 || strings.ContainsRune(body, '"') {
+		return tb, readCSVRest(tb, o, strings.NewReader(body), body, line, file, skipTotals, load)
+	}
+	// Parts are substrings of the body: the first with a quote character
+	// and everything after it are read as quoted CSV.
+	parts := splitAtLines(body, csvPartBytes)
+	at, next := 0, 0
+	quoted, quotedLine, found, err := readPlainParts(tb, func() (string, bool, error) {
+		if next == len(parts) {
+			return "", false, nil
+		}
+		next++
+		at += len(parts[next-1])
+		return parts[next-1], true, nil
+	}, o.Delimiter, line, file, skipTotals, load)
+	if err != nil || !found {
+		return tb, err
+	}
+	rest := body[at-len(quoted):]
+	return tb, readCSVRest(tb, o, strings.NewReader(rest), rest, quotedLine, file, skipTotals, load)
+}
+
+// readCSVHeader reads the title lines and the header at the top of text,
+// matching the header to the declared columns. It returns where the body
+// starts in text and the header's line number.
+func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file, text string, load *Load, warnings *diag.List) (*tableBuilder, int, int, error) {
+	r := newCSVReader(o, strings.NewReader(text))
 	var titles []string
 	for records := 1; ; records++ {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: no header row (expected it on line %d)", file, o.HeaderRow)
+			return nil, 0, 0, fmt.Errorf("%s: no header row (expected it on line %d)", file, o.HeaderRow)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", file, err)
+			return nil, 0, 0, fmt.Errorf("read %s: %w", file, err)
 		}
 		if records < o.HeaderRow {
 			titles = append(titles, strings.Join(rec, " "))
@@ -171,45 +200,146 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 		at := diag.Pos{File: file, Row: line}
 		if tb == nil {
 			if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill)); err != nil {
-				return nil, err
+				return nil, 0, 0, err
 			}
 			tb.emit = load.emit
 		} else if err := tb.rematch(header, at, warnings); err != nil {
-			return nil, err
+			return nil, 0, 0, err
 		}
 		if err := tb.setFill(fill, fillContext{file: file, titles: titles}, at); err != nil {
-			return nil, err
+			return nil, 0, 0, err
 		}
-		body := text[r.InputOffset():]
-		return tb, readCSVBody(tb, newReader, o.Delimiter, body, line, file, o.SkipTotals == nil || *o.SkipTotals, load)
+		return tb, int(r.InputOffset()), line, nil
 	}
+}
+
+func newCSVReader(o CSVOptions, in io.Reader) *csv.Reader {
+	comma, _ := utf8.DecodeRuneInString(o.Delimiter)
+	r := csv.NewReader(in)
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	r.LazyQuotes = o.LazyQuotes
+	return r
+}
+
+// readCSVRest reads rows from in, whose lines are counted from line. When
+// text (in's content, if known) has no quote character every line is one
+// record and the quick reader is used.
+func readCSVRest(tb *tableBuilder, o CSVOptions, in io.Reader, text string, line int, file string, skipTotals bool, load *Load) error {
+	var read int64
+	var rejected []Rejection
+	var err error
+	if text != "" && !strings.ContainsRune(text, '"') {
+		read, rejected, err = readPlainChunk(tb, text, o.Delimiter, line, file, skipTotals)
+	} else {
+		read, rejected, err = readCSVChunk(tb, newCSVReader(o, in), line, file, skipTotals)
+	}
+	load.RowsRead += read
+	load.Rejected = append(load.Rejected, rejected...)
+	return err
+}
+
+// readCSVStream parses a file too large to hold, reading it in parts: UTF-8
+// checked part by part, or GBK/GB18030 decoded as it is read (auto takes
+// GB18030 when the first megabyte is not UTF-8).
+func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	f, err := in.open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<20)
+	if bom, _ := br.Peek(3); string(bom) == "\xEF\xBB\xBF" {
+		br.Discard(3)
+	}
+	var text io.Reader = br
+	checkUTF8 := true
+	switch strings.ToLower(o.Encoding) {
+	case "gbk":
+		text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GBK.NewDecoder()), false
+	case "gb18030":
+		text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), false
+	case "auto":
+		if sample, _ := br.Peek(1 << 20); !validUTF8Prefix(sample) {
+			text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), false
+		}
+	}
+	parts := &lineParts{r: bufio.NewReaderSize(text, 64<<10), size: csvPartBytes, file: in.name, checkUTF8: checkUTF8}
+	head, err := parts.next()
+	if err != nil {
+		return nil, err
+	}
+	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, in.name, head, load, warnings)
+	if err != nil {
+		return nil, err
+	}
+	first := head[off:]
+	skipTotals := o.SkipTotals == nil || *o.SkipTotals
+	quoted, quotedLine, found, err := readPlainParts(tb, func() (string, bool, error) {
+		if first != "" {
+			p := first
+			first = ""
+			return p, true, nil
+		}
+		p, err := parts.next()
+		return p, p != "", err
+	}, o.Delimiter, line, in.name, skipTotals, load)
+	if err != nil || !found {
+		return tb, err
+	}
+	// From the first part with a quote character on, a record may span
+	// lines: the rest of the file is read as quoted CSV.
+	rest := io.MultiReader(strings.NewReader(quoted), parts.r)
+	return tb, readCSVRest(tb, o, rest, "", quotedLine, in.name, skipTotals, load)
+}
+
+// validUTF8Prefix reports whether b is UTF-8, allowing a rune cut off at its end.
+func validUTF8Prefix(b []byte) bool {
+	for cut := 0; cut < utf8.UTFMax && cut <= len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineParts cuts a stream into parts of about size bytes that end at line
+// ends; the empty string marks the end.
+type lineParts struct {
+	r         *bufio.Reader
+	size      int
+	file      string
+	checkUTF8 bool
+	offset    int64
+}
+
+func (p *lineParts) next() (string, error) {
+	buf := make([]byte, p.size, p.size+4096)
+	n, err := io.ReadFull(p.r, buf)
+	buf = buf[:n]
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+	case err != nil:
+		return "", fmt.Errorf("read %s: %w", p.file, err)
+	default:
+		tail, err := p.r.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read %s: %w", p.file, err)
+		}
+		buf = append(buf, tail...)
+	}
+	if p.checkUTF8 && !utf8.Valid(buf) {
+		return "", fmt.Errorf("%s: not valid UTF-8 after byte %d (declare encoding: gbk if finance exported it from Excel)", p.file, p.offset)
+	}
+	p.offset += int64(len(buf))
+	return bytesAsString(buf), nil
 }
 
 // csvPartBytes is the size of the parts a large body without quotes is cut
 // into: small enough that a part's batches reach DuckDB soon after it was
 // parsed, large enough that a part is worth a goroutine.
 const csvPartBytes = 4 << 20
-
-// readCSVBody reads the rows below the header (on line headerLine). A body
-// without quote characters has one record per line, so a large one is cut
-// at line ends into parts that are parsed on every core while DuckDB
-// ingests the parts before them, in file order.
-func readCSVBody(tb *tableBuilder, newReader func(string) *csv.Reader, delim, body string, headerLine int, file string, skipTotals bool, load *Load) error {
-	if strings.ContainsRune(body, '"') {
-		read, rejected, err := readCSVChunk(tb, newReader(body), headerLine, file, skipTotals)
-		load.RowsRead += read
-		load.Rejected = append(load.Rejected, rejected...)
-		return err
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if len(body) < 2*csvPartBytes || workers < 2 {
-		read, rejected, err := readPlainChunk(tb, body, delim, headerLine, file, skipTotals)
-		load.RowsRead += read
-		load.Rejected = append(load.Rejected, rejected...)
-		return err
-	}
-	return readPlainParts(tb, splitAtLines(body, csvPartBytes), delim, headerLine, file, skipTotals, load)
-}
 
 // partResult is one part's rows, kept until the parts before it are passed on.
 type partResult struct {
@@ -219,49 +349,64 @@ type partResult struct {
 	done     chan struct{}
 }
 
-// readPlainParts parses parts on up to GOMAXPROCS goroutines and passes
-// their batches to tb in order. At most workers+1 parts are parsed or
-// waiting at a time, so memory stays bounded however large the file is.
-func readPlainParts(tb *tableBuilder, parts []string, delim string, headerLine int, file string, skipTotals bool, load *Load) error {
+// readPlainParts parses the parts next yields on up to GOMAXPROCS
+// goroutines and passes their batches to tb in order; at most workers+1
+// parts are parsed or waiting at a time, so memory stays bounded however
+// large the file is. Parts are cut at line ends, which are record ends only
+// while there are no quotes: the first part with a quote character is not
+// parsed but returned, with its first line number, for the caller to read
+// as quoted CSV together with everything after it.
+func readPlainParts(tb *tableBuilder, next func() (string, bool, error), delim string, headerLine int, file string, skipTotals bool, load *Load) (quoted string, quotedLine int, found bool, err error) {
 	workers := runtime.GOMAXPROCS(0)
-	results := make([]*partResult, len(parts))
-	for i := range results {
-		results[i] = &partResult{done: make(chan struct{})}
-	}
-	slots := make(chan struct{}, workers+1)
+	results := make(chan *partResult, workers+1)
 	var stop atomic.Bool
+	var readErr error
 	tb.flush()
 	go func() {
+		defer close(results)
 		line := headerLine
-		for i, part := range parts {
-			slots <- struct{}{}
-			r := results[i]
-			if stop.Load() {
-				close(r.done)
-				continue
+		for !stop.Load() {
+			part, ok, err := next()
+			if err != nil {
+				readErr = err
+				return
 			}
-			go func(offset int) {
+			if !ok {
+				return
+			}
+			if strings.IndexByte(part, '"') >= 0 {
+				quoted, quotedLine, found = part, line, true
+				return
+			}
+			r := &partResult{done: make(chan struct{})}
+			// The channel's capacity bounds the parts in memory.
+			results <- r
+			go func(part string, offset int) {
 				defer close(r.done)
 				r.tb = tb.fork()
 				r.read, r.rejected, _ = readPlainChunk(r.tb, part, delim, offset, file, skipTotals)
 				r.tb.flush()
-			}(line)
+			}(part, line)
 			line += strings.Count(part, "\n")
 		}
 	}()
-	for _, r := range results {
+	for r := range results {
 		<-r.done
-		if r.tb != nil {
-			load.RowsRead += r.read
-			load.Rejected = append(load.Rejected, r.rejected...)
-			tb.absorb(r.tb) // releases the part's batches if the stream has stopped
-		}
+		load.RowsRead += r.read
+		load.Rejected = append(load.Rejected, r.rejected...)
+		tb.absorb(r.tb) // releases the part's batches if the stream has stopped
 		if tb.emitErr != nil {
 			stop.Store(true)
 		}
-		<-slots
 	}
-	return tb.emitErr
+	// results is closed: the producer has set what it found.
+	if tb.emitErr != nil {
+		return "", 0, false, tb.emitErr
+	}
+	if readErr != nil {
+		return "", 0, false, readErr
+	}
+	return quoted, quotedLine, found, nil
 }
 
 // splitAtLines cuts s into parts of about size bytes, each ending at a line end.

@@ -29,6 +29,9 @@ type Env struct {
 	Units *UnitIndex
 	// HTTP is the client of http sources; nil means a default client.
 	HTTP *http.Client
+	// StreamFileBytes is the file size from which files are read from disk
+	// in parts instead of whole; 0 means 64 MiB.
+	StreamFileBytes int64
 }
 
 // State is what earlier loads of the source left: content hashes of files

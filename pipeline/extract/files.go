@@ -1,10 +1,12 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -17,9 +19,87 @@ import (
 	"jixiao/pipeline/yamlx"
 )
 
-// readFileFunc parses one file's bytes into tb (creating it from the file's
-// header when nil), adding rejected rows to load.
-type readFileFunc func(tb *tableBuilder, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error)
+// defaultStreamFileBytes is the size from which a file is hashed and parsed
+// as it is read from disk instead of being held whole: a province's service
+// records run to gigabytes.
+const defaultStreamFileBytes = 64 << 20
+
+func (e Env) streamFileBytes() int64 {
+	if e.StreamFileBytes > 0 {
+		return e.StreamFileBytes
+	}
+	return defaultStreamFileBytes
+}
+
+// fileInput is one file to parse: its bytes when it is small, or a way to
+// open it when it is large.
+type fileInput struct {
+	name string
+	size int64
+	data []byte
+	fsys fs.FS
+}
+
+// open reads the file from the start.
+func (in fileInput) open() (io.ReadCloser, error) {
+	if in.data != nil {
+		return io.NopCloser(bytes.NewReader(in.data)), nil
+	}
+	f, err := in.fsys.Open(in.name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", in.name, err)
+	}
+	return f, nil
+}
+
+// bytes is the whole file, read now if it was left on disk.
+func (in fileInput) bytes() ([]byte, error) {
+	if in.data != nil {
+		return in.data, nil
+	}
+	data, err := fs.ReadFile(in.fsys, in.name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", in.name, err)
+	}
+	return data, nil
+}
+
+// statFile sizes name and reads it when it is small enough to hold.
+func statFile(fsys fs.FS, name string, streamBytes int64) (fileInput, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return fileInput{}, fmt.Errorf("read %s: %w", name, err)
+	}
+	in := fileInput{name: name, size: info.Size(), fsys: fsys}
+	if in.size < streamBytes {
+		if in.data, err = fs.ReadFile(fsys, name); err != nil {
+			return fileInput{}, fmt.Errorf("read %s: %w", name, err)
+		}
+		in.size = int64(len(in.data))
+	}
+	return in, nil
+}
+
+// hashInto writes the file's content into h, reading it from disk if needed.
+func (in fileInput) hashInto(h io.Writer) error {
+	if in.data != nil {
+		h.Write(in.data)
+		return nil
+	}
+	f, err := in.open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("read %s: %w", in.name, err)
+	}
+	return nil
+}
+
+// readFileFunc parses one file into tb (creating it from the file's header
+// when nil), adding rejected rows to load.
+type readFileFunc func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error)
 
 // extractFiles is the flow every file kind shares: resolve the glob, skip
 // what was loaded before by content hash, and stream the rest. With load:
@@ -39,63 +119,72 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 	}
 	res := &Result{}
 	if src.Load == project.LoadReplace {
-		contents := make([][]byte, len(files))
+		inputs := make([]fileInput, len(files))
 		h := sha256.New()
 		for i, f := range files {
-			if contents[i], err = fs.ReadFile(env.FS, f); err != nil {
-				return nil, fmt.Errorf("read %s: %w", f, err)
+			if inputs[i], err = statFile(env.FS, f, env.streamFileBytes()); err != nil {
+				return nil, err
 			}
-			fmt.Fprintf(h, "%s\x00%d\x00", f, len(contents[i]))
-			h.Write(contents[i])
+			fmt.Fprintf(h, "%s\x00%d\x00", f, inputs[i].size)
+			if err := inputs[i].hashInto(h); err != nil {
+				return nil, err
+			}
 		}
 		hash := hex.EncodeToString(h.Sum(nil))
 		if state.Hashes[pattern] == hash {
 			res.Skipped = append(res.Skipped, pattern)
 			return res, nil
 		}
-		res.Loads = append(res.Loads, streamFiles(ctx, src, Load{Location: pattern, ContentHash: hash}, files, contents, read))
+		res.Loads = append(res.Loads, streamFiles(ctx, src, Load{Location: pattern, ContentHash: hash}, inputs, read))
 		return res, nil
 	}
 	var changed []Load
-	var contents [][]byte
+	var inputs []fileInput
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		data, err := fs.ReadFile(env.FS, f)
-		if err != nil {
-			res.Failed = append(res.Failed, FileError{Location: f, Err: fmt.Errorf("read %s: %w", f, err)})
-			continue
+		in, err := statFile(env.FS, f, env.streamFileBytes())
+		if err == nil {
+			h := sha256.New()
+			if err = in.hashInto(h); err == nil {
+				hash := hex.EncodeToString(h.Sum(nil))
+				prev, seen := state.Hashes[f]
+				if prev == hash {
+					res.Skipped = append(res.Skipped, f)
+					continue
+				}
+				changed = append(changed, Load{Location: f, ContentHash: hash, ReplacesLocation: seen})
+				inputs = append(inputs, in)
+				continue
+			}
 		}
-		sum := sha256.Sum256(data)
-		hash := hex.EncodeToString(sum[:])
-		prev, seen := state.Hashes[f]
-		if prev == hash {
-			res.Skipped = append(res.Skipped, f)
-			continue
+		res.Failed = append(res.Failed, FileError{Location: f, Err: err})
+	}
+	// A large file (an export, say) streams into DuckDB as it is parsed, as
+	// its own load; so does a lone changed file.
+	var small []int
+	for i := range changed {
+		if len(changed) == 1 || inputs[i].data == nil {
+			res.Loads = append(res.Loads, streamFiles(ctx, src, changed[i], inputs[i:i+1], read))
+		} else {
+			small = append(small, i)
 		}
-		changed = append(changed, Load{Location: f, ContentHash: hash, ReplacesLocation: seen})
-		contents = append(contents, data)
 	}
-	if len(changed) == 1 {
-		// One file (a large export, say) streams into DuckDB as it is parsed.
-		res.Loads = append(res.Loads, streamFiles(ctx, src, changed[0], []string{changed[0].Location}, contents, read))
-		return res, nil
-	}
-	// Several files (the units' monthly reports) are parsed first, two at a
-	// time, so that a file that cannot be read is left out and named while
-	// the others load together in one transaction.
+	// Several small files (the units' monthly reports) are parsed first, two
+	// at a time, so that a file that cannot be read is left out and named
+	// while the others load together in one transaction.
 	parsed := make([]error, len(changed))
 	warnings := make([]diag.List, len(changed))
 	sem := make(chan struct{}, 2)
 	var wg sync.WaitGroup
-	for i := range changed {
+	for _, i := range small {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			tb, err := read(nil, changed[i].Location, contents[i], &changed[i], &warnings[i])
+			tb, err := read(nil, inputs[i], &changed[i], &warnings[i])
 			if err == nil {
 				changed[i].Reader, _, err = tb.Reader()
 			}
@@ -103,7 +192,8 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		}(i)
 	}
 	wg.Wait()
-	for i, l := range changed {
+	for _, i := range small {
+		l := changed[i]
 		res.Warnings = append(res.Warnings, warnings[i]...)
 		if parsed[i] != nil {
 			res.Failed = append(res.Failed, FileError{Location: l.Location, Err: parsed[i]})
@@ -117,7 +207,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 // streamFiles makes load's Reader a stream that parses the files when it is
 // first read. Counts, rejected rows and warnings are in load.Stats once the
 // stream has ended.
-func streamFiles(ctx context.Context, src *project.Source, load Load, files []string, contents [][]byte, read readFileFunc) Load {
+func streamFiles(ctx context.Context, src *project.Source, load Load, inputs []fileInput, read readFileFunc) Load {
 	stream := newBatchStream(schemaFor(src))
 	state := &Load{emit: stream.send}
 	var warnings diag.List
@@ -125,11 +215,11 @@ func streamFiles(ctx context.Context, src *project.Source, load Load, files []st
 		go func() {
 			var tb *tableBuilder
 			var err error
-			for i, f := range files {
+			for _, in := range inputs {
 				if err = ctx.Err(); err != nil {
 					break
 				}
-				next, rerr := read(tb, f, contents[i], state, &warnings)
+				next, rerr := read(tb, in, state, &warnings)
 				if next != nil {
 					tb = next
 				}
