@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,6 +34,13 @@ func TestDefaultProjectChecksClean(t *testing.T) {
 // withDemo lays demo data generated at the given scale over the embedded project.
 func withDemo(t testing.TB, scale float64) *project.Project {
 	t.Helper()
+	p, _ := withDemoIn(t, scale)
+	return p
+}
+
+// withDemoIn is withDemo that also says where the demo data is.
+func withDemoIn(t testing.TB, scale float64) (*project.Project, string) {
+	t.Helper()
 	base, _ := project.Load(defaultProject)
 	cat, err := demo.ReadCatalog(base)
 	if err != nil {
@@ -45,7 +54,7 @@ func withDemo(t testing.TB, scale float64) *project.Project {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	return p
+	return p, dir
 }
 
 func TestDefaultProjectRunsEndToEnd(t *testing.T) {
@@ -145,4 +154,84 @@ func BenchmarkRenderSite(b *testing.B) {
 	b.ReportMetric(elapsed*1000/float64(pages), "ms/page")
 	b.ReportMetric(float64(pages), "pages")
 	b.ReportMetric(query.Seconds()/(query+write).Seconds(), "query_share")
+}
+
+// bareCoreQuery is the pipeline's core computation written for bare DuckDB,
+// as PERFORMANCE.md's baseline does it: per unit, service type and month,
+// services, distinct persons and amounts, cumulated over the months, joined
+// to the targets, with completion, pace and status.
+const bareCoreQuery = `CREATE OR REPLACE TABLE completion AS
+WITH monthly AS (
+    SELECT s.服务单位 AS unit, s.服务类型 AS service_type, date_trunc('month', s.服务日期) AS month,
+           count(*) AS services, count(DISTINCT s.残疾人证号) AS persons, sum(s."金额（元）") AS amount
+    FROM services s JOIN persons p ON p.残疾人证号 = s.残疾人证号
+    GROUP BY ALL),
+cumulative AS (
+    SELECT *, sum(persons) OVER w AS persons_cum, sum(amount) OVER w AS amount_cum
+    FROM monthly WINDOW w AS (PARTITION BY unit, service_type ORDER BY month))
+SELECT c.*, t.指标编号 AS indicator_id, t.全市目标 AS target,
+       c.persons_cum / nullif(t.全市目标, 0) AS completion, month(c.month) / 12 AS pace,
+       CASE WHEN completion >= 1 THEN '完成' WHEN completion >= pace - 0.05 THEN '正常' ELSE '滞后' END AS status
+FROM cumulative c JOIN targets t ON t.服务类型 = c.service_type`
+
+// BenchmarkScaleVsBareDuckDB runs extract and transform of the default
+// project on demo data of JIXIAO_BENCH_SCALE (1 unless set; 100 is a
+// province) against bare DuckDB loading the same roster and services CSVs
+// into a file and running the core query. jixiao does more (every source,
+// typing, quarantine, lineage, 18 models), which the ratio includes.
+func BenchmarkScaleVsBareDuckDB(b *testing.B) {
+	scale := 1.0
+	if v := os.Getenv("JIXIAO_BENCH_SCALE"); v != "" {
+		if _, err := fmt.Sscan(v, &scale); err != nil {
+			b.Fatalf("JIXIAO_BENCH_SCALE=%q: %v", v, err)
+		}
+	}
+	p, data := withDemoIn(b, scale)
+	catalog, err := fs.ReadFile(defaultProject, "data/catalog/indicators.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	targets := filepath.Join(b.TempDir(), "indicators.csv")
+	if err := os.WriteFile(targets, catalog, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var ours, bare time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dir := b.TempDir()
+		start := time.Now()
+		if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "bench", Stages: []run.Stage{run.StageExtract, run.StageTransform}}); err != nil {
+			b.Fatal(err)
+		}
+		ours += time.Since(start)
+
+		start = time.Now()
+		w, err := warehouse.Open(ctx, filepath.Join(dir, "bare.duckdb"), warehouse.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []string{
+			"CREATE TABLE persons AS SELECT * FROM read_csv(" + warehouse.QuoteString(filepath.Join(data, "roster", "persons.csv")) + ")",
+			"CREATE TABLE services AS SELECT * FROM read_csv(" + warehouse.QuoteString(filepath.Join(data, "roster", "services.csv")) + ")",
+			"CREATE TABLE targets AS SELECT * FROM read_csv(" + warehouse.QuoteString(targets) + ")",
+			bareCoreQuery,
+		} {
+			if err := w.Exec(ctx, q); err != nil {
+				b.Fatalf("%s: %v", q, err)
+			}
+		}
+		var n int
+		if err := w.DB().QueryRow("SELECT count(*) FROM completion WHERE status IS NOT NULL").Scan(&n); err != nil || n == 0 {
+			b.Fatalf("the bare core query gave %d rows: %v", n, err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		bare += time.Since(start)
+	}
+	b.ReportMetric(scale, "scale")
+	b.ReportMetric(ours.Seconds()/float64(b.N), "s/extract+transform")
+	b.ReportMetric(bare.Seconds()/float64(b.N), "s/bare_duckdb")
+	b.ReportMetric(ours.Seconds()/bare.Seconds(), "x_vs_bare_duckdb")
 }
