@@ -1,6 +1,7 @@
 package project
 
 import (
+	"regexp"
 	"time"
 
 	"jixiao/pipeline/diag"
@@ -23,7 +24,10 @@ type Config struct {
 	Warehouse string `yaml:"warehouse"`
 	Site      string `yaml:"site"`
 	// Concurrency bounds how many models build at once.
-	Concurrency int     `yaml:"concurrency"`
+	Concurrency int `yaml:"concurrency"`
+	// MemoryLimit caps the memory DuckDB takes for the warehouse (2GB,
+	// 512MB); beyond it DuckDB spills to disk. Empty: 80% of the machine's.
+	MemoryLimit string  `yaml:"memory_limit"`
 	Units       []Unit  `yaml:"units"`
 	Scoring     Scoring `yaml:"scoring"`
 
@@ -66,6 +70,9 @@ func (s Scoring) LateDeduction() float64 {
 	return *s.LateReportDeduction
 }
 
+// memoryLimitPattern is the sizes DuckDB's memory_limit takes.
+var memoryLimitPattern = regexp.MustCompile(`^(?i)\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$`)
+
 // Defaults applied when jixiao.yaml leaves a setting out.
 const (
 	DefaultTimezone  = "Asia/Shanghai"
@@ -104,6 +111,9 @@ func parseConfig(data []byte, diags *diag.List) Config {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 2
+	}
+	if cfg.MemoryLimit != "" && !memoryLimitPattern.MatchString(cfg.MemoryLimit) {
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(node, "memory_limit")), "memory_limit %q must be a size such as 2GB or 512MB", cfg.MemoryLimit)
 	}
 	if cfg.Scoring.OverachievementRatio == 0 {
 		cfg.Scoring.OverachievementRatio = 1.3

@@ -81,6 +81,9 @@ func TestLoadBrokenProjects(t *testing.T) {
 		{"unknown config field", func(m fstest.MapFS) {
 			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "warehous: x.duckdb\n")}
 		}, []string{`jixiao.yaml:6:1: unknown field "warehous"`}},
+		{"bad memory limit", func(m fstest.MapFS) {
+			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "memory_limit: 2 gigs\n")}
+		}, []string{`jixiao.yaml:6:15: memory_limit "2 gigs" must be a size such as 2GB or 512MB`}},
 		{"bad unit kind", func(m fstest.MapFS) {
 			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte("name: x\nplan_year: 2017\nunits:\n  - {code: a, name: b, kind: 县}\n")}
 		}, []string{`jixiao.yaml:4:5: unit b: kind "县"`}},

@@ -160,7 +160,7 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer held.Release()
-	w, err := warehouse.Open(ctx, whPath, warehouse.Options{})
+	w, err := warehouse.Open(ctx, whPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit})
 	if err != nil {
 		return nil, err
 	}

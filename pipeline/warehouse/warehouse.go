@@ -30,6 +30,8 @@ type Options struct {
 	ReadOnly bool
 	// Threads bounds DuckDB's worker threads; 0 keeps DuckDB's default.
 	Threads int
+	// MemoryLimit caps DuckDB's memory ("2GB"); empty keeps DuckDB's default.
+	MemoryLimit string
 }
 
 // Open opens (creating if needed) the warehouse at path; ":memory:" or ""
@@ -54,6 +56,9 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	}
 	if opts.Threads > 0 {
 		q.Set("threads", fmt.Sprint(opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		q.Set("memory_limit", opts.MemoryLimit)
 	}
 	connector, err := duckdb.NewConnector(dsnPath+"?"+q.Encode(), nil)
 	if err != nil {

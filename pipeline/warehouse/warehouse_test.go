@@ -63,6 +63,24 @@ func TestOpenMigratesOnceAndReopens(t *testing.T) {
 	}
 }
 
+// jixiao.yaml's memory_limit reaches DuckDB, so that a big run on a shared
+// office PC spills to disk instead of taking the machine's memory.
+func TestOpenAppliesMemoryLimit(t *testing.T) {
+	w, err := Open(context.Background(), filepath.Join(t.TempDir(), "w.duckdb"), Options{MemoryLimit: "300MB", Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var limit string
+	var threads int
+	if err := w.DB().QueryRow("SELECT current_setting('memory_limit'), current_setting('threads')").Scan(&limit, &threads); err != nil {
+		t.Fatal(err)
+	}
+	if limit != "286.1 MiB" || threads != 1 {
+		t.Errorf("memory_limit %q, threads %d", limit, threads)
+	}
+}
+
 func TestOpenReadOnlyMissingFile(t *testing.T) {
 	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), Options{ReadOnly: true})
 	if err == nil || !strings.Contains(err.Error(), "jixiao run") {
