@@ -154,13 +154,15 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 	}
 	body := text[off:]
 	skipTotals := o.SkipTotals == nil || *o.SkipTotals
-	workers := runtime.GOMAXPROCS(0)
-	if len(body) < 2*csvPartBytes || workers < 2 || strings.ContainsRune(body, '"') {
+	var parts []string
+	if runtime.GOMAXPROCS(0) > 1 && !strings.ContainsRune(body, '"') {
+		parts = splitAtLineCount(body, partLines)
+	}
+	if len(parts) < 2 {
 		return tb, readCSVRest(tb, o, strings.NewReader(body), body, line, file, skipTotals, load)
 	}
 	// Parts are substrings of the body: the first with a quote character
 	// and everything after it are read as quoted CSV.
-	parts := splitAtLines(body, csvPartBytes)
 	at, next := 0, 0
 	quoted, quotedLine, found, err := readPlainParts(tb, func() (string, bool, error) {
 		if next == len(parts) {
@@ -265,7 +267,7 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 			text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), false
 		}
 	}
-	parts := &lineParts{r: bufio.NewReaderSize(text, 64<<10), size: csvPartBytes, file: in.name, checkUTF8: checkUTF8}
+	parts := &lineParts{r: text, lines: partLines, file: in.name, checkUTF8: checkUTF8}
 	head, err := parts.next()
 	if err != nil {
 		return nil, err
@@ -290,7 +292,7 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 	}
 	// From the first part with a quote character on, a record may span
 	// lines: the rest of the file is read as quoted CSV.
-	rest := io.MultiReader(strings.NewReader(quoted), parts.r)
+	rest := io.MultiReader(strings.NewReader(quoted), parts.remainder())
 	return tb, readCSVRest(tb, o, rest, "", quotedLine, in.name, skipTotals, load)
 }
 
@@ -304,42 +306,66 @@ func validUTF8Prefix(b []byte) bool {
 	return false
 }
 
-// lineParts cuts a stream into parts of about size bytes that end at line
-// ends; the empty string marks the end.
+// lineParts cuts a stream into parts of a number of lines; the empty
+// string marks the end.
 type lineParts struct {
-	r         *bufio.Reader
-	size      int
+	r         io.Reader
+	lines     int
 	file      string
 	checkUTF8 bool
-	offset    int64
+	// carry is what was read past the last part's final line.
+	carry  []byte
+	eof    bool
+	offset int64
+	// size is the last part's size, to size the next one's buffer.
+	size int
+}
+
+// remainder is the stream from the end of the last part on.
+func (p *lineParts) remainder() io.Reader {
+	return io.MultiReader(bytes.NewReader(p.carry), p.r)
 }
 
 func (p *lineParts) next() (string, error) {
-	buf := make([]byte, p.size, p.size+4096)
-	n, err := io.ReadFull(p.r, buf)
-	buf = buf[:n]
-	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-	case err != nil:
-		return "", fmt.Errorf("read %s: %w", p.file, err)
-	default:
-		tail, err := p.r.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
+	buf := make([]byte, 0, max(p.size+p.size/8, len(p.carry)+1<<20))
+	buf = append(buf, p.carry...)
+	p.carry = nil
+	count := bytes.Count(buf, []byte{'\n'})
+	for count < p.lines && !p.eof {
+		if cap(buf)-len(buf) < 64<<10 {
+			buf = append(buf[:cap(buf)], make([]byte, cap(buf))...)[:len(buf)]
+		}
+		n, err := p.r.Read(buf[len(buf):cap(buf)])
+		count += bytes.Count(buf[len(buf):len(buf)+n], []byte{'\n'})
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			p.eof = true
+		} else if err != nil {
 			return "", fmt.Errorf("read %s: %w", p.file, err)
 		}
-		buf = append(buf, tail...)
+	}
+	if count > p.lines {
+		// Cut after the part's last line; the rest begins the next part.
+		cut := 0
+		for i := 0; i < p.lines; i++ {
+			cut += bytes.IndexByte(buf[cut:], '\n') + 1
+		}
+		p.carry = append([]byte(nil), buf[cut:]...)
+		buf = buf[:cut]
 	}
 	if p.checkUTF8 && !utf8.Valid(buf) {
 		return "", fmt.Errorf("%s: not valid UTF-8 after byte %d (declare encoding: gbk if finance exported it from Excel)", p.file, p.offset)
 	}
 	p.offset += int64(len(buf))
+	p.size = len(buf)
 	return bytesAsString(buf), nil
 }
 
-// csvPartBytes is the size of the parts a large body without quotes is cut
-// into: small enough that a part's batches reach DuckDB soon after it was
-// parsed, large enough that a part is worth a goroutine.
-const csvPartBytes = 4 << 20
+// partLines is how many lines a large body without quotes is cut into
+// parts of: one Arrow batch each, and DuckDB's row group size, so that
+// DuckDB writes each part as a whole row group without merging it with
+// the next.
+const partLines = batchRows
 
 // partResult is one part's rows, kept until the parts before it are passed on.
 type partResult struct {
@@ -409,21 +435,22 @@ func readPlainParts(tb *tableBuilder, next func() (string, bool, error), delim s
 	return quoted, quotedLine, found, nil
 }
 
-// splitAtLines cuts s into parts of about size bytes, each ending at a line end.
-func splitAtLines(s string, size int) []string {
+// splitAtLineCount cuts s into parts of n lines.
+func splitAtLineCount(s string, n int) []string {
 	var out []string
-	for len(s) > size {
-		cut := size
-		if i := strings.IndexByte(s[cut:], '\n'); i >= 0 {
+	for len(s) > 0 {
+		cut, lines := 0, 0
+		for lines < n {
+			i := strings.IndexByte(s[cut:], '\n')
+			if i < 0 {
+				cut = len(s)
+				break
+			}
 			cut += i + 1
-		} else {
-			cut = len(s)
+			lines++
 		}
 		out = append(out, s[:cut])
 		s = s[cut:]
-	}
-	if len(s) > 0 {
-		out = append(out, s)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -50,7 +51,7 @@ func TestCSVStreamingMatchesInMemory(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if len(tc.data) < 2*csvPartBytes {
+			if bytes.Count(tc.data, []byte("\n")) < 2*partLines {
 				t.Fatalf("fixture too small: %d bytes", len(tc.data))
 			}
 			read := func(streamBytes int64) ([]string, LoadStats) {

@@ -286,7 +286,7 @@ func TestCSVValidate(t *testing.T) {
 func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString("标题行\n单位,月份,本月完成\n")
-	const n = 400_000 // over two parts of csvPartBytes
+	const n = 400_000 // over three parts of partLines
 	for i := 0; i < n; i++ {
 		unit := "环翠区"
 		if i%2 == 1 {
@@ -301,7 +301,7 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 		}
 		fmt.Fprintf(&sb, "%s,2017-%02d,%s\r\n", unit, i%12+1, v)
 	}
-	if sb.Len() < 2*csvPartBytes {
+	if n < 3*partLines {
 		t.Fatalf("fixture too small: %d bytes", sb.Len())
 	}
 	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: []byte(sb.String())}}, progressDecl)

@@ -21,8 +21,9 @@ const (
 	RowColumn  = "_row"
 )
 
-// batchRows is how many rows go into one Arrow record batch.
-const batchRows = 64 * 1024
+// batchRows is how many rows go into one Arrow record batch: DuckDB's row
+// group size, so that a batch becomes one row group as it is.
+const batchRows = 122_880
 
 // tableBuilder turns rows of text cells into Arrow record batches typed as
 // the source declares, rejecting rows whose cells do not fit.
