@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 
 	"jixiao/pipeline/render"
 	"jixiao/pipeline/warehouse"
+	"jixiao/pipeline/workbook"
 )
 
 func cmdExport(ctx context.Context, env Env, args []string) int {
@@ -73,6 +75,10 @@ func cmdExport(ctx context.Context, env Env, args []string) int {
 					err = render.WriteCSV(path, res, labels)
 				}
 			}
+		}
+		if errors.Is(err, workbook.ErrTooLarge) {
+			fmt.Fprintf(env.Stderr, "jixiao export: %s 超出 Excel 单个工作表的上限（1,048,576 行）：请改用 --format csv 或 --format parquet\n", name)
+			return ExitFailed
 		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "jixiao export: %v\n", err)

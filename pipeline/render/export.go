@@ -59,6 +59,7 @@ func (b *pageBook) save(path string) error {
 		err = cerr
 	}
 	if err != nil {
+		os.Remove(path) // half a workbook would not open
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -95,6 +95,19 @@ func FormatCell(v any, format string) string {
 		return plainNumber(float64(t))
 	case []byte:
 		return string(t)
+	case bool:
+		if t {
+			return "是"
+		}
+		return "否"
+	case []any:
+		// A DuckDB LIST, such as a mart's load ids: the items, in Chinese
+		// list punctuation, not Go's [a b c].
+		items := make([]string, len(t))
+		for i, e := range t {
+			items[i] = FormatCell(e, format)
+		}
+		return strings.Join(items, "，")
 	}
 	return fmt.Sprint(v)
 }

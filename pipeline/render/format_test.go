@@ -25,6 +25,10 @@ func TestFormats(t *testing.T) {
 		{FormatCell(time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC), "month"), "2017年6月"},
 		{FormatCell(time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC), ""), "2017年6月1日"},
 		{FormatCell("滞后", ""), "滞后"},
+		{FormatCell(true, ""), "是"},
+		{FormatCell(false, ""), "否"},
+		{FormatCell([]any{"r1-progress-3", "r1-progress-11"}, ""), "r1-progress-3，r1-progress-11"},
+		{FormatCell([]any{0.5, nil}, "percent"), "50.0%，—"},
 	}
 	for i, tt := range tests {
 		if tt.got != tt.want {

@@ -437,7 +437,7 @@ func writeCSV(path string, data *warehouse.Result, labels map[string]string) err
 				if f, ok := toFloat(v); ok {
 					cells[j] = FormatNumberPlain(f)
 				} else {
-					cells[j] = fmt.Sprint(v)
+					cells[j] = FormatCell(v, "")
 				}
 			}
 		}

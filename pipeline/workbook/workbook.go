@@ -30,6 +30,15 @@ const (
 // ColumnWidth is the width, in characters, of every column.
 const ColumnWidth = 14
 
+// Excel's limits on a sheet.
+const (
+	MaxRows    = 1 << 20
+	MaxColumns = 1 << 14
+)
+
+// ErrTooLarge is returned for rows or columns beyond what Excel opens.
+var ErrTooLarge = errors.New("too large for an Excel sheet (1,048,576 rows, 16,384 columns)")
+
 // Writer streams a workbook into an io.Writer. Sheets are written one at a
 // time: StartSheet, then TitleRow, HeaderRow and Row calls, and Close at
 // the end writes the parts that list the sheets.
@@ -86,6 +95,9 @@ func (w *Writer) StartSheet(name string, cols, freezeRows int) error {
 	}
 	if err := ValidSheetName(name); err != nil {
 		return err
+	}
+	if cols > MaxColumns {
+		return fmt.Errorf("sheet %q: %d columns: %w", name, cols, ErrTooLarge)
 	}
 	for _, n := range w.names {
 		if strings.EqualFold(n, name) {
@@ -173,6 +185,9 @@ func (w *Writer) writeRow(cells func()) error {
 	}
 	if w.sheet == nil || w.row == 0 {
 		return errors.New("a row was written before StartSheet")
+	}
+	if w.row > MaxRows {
+		return w.fail(fmt.Errorf("sheet %q: more than %d rows: %w", w.names[len(w.names)-1], MaxRows, ErrTooLarge))
 	}
 	w.sheet.WriteString(`<row r="`)
 	w.cell = strconv.AppendInt(w.cell[:0], int64(w.row), 10)

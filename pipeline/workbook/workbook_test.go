@@ -90,6 +90,14 @@ func TestWorkbookRefusesWhatExcelRefuses(t *testing.T) {
 		{"bracket", func(w *Writer) error { return w.StartSheet("a[1]", 1, 0) }, "contains one of"},
 		{"too long", func(w *Writer) error { return w.StartSheet(strings.Repeat("指", 32), 1, 0) }, "31 characters"},
 		{"empty", func(w *Writer) error { return w.StartSheet("", 1, 0) }, "cannot be empty"},
+		{"too many columns", func(w *Writer) error { return w.StartSheet("宽", MaxColumns+1, 0) }, "16,384 columns"},
+		{"too many rows", func(w *Writer) error {
+			w.StartSheet("长", 1, 0)
+			for i := 0; i < MaxRows; i++ {
+				w.Row([]any{int64(i)})
+			}
+			return w.Row([]any{0})
+		}, `sheet "长": more than 1048576 rows`},
 		{"twice", func(w *Writer) error {
 			w.StartSheet("资金", 1, 0)
 			return w.StartSheet("资金", 1, 0)
