@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-echarts/go-echarts/v2/render"
 
@@ -236,8 +237,17 @@ type panelView struct {
 
 type rowView struct {
 	Class string
-	Cells []string
+	Cells []cellView
 }
+
+// cellView is a table cell; Long text may wrap, short values stay on a line.
+type cellView struct {
+	Text string
+	Long bool
+}
+
+// longCellRunes is the length from which a cell's text wraps.
+const longCellRunes = 16
 
 type pageView struct {
 	Title       string
@@ -364,9 +374,10 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 			pv.More = len(data.Rows) - shown
 			break
 		}
-		rv := rowView{Cells: make([]string, len(row))}
+		rv := rowView{Cells: make([]cellView, len(row))}
 		for j, v := range row {
-			rv.Cells[j] = FormatCell(v, formatFor(pn, data.Columns[j]))
+			text := FormatCell(v, formatFor(pn, data.Columns[j]))
+			rv.Cells[j] = cellView{Text: text, Long: utf8.RuneCountInString(text) > longCellRunes}
 		}
 		if statusCol >= 0 {
 			rv.Class = statusClass(FormatCell(row[statusCol], ""))
