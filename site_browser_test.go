@@ -3,8 +3,13 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
+	"html"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -162,7 +168,37 @@ func TestSiteInBrowser(t *testing.T) {
 	}
 	os.Remove(filepath.Join(site, "zz-planted.html"))
 
-	// No ID number, certificate number or phone number anywhere on the site.
+	// A panel's download link saves its rows: click the overview's first
+	// CSV link and compare the saved file with what the link carries.
+	saved := t.TempDir()
+	if _, err := chromedp.CallBrowser(bctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: saved}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(tab, chromedp.Navigate(siteURL+"index.html"), chromedp.WaitReady(chromedp.CSS("footer")),
+		chromedp.Click(chromedp.CSS(`a[download$=".csv"]`))); err != nil {
+		t.Fatal(err)
+	}
+	index, _ := os.ReadFile(filepath.Join(site, "index.html"))
+	links := inlineDownloads(string(index))
+	first := regexp.MustCompile(`download="([^"]+\.csv)"`).FindStringSubmatch(string(index))
+	if first == nil || links[html.UnescapeString(first[1])] == nil {
+		t.Fatalf("no inline CSV download on index.html")
+	}
+	name := html.UnescapeString(first[1])
+	var got []byte
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got, _ = os.ReadFile(filepath.Join(saved, name)); len(got) > 0 {
+			break
+		}
+	}
+	if !bytes.Equal(got, links[name]) {
+		entries, _ := os.ReadDir(saved)
+		t.Errorf("clicking 下载 CSV saved %d bytes as %q (folder holds %v); the link carries %d", len(got), name, entries, len(links[name]))
+	}
+
+	// No ID number, certificate number or phone number anywhere on the site,
+	// downloads inside the pages included.
 	idLike := regexp.MustCompile(`\d{17}[\dX]|\b1[3-9]\d{9}\b`)
 	files, _ := filepath.Glob(filepath.Join(site, "*.html"))
 	more, _ := filepath.Glob(filepath.Join(site, "data", "*.csv"))
@@ -171,6 +207,43 @@ func TestSiteInBrowser(t *testing.T) {
 		if m := idLike.Find(data); m != nil {
 			t.Errorf("%s holds personal data: %s", filepath.Base(f), m)
 		}
+		for dl, b := range inlineDownloads(string(data)) {
+			if m := idLike.Find(unzipped(t, b)); m != nil {
+				t.Errorf("%s: download %s holds personal data: %s", filepath.Base(f), dl, m)
+			}
+		}
 	}
 	fmt.Fprintf(os.Stderr, "checked %d pages in Chromium\n", len(pages))
+}
+
+// inlineDownloads decodes a page's data: download links by the names they
+// are saved under.
+func inlineDownloads(page string) map[string][]byte {
+	out := map[string][]byte{}
+	for _, m := range regexp.MustCompile(`href="data:[^"]*;base64,([^"]+)" download="([^"]+)"`).FindAllStringSubmatch(page, -1) {
+		if b, err := base64.StdEncoding.DecodeString(html.UnescapeString(m[1])); err == nil {
+			out[html.UnescapeString(m[2])] = b
+		}
+	}
+	return out
+}
+
+// unzipped is a workbook's parts one after another, or b itself when it is
+// not a zip archive (a CSV).
+func unzipped(t *testing.T, b []byte) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return b
+	}
+	var all []byte
+	for _, f := range zr.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, _ := io.ReadAll(r)
+		r.Close()
+		all = append(all, part...)
+	}
+	return all
 }

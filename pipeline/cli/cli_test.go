@@ -236,7 +236,7 @@ func TestExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rows, _ := f.GetRows("1 累计完成与完成率")
+			rows, _ := f.GetRows("累计完成与完成率")
 			if len(rows) != 4 || strings.Join(rows[1], ",") != "单位代码,累计完成,全年目标,完成率" || rows[2][1] != "22" {
 				t.Errorf("xlsx rows: %v", rows)
 			}

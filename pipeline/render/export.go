@@ -16,9 +16,13 @@ import (
 // Chinese column headers where the model documents them, numbers as
 // numbers (so Excel can add them up) and dates as dates.
 func WriteXLSX(path, title string, data *warehouse.Result, labels map[string]string) error {
-	b := &pageBook{}
-	b.add(title, data, labels)
-	return b.save(path)
+	b := &pageBook{sheets: []sheetData{{name: sheetName(title, 31), title: title, data: data, labels: labels}}}
+	return b.save(path, false)
+}
+
+// panelBook is one panel's rows as a workbook of their own.
+func panelBook(title string, data *warehouse.Result, labels map[string]string) *pageBook {
+	return &pageBook{sheets: []sheetData{{name: sheetName(title, 31), title: title, data: data, labels: labels}}}
 }
 
 // pageBook gathers a page's panels, one sheet each, so that a page is one
@@ -36,22 +40,31 @@ type sheetData struct {
 // add queues a sheet and returns its name: the title cut to Excel's 31
 // characters, without the characters Excel refuses, and unique.
 func (b *pageBook) add(title string, data *warehouse.Result, labels map[string]string) string {
-	name := strings.NewReplacer(":", "：", "/", "／", "\\", "＼", "?", "？", "*", "＊", "[", "（", "]", "）", "'", "’").Replace(title)
-	if r := []rune(name); len(r) > 28 {
-		name = string(r[:28])
-	}
-	name = fmt.Sprintf("%d %s", len(b.sheets)+1, name)
+	name := fmt.Sprintf("%d %s", len(b.sheets)+1, sheetName(title, 28))
 	b.sheets = append(b.sheets, sheetData{name: name, title: title, data: data, labels: labels})
 	return name
 }
 
-func (b *pageBook) save(path string) error {
+// sheetName is title as Excel accepts a sheet name: without the characters
+// it refuses, and at most max characters.
+func sheetName(title string, max int) string {
+	name := strings.NewReplacer(":", "：", "/", "／", "\\", "＼", "?", "？", "*", "＊", "[", "（", "]", "）", "'", "’").Replace(title)
+	if r := []rune(name); len(r) > max {
+		name = string(r[:max])
+	}
+	if name == "" {
+		name = "数据"
+	}
+	return name
+}
+
+func (b *pageBook) save(path string, stored bool) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	buf := bufio.NewWriterSize(f, 64<<10)
-	err = b.write(buf)
+	err = b.write(buf, stored)
 	if err == nil {
 		err = buf.Flush()
 	}
@@ -67,8 +80,11 @@ func (b *pageBook) save(path string) error {
 
 // write streams the sheets: a title row, the header row (frozen with it),
 // then the rows, numbers as numbers and dates as dates.
-func (b *pageBook) write(out io.Writer) error {
+func (b *pageBook) write(out io.Writer, stored bool) error {
 	w := workbook.New(out)
+	if stored {
+		w = workbook.NewStored(out)
+	}
 	for _, s := range b.sheets {
 		if err := w.StartSheet(s.name, len(s.data.Columns), 2); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	_ "embed"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
@@ -228,9 +229,12 @@ type panelView struct {
 	Columns []string
 	Rows    []rowView
 	More    int
-	CSV     string
-	XLSX    string
-	Sheet   string
+	// CSV and XLSX are the downloads' links, CSVName and XLSXName the
+	// names they are saved under.
+	CSV      template.URL
+	XLSX     template.URL
+	CSVName  string
+	XLSXName string
 	// Open shows the table without a click (table panels).
 	Open bool
 }
@@ -257,11 +261,13 @@ type pageView struct {
 	Siblings    []navItem
 	Panels      []panelView
 	Guide       *guideView
-	Print       bool
-	Stale       []string
-	AsOf        string
-	RunID       string
-	Generated   string
+	// Workbook is the page's Excel download: every panel, a sheet each.
+	Workbook  string
+	Print     bool
+	Stale     []string
+	AsOf      string
+	RunID     string
+	Generated string
 }
 
 //go:embed page.html.tmpl
@@ -298,15 +304,16 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	base := strings.TrimSuffix(in.file, ".html")
 	book := &pageBook{}
 	for i, pn := range pg.Panels {
-		pv, err := renderPanel(ctx, w, p, in, pn, fmt.Sprintf("%s-%d", base, i+1), o, dir, res, book)
+		pv, err := renderPanel(ctx, w, p, in, pn, fmt.Sprintf("%s-%d", base, i+1), view.Title, o, dir, res, book)
 		if err != nil {
 			return err
 		}
 		view.Panels = append(view.Panels, pv)
 	}
 	start := time.Now()
-	if len(book.sheets) > 0 {
-		if err := book.save(filepath.Join(dir, "data", base+".xlsx")); err != nil {
+	if len(book.sheets) > 1 {
+		view.Workbook = "data/" + base + ".xlsx"
+		if err := book.save(filepath.Join(dir, filepath.FromSlash(view.Workbook)), false); err != nil {
 			return err
 		}
 	}
@@ -323,7 +330,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 
 // renderPanel queries one panel's rows and draws it, with its table and
 // downloads named name.csv and name.xlsx.
-func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name string, o Options, dir string, res *Result, book *pageBook) (panelView, error) {
+func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name, pageTitle string, o Options, dir string, res *Result, book *pageBook) (panelView, error) {
 	start := time.Now()
 	query, args := in.bindSQL(pn.SQL)
 	labels := map[string]string{}
@@ -357,13 +364,24 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
-	csvName := "data/" + name + ".csv"
-	if err := writeCSV(filepath.Join(dir, filepath.FromSlash(csvName)), data, labels); err != nil {
+	title := in.fill(pn.Title)
+	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table",
+		CSVName: downloadName(pageTitle, title, ".csv"), XLSXName: downloadName(pageTitle, title, ".xlsx")}
+	csvData, err := csvBytes(data, labels)
+	if err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: CSV: %w", pn.Pos, pn.Title, err)
+	}
+	if pv.CSV, err = download(dir, name+".csv", "text/csv;charset=utf-8", csvData); err != nil {
 		return panelView{}, err
 	}
-	sheet := book.add(in.fill(pn.Title), data, labels)
-	pv := panelView{Title: in.fill(pn.Title), Note: in.fill(pn.Note), Element: el, Script: script, CSV: csvName,
-		XLSX: "data/" + strings.TrimSuffix(in.file, ".html") + ".xlsx", Sheet: sheet, Open: pn.Chart == "table"}
+	var xlsxData bytes.Buffer
+	if err := panelBook(title, data, labels).write(&xlsxData, true); err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: Excel: %w", pn.Pos, pn.Title, err)
+	}
+	if pv.XLSX, err = download(dir, name+".xlsx", xlsxMIME, xlsxData.Bytes()); err != nil {
+		return panelView{}, err
+	}
+	book.add(title, data, labels)
 	for _, c := range data.Columns {
 		pv.Columns = append(pv.Columns, seriesLabel(labels, c))
 	}
@@ -427,6 +445,15 @@ func WriteCSV(path string, data *warehouse.Result, labels map[string]string) err
 // writeCSV writes a panel's rows for Excel: UTF-8 with a BOM so that Excel
 // shows Chinese correctly, headers in Chinese where the model documents them.
 func writeCSV(path string, data *warehouse.Result, labels map[string]string) error {
+	b, err := csvBytes(data, labels)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// csvBytes is the CSV writeCSV writes.
+func csvBytes(data *warehouse.Result, labels map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
 	cw := csv.NewWriter(&buf)
@@ -456,9 +483,43 @@ func writeCSV(path string, data *warehouse.Result, labels map[string]string) err
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return err
+		return nil, err
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return buf.Bytes(), nil
+}
+
+// inlineDownloadBytes is the size up to which a panel's download travels
+// inside its page as a data: link rather than as a file beside it: a site
+// of a few hundred small files is slow to write, copy to a USB stick or
+// open from a shared drive, and most panels hold a few dozen rows.
+const inlineDownloadBytes = 64 << 10
+
+const xlsxMIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// download makes b available to the page: a data: link when small, else
+// the file data/name in the site.
+func download(dir, name, mime string, b []byte) (template.URL, error) {
+	if len(b) <= inlineDownloadBytes {
+		return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b)), nil
+	}
+	rel := "data/" + name
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), b, 0o644); err != nil {
+		return "", err
+	}
+	return template.URL(rel), nil
+}
+
+// downloadName is the file name a download is saved under: the page's and
+// the panel's titles, without the characters file systems refuse.
+func downloadName(page, panel, ext string) string {
+	name := page + " - " + panel
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < ' ' {
+			return '_'
+		}
+		return r
+	}, name)
+	return name + ext
 }
 
 // FormatNumberPlain writes a number without separators, for CSV.

@@ -3,11 +3,15 @@
 package render
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	htmlpkg "html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -71,7 +75,7 @@ func TestSiteWritesEveryPageOffline(t *testing.T) {
 	html := string(page)
 	for _, want := range []string{
 		`<script src="assets/echarts.min.js">`, `<a href="second.html">第二页</a>`, `class="active">总览`,
-		"运行编号 r-1", "完成率", "61.0%", "2017年6月", `"name":"合计"`, `href="data/index-1.csv"`, `href="data/index.xlsx"`, "echarts.init",
+		"运行编号 r-1", "完成率", "61.0%", "2017年6月", `"name":"合计"`, `download="总览 - 完成率.csv"`, `download="总览 - 占比.xlsx"`, `href="data/index.xlsx"`, "echarts.init",
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("index.html lacks %s", want)
@@ -82,12 +86,79 @@ func TestSiteWritesEveryPageOffline(t *testing.T) {
 			t.Errorf("index.html refers to %s", bad)
 		}
 	}
-	csv, _ := os.ReadFile(filepath.Join(out, "data", "index-1.csv"))
+	// Small downloads travel inside the page.
+	got := inlineDownloads(t, html)
+	if len(got) != 6 {
+		t.Errorf("inline downloads: %d, want a CSV and a workbook for each of 3 panels", len(got))
+	}
+	csv := got["总览 - 完成率.csv"]
 	// Documented columns get their Chinese label; undocumented keep their name.
 	if !strings.HasPrefix(string(csv), "\uFEFF单位,month,完成率\n环翠区,2017-05-01,0.5\n") {
 		t.Errorf("CSV download: %q", csv)
 	}
 	checkPageWorkbook(t, filepath.Join(out, "data", "index.xlsx"))
+
+	// Each panel's own workbook holds its rows alone.
+	f, err := excelize.OpenReader(bytes.NewReader(got["总览 - 占比.xlsx"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("占比", excelize.Options{RawCellValue: true})
+	if sheets := f.GetSheetList(); len(sheets) != 1 || fmt.Sprint(rows) != "[[占比] [unit 合计] [环翠区 1.11] [高区 0.4]]" {
+		t.Errorf("panel workbook: sheets %v, rows %v", sheets, rows)
+	}
+	// A page of one panel has no page workbook: the panel's is the same.
+	if _, err := os.Stat(filepath.Join(out, "data", "second.xlsx")); !os.IsNotExist(err) {
+		t.Errorf("second.xlsx: %v", err)
+	}
+}
+
+// inlineDownloads decodes the page's data: download links by the names
+// they are saved under.
+func inlineDownloads(t *testing.T, html string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, m := range regexp.MustCompile(`href="data:[^;"]+(?:;charset=utf-8)?;base64,([^"]+)" download="([^"]+)"`).FindAllStringSubmatch(html, -1) {
+		// html/template writes + as &#43; in attributes; browsers read it back.
+		b, err := base64.StdEncoding.DecodeString(htmlpkg.UnescapeString(m[1]))
+		if err != nil {
+			t.Fatalf("download %s: %v", m[2], err)
+		}
+		out[htmlpkg.UnescapeString(m[2])] = b
+	}
+	return out
+}
+
+// A panel with more rows than travel well inside a page gets its downloads
+// as files beside it.
+func TestLargeDownloadsAreFiles(t *testing.T) {
+	if _, err := Assets(); errors.Is(err, ErrNoECharts) {
+		t.Skip("ECharts bundle not embedded: run `make assets` (make test does)")
+	}
+	page := "title: 大表\npanels:\n  - {title: 明细, sql: \"SELECT range AS n, repeat('残', 20) AS note FROM range(3000)\", chart: table}\n"
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Site(context.Background(), siteWarehouse(t), siteProject(t, page), Options{OutDir: out}); err != nil {
+		t.Fatal(err)
+	}
+	html, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	for _, want := range []string{`href="data/index-1.csv" download="大表 - 明细.csv"`, `href="data/index-1.xlsx" download="大表 - 明细.xlsx"`} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("index.html lacks %s", want)
+		}
+	}
+	csv, err := os.ReadFile(filepath.Join(out, "data", "index-1.csv"))
+	if err != nil || bytes.Count(csv, []byte("\n")) != 3001 {
+		t.Errorf("CSV file: %d lines, %v", bytes.Count(csv, []byte("\n")), err)
+	}
+	f, err := excelize.OpenFile(filepath.Join(out, "data", "index-1.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if rows, _ := f.GetRows("明细"); len(rows) != 3002 {
+		t.Errorf("workbook: %d rows", len(rows))
+	}
 }
 
 // checkPageWorkbook opens a page's download as Excel would: a sheet per

@@ -43,9 +43,12 @@ var ErrTooLarge = errors.New("too large for an Excel sheet (1,048,576 rows, 16,3
 // time: StartSheet, then TitleRow, HeaderRow and Row calls, and Close at
 // the end writes the parts that list the sheets.
 type Writer struct {
-	zw    *zip.Writer
-	sheet *bufio.Writer
-	names []string
+	zw *zip.Writer
+	// method is zip.Deflate, or zip.Store for small workbooks, where
+	// setting up compression costs more than it saves.
+	method uint16
+	sheet  *bufio.Writer
+	names  []string
 	// row is the 1-based number of the next row of the current sheet.
 	row  int
 	cell []byte
@@ -69,7 +72,19 @@ func New(out io.Writer) *Writer {
 		}
 		return fw, nil
 	})
-	return &Writer{zw: zw}
+	return &Writer{zw: zw, method: zip.Deflate}
+}
+
+// NewStored starts a workbook whose parts are stored uncompressed: for a
+// download of a few dozen rows, writing it costs a fraction of compressing
+// it, and every spreadsheet program opens it the same.
+func NewStored(out io.Writer) *Writer {
+	return &Writer{zw: zip.NewWriter(out), method: zip.Store}
+}
+
+// create begins a part of the package.
+func (w *Writer) create(name string) (io.Writer, error) {
+	return w.zw.CreateHeader(&zip.FileHeader{Name: name, Method: w.method})
 }
 
 // ValidSheetName reports why Excel would refuse name as a sheet name, or nil.
@@ -107,7 +122,7 @@ func (w *Writer) StartSheet(name string, cols, freezeRows int) error {
 	if err := w.endSheet(); err != nil {
 		return err
 	}
-	part, err := w.zw.Create(fmt.Sprintf("xl/worksheets/sheet%d.xml", len(w.names)+1))
+	part, err := w.create(fmt.Sprintf("xl/worksheets/sheet%d.xml", len(w.names)+1))
 	if err != nil {
 		return w.fail(err)
 	}
@@ -309,7 +324,7 @@ func (w *Writer) Close() error {
 		return err
 	}
 	for _, p := range w.packageParts() {
-		part, err := w.zw.Create(p.name)
+		part, err := w.create(p.name)
 		if err != nil {
 			return w.fail(err)
 		}

@@ -2,6 +2,7 @@ package workbook
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -10,11 +11,18 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// TestWorkbookReadsBack writes two sheets and reads them with excelize, as
-// Excel or WPS would open them: names, titles, headers, typed cells.
+// TestWorkbookReadsBack writes two sheets, compressed and stored, and reads
+// them with excelize, as Excel or WPS would open them: names, titles,
+// headers, typed cells.
 func TestWorkbookReadsBack(t *testing.T) {
+	for name, newWriter := range map[string]func(io.Writer) *Writer{"deflate": New, "stored": NewStored} {
+		t.Run(name, func(t *testing.T) { testWorkbookReadsBack(t, newWriter) })
+	}
+}
+
+func testWorkbookReadsBack(t *testing.T, newWriter func(io.Writer) *Writer) {
 	var buf bytes.Buffer
-	w := New(&buf)
+	w := newWriter(&buf)
 	june := time.Date(2017, 6, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	if err := w.StartSheet("1 各单位完成情况", 4, 2); err != nil {
 		t.Fatal(err)
