@@ -49,7 +49,9 @@ func (radarChart) Draw(p project.Panel, data *warehouse.Result, chartID string) 
 	c := charts.NewRadar()
 	c.SetGlobalOptions(
 		charts.WithInitializationOpts(opts.Initialization{ChartID: chartID, Width: "100%", Height: "340px", AssetsHost: "assets/"}),
-		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: indicators, Shape: "polygon"}),
+		// The legend sits below: above, it covered the top dimension's name.
+		charts.WithRadarComponentOpts(opts.RadarComponent{Indicator: indicators, Shape: "polygon", Center: []string{"50%", "48%"}}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true)}),
 		charts.WithAnimation(false),
 	)
