@@ -1,7 +1,8 @@
 // Package lock keeps two jixiao processes from writing one warehouse at the
-// same time. It holds an OS file lock (flock) on <warehouse>.lock: the
-// kernel releases it when the process ends, however it ends, so a lock file
-// left by a killed process is recognised as stale and taken over.
+// same time. It holds an OS file lock (flock on Unix, LockFileEx on
+// Windows) on <warehouse>.lock: the kernel releases it when the process
+// ends, however it ends, so a lock file left by a killed process is
+// recognised as stale and taken over.
 package lock
 
 import (
@@ -11,9 +12,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
+
+// errLocked is what tryLock returns while another process holds the lock.
+var errLocked = errors.New("locked by another process")
 
 // Lock is a held warehouse lock.
 type Lock struct {
@@ -61,11 +64,11 @@ func Acquire(ctx context.Context, warehouse, command string, wait time.Duration)
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err = tryLock(f)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+		if !errors.Is(err, errLocked) {
 			f.Close()
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
@@ -102,7 +105,7 @@ func (l *Lock) Release() error {
 		return nil
 	}
 	l.f.Truncate(0)
-	err := syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
+	err := unlock(l.f)
 	l.f.Close()
 	l.f = nil
 	return err
