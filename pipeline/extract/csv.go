@@ -161,22 +161,17 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 	if len(parts) < 2 {
 		return tb, readCSVRest(tb, o, strings.NewReader(body), body, line, file, skipTotals, load)
 	}
-	// Parts are substrings of the body: the first with a quote character
-	// and everything after it are read as quoted CSV.
-	at, next := 0, 0
-	quoted, quotedLine, found, err := readPlainParts(tb, func() (string, bool, error) {
+	// The body has no quote character, so every line is a record and the
+	// parts (substrings of the body) are parsed on every core.
+	next := 0
+	_, _, _, err = readPlainParts(tb, func() (string, bool, error) {
 		if next == len(parts) {
 			return "", false, nil
 		}
 		next++
-		at += len(parts[next-1])
 		return parts[next-1], true, nil
 	}, o.Delimiter, line, file, skipTotals, load)
-	if err != nil || !found {
-		return tb, err
-	}
-	rest := body[at-len(quoted):]
-	return tb, readCSVRest(tb, o, strings.NewReader(rest), rest, quotedLine, file, skipTotals, load)
+	return tb, err
 }
 
 // readCSVHeader reads the title lines and the header at the top of text,
