@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -27,7 +30,9 @@ func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, e
 	defer conn.Close()
 
 	views := make([]string, len(reqs))
+	counted := make([]*countingReader, len(reqs))
 	for i, req := range reqs {
+		counted[i] = &countingReader{RecordReader: req.Reader}
 		views[i] = "jixiao_ingest_" + strings.ReplaceAll(req.LoadID, "-", "_")
 		var release func()
 		err = conn.Raw(func(dc any) error {
@@ -35,7 +40,7 @@ func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, e
 			if err != nil {
 				return err
 			}
-			release, err = ar.RegisterView(req.Reader, views[i])
+			release, err = ar.RegisterView(counted[i], views[i])
 			return err
 		})
 		if err != nil {
@@ -48,7 +53,7 @@ func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, e
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, err
 	}
-	loaded, err := loadAllInTx(ctx, conn, reqs, views)
+	loaded, err := loadAllInTx(ctx, conn, reqs, views, counted)
 	if err != nil {
 		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			err = errors.Join(err, rbErr)
@@ -64,7 +69,7 @@ func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, e
 // loadAllInTx runs the loads' statements inside the caller's transaction,
 // with as few statements as it can: the cost of a load of thirty rows is
 // the statements, not the rows.
-func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []string) ([]int64, error) {
+func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []string, counted []*countingReader) ([]int64, error) {
 	first := reqs[0]
 	target := QuoteTable(first.Schema, first.Table)
 	run := func(q string, args ...any) error {
@@ -128,32 +133,14 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 			return nil, err
 		}
 	}
-	// Each load's rows carry its id: count them all at once.
-	ids := make([]string, len(reqs))
-	for i, r := range reqs {
-		ids[i] = QuoteString(r.LoadID)
-	}
-	counts := map[string]int64{}
-	rows, err := conn.QueryContext(ctx, "SELECT "+QuoteIdent(LoadColumn)+", count(*) FROM "+target+" WHERE "+QuoteIdent(LoadColumn)+" IN ("+strings.Join(ids, ", ")+") GROUP BY 1")
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var id string
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		counts[id] = n
-	}
-	rows.Close()
 	loaded := make([]int64, len(reqs))
 	now := time.Now().UTC()
 	var loadRows, quarantine [][]any
 	for i := range reqs {
 		req := reqs[i]
-		loaded[i] = counts[req.LoadID]
+		// DuckDB read every batch of the stream, and the statement
+		// succeeded: every row it read is in the table.
+		loaded[i] = counted[i].rows.Load()
 		if req.Late != nil {
 			late := req.Late()
 			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
@@ -193,4 +180,20 @@ func insertRows(ctx context.Context, conn txConn, table string, rows [][]any) er
 		}
 	}
 	return nil
+}
+
+// countingReader counts the rows DuckDB reads from a stream: a load adds
+// exactly those, so there is no need to count them in the table afterwards
+// (a scan of the whole table when a load appends to a large one).
+type countingReader struct {
+	array.RecordReader
+	rows atomic.Int64
+}
+
+func (c *countingReader) Next() bool {
+	if !c.RecordReader.Next() {
+		return false
+	}
+	c.rows.Add(c.RecordReader.RecordBatch().NumRows())
+	return true
 }
