@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -137,7 +139,7 @@ func boxCell(col *project.Column, c *cell) any {
 // convertText reads one text cell by the column's type into out.
 func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (err error) {
 	*out = cell{}
-	if raw == "" || (isSpace(raw[0]) || isSpace(raw[len(raw)-1])) && strings.TrimSpace(raw) == "" {
+	if raw == "" || maybeSpaced(raw) && strings.TrimSpace(raw) == "" {
 		out.null = true
 		if col.Required {
 			return errRequired
@@ -183,18 +185,37 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 		out.s = code
 	default:
 		out.s = raw
-		if isSpace(raw[0]) || isSpace(raw[len(raw)-1]) {
+		if maybeSpaced(raw) {
 			out.s = strings.TrimSpace(raw)
 		}
 	}
 	return err
 }
 
-// isSpace is true for bytes that may start or end a space: ASCII white space
-// and the lead byte of U+3000 and other multi-byte spaces. It lets the
-// common case, a value with no spaces around it, skip TrimSpace.
-func isSpace(b byte) bool {
-	return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f' || b >= 0x80
+// maybeSpaced reports whether a non-empty s starts or ends with white space
+// (ASCII, or U+3000 and the other Unicode spaces), so that the common case,
+// a value with nothing around it, skips TrimSpace. Only a non-ASCII end is
+// decoded.
+func maybeSpaced(s string) bool {
+	first, last := s[0], s[len(s)-1]
+	if asciiSpace(first) || asciiSpace(last) {
+		return true
+	}
+	if first >= utf8.RuneSelf {
+		if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) {
+			return true
+		}
+	}
+	if last >= utf8.RuneSelf {
+		if r, _ := utf8.DecodeLastRuneInString(s); unicode.IsSpace(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '\v' || b == '\f'
 }
 
 // convertValue reads one typed value into out, taking values of the

@@ -180,14 +180,41 @@ func isoDate(s string) (time.Time, bool) {
 		}
 		d, ok3 = num(8, 10)
 	}
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > 31 {
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) { // 2017-02-30
 		return time.Time{}, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d { // 2017-02-30
-		return time.Time{}, false
+	// time.Unix is cheaper than time.Date, which normalises its fields.
+	return time.Unix(daysFromCivil(y, m, d)*86400, 0).UTC(), true
+}
+
+// daysIn is the number of days of month m of year y.
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
 	}
-	return t, true
+	return 31
+}
+
+// daysFromCivil counts days from 1970-01-01 to y-m-d (proleptic Gregorian,
+// years 0 and on), after Howard Hinnant's days_from_civil.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400
+	doy := (153*((m+9)%12)+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era*146097 + doe - 719468)
 }
 
 var dateLayouts = []string{"2006-01-02", "2006/1/2", "2006.1.2", "2006-1-2", "20060102", "2006年1月2日", "2006-01", "2006/1", "2006年1月"}

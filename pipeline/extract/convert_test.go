@@ -120,3 +120,30 @@ func TestTimestampFastPathAgreesWithTimeParse(t *testing.T) {
 		t.Errorf("general rules: %v %v", got, err)
 	}
 }
+
+// maybeSpaced must never miss a value TrimSpace would change.
+func TestMaybeSpaced(t *testing.T) {
+	for _, s := range []string{"环翠区", "a", " a", "a ", "\t备注", "备注\u3000", "\u3000备注", "\u00a0x", "x\u00a0", "备\u3000注", "１２", "\r", "合计\n"} {
+		if got, want := maybeSpaced(s), strings.TrimSpace(s) != s; got != want {
+			t.Errorf("maybeSpaced(%q) = %v, TrimSpace changes it: %v", s, got, want)
+		}
+	}
+}
+
+// isoDate's own calendar must agree with time.Date on every day.
+func TestISODateAgreesWithTimeDate(t *testing.T) {
+	for d := time.Date(1899, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2101; d = d.AddDate(0, 0, 1) {
+		got, ok := isoDate(d.Format("2006-01-02"))
+		if !ok || !got.Equal(d) || got.Location() != time.UTC {
+			t.Fatalf("isoDate(%s) = %v %v", d.Format("2006-01-02"), got, ok)
+		}
+	}
+	for _, bad := range []string{"2017-02-29", "2016-02-30", "1900-02-29", "2017-04-31", "2017-00-10", "2017-13-01"} {
+		if _, ok := isoDate(bad); ok {
+			t.Errorf("isoDate(%s) accepted", bad)
+		}
+	}
+	if got, ok := isoDate("2000-02-29"); !ok || got.Day() != 29 {
+		t.Errorf("2000-02-29: %v %v", got, ok)
+	}
+}
