@@ -194,24 +194,30 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 
 // maybeSpaced reports whether a non-empty s starts or ends with white space
 // (ASCII, or U+3000 and the other Unicode spaces), so that the common case,
-// a value with nothing around it, skips TrimSpace. Only a non-ASCII end is
-// decoded.
+// a value with nothing around it, skips TrimSpace. The Unicode spaces are
+// encoded with lead byte C2, E1, E2 or E3, so Chinese text (E4 to E9) is
+// passed over without decoding.
 func maybeSpaced(s string) bool {
-	first, last := s[0], s[len(s)-1]
-	if asciiSpace(first) || asciiSpace(last) {
+	n := len(s)
+	if asciiSpace(s[0]) || asciiSpace(s[n-1]) {
 		return true
 	}
-	if first >= utf8.RuneSelf {
+	if spaceLead(s[0]) {
 		if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) {
 			return true
 		}
 	}
-	if last >= utf8.RuneSelf {
+	if (n >= 2 && s[n-2] == 0xC2) || (n >= 3 && spaceLead(s[n-3])) {
 		if r, _ := utf8.DecodeLastRuneInString(s); unicode.IsSpace(r) {
 			return true
 		}
 	}
 	return false
+}
+
+// spaceLead is true for the lead bytes of multi-byte Unicode spaces.
+func spaceLead(b byte) bool {
+	return b == 0xC2 || b == 0xE1 || b == 0xE2 || b == 0xE3
 }
 
 func asciiSpace(b byte) bool {

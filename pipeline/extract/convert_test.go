@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 func TestParseInteger(t *testing.T) {
@@ -123,7 +124,18 @@ func TestTimestampFastPathAgreesWithTimeParse(t *testing.T) {
 
 // maybeSpaced must never miss a value TrimSpace would change.
 func TestMaybeSpaced(t *testing.T) {
-	for _, s := range []string{"环翠区", "a", " a", "a ", "\t备注", "备注\u3000", "\u3000备注", "\u00a0x", "x\u00a0", "备\u3000注", "１２", "\r", "合计\n"} {
+	// Every space Unicode knows, at either end.
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if unicode.IsSpace(r) {
+			for _, s := range []string{string(r) + "备", "备" + string(r), string(r)} {
+				if !maybeSpaced(s) {
+					t.Errorf("maybeSpaced(%q) = false", s)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"环翠区", "a", " a", "a ", "\t备注", "备注\u3000", "\u3000备注", "\u00a0x", "x\u00a0", "备\u3000注", "１２", "\r", "合计\n",
+		"\u0085x", "x\u0085", "\u1680x", "x\u1680", "\u2003x", "x\u2009", "x\u2028", "\u202fx", "x\u205f", "完成。", "é", "\u00a0", "\u3000"} {
 		if got, want := maybeSpaced(s), strings.TrimSpace(s) != s; got != want {
 			t.Errorf("maybeSpaced(%q) = %v, TrimSpace changes it: %v", s, got, want)
 		}
