@@ -87,8 +87,11 @@ func (t *tableBuilder) appendRow(file string, row int) {
 		appendCell(t.builder.Field(ci), &t.cells[ci])
 	}
 	n := len(t.src.Columns)
-	t.builder.Field(n).(*array.StringBuilder).Append(file)
-	t.builder.Field(n + 1).(*array.Int64Builder).Append(int64(row))
+	if t.constFile == "" {
+		t.builder.Field(n).(*array.StringBuilder).Append(file)
+		n++
+	}
+	t.builder.Field(n).(*array.Int64Builder).Append(int64(row))
 	t.pending++
 }
 

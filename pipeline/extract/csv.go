@@ -196,7 +196,7 @@ func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 		line, _ := r.FieldPos(0)
 		at := diag.Pos{File: file, Row: line}
 		if tb == nil {
-			if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill)); err != nil {
+			if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill), load.File); err != nil {
 				return nil, 0, 0, err
 			}
 			tb.emit = load.emit

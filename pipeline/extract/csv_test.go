@@ -47,7 +47,8 @@ columns:
   - {name: amount, type: number, aliases: [金额（万元）]}
 `
 
-// rows reads a load's stream as "col=value" strings, one per row.
+// rows reads a load's stream as "col=value" strings, one per row, with
+// _file as the warehouse stores it: from the load when the stream has none.
 func rows(t *testing.T, l Load) []string {
 	t.Helper()
 	defer l.Reader.Release()
@@ -61,6 +62,12 @@ func rows(t *testing.T, l Load) []string {
 				v := "NULL"
 				if !col.IsNull(r) {
 					v = col.(interface{ ValueStr(int) string }).ValueStr(r)
+				}
+				if rec.ColumnName(c) == RowColumn && l.File != "" {
+					if rec.Schema().HasField(FileColumn) {
+						t.Fatalf("a load of one file (%s) also streams a _file column", l.File)
+					}
+					cells = append(cells, FileColumn+"="+l.File)
 				}
 				cells = append(cells, rec.ColumnName(c)+"="+v)
 			}

@@ -52,6 +52,9 @@ type Load struct {
 	// ReplacesLocation is true when the location was loaded before with other
 	// content: its old rows must go.
 	ReplacesLocation bool
+	// File, when set, is the one file all the load's rows come from: its
+	// batches have no _file column and the warehouse adds File as one.
+	File string
 	// Stats, when set, gives RowsRead, Rejected, Cursor and Warnings of a
 	// streamed load; they are known only once Reader has been drained.
 	Stats func() LoadStats

@@ -154,7 +154,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 					res.Skipped = append(res.Skipped, f)
 					continue
 				}
-				changed = append(changed, Load{Location: f, ContentHash: hash, ReplacesLocation: seen})
+				changed = append(changed, Load{Location: f, ContentHash: hash, ReplacesLocation: seen, File: f})
 				inputs = append(inputs, in)
 				continue
 			}
@@ -208,8 +208,11 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 // first read. Counts, rejected rows and warnings are in load.Stats once the
 // stream has ended.
 func streamFiles(ctx context.Context, src *project.Source, load Load, inputs []fileInput, read readFileFunc) Load {
-	stream := newBatchStream(schemaFor(src))
-	state := &Load{emit: stream.send}
+	if len(inputs) == 1 {
+		load.File = inputs[0].name
+	}
+	stream := newBatchStream(schemaFor(src, load.File == ""))
+	state := &Load{emit: stream.send, File: load.File}
 	var warnings diag.List
 	stream.start = func() {
 		go func() {

@@ -49,6 +49,9 @@ type tableBuilder struct {
 	// keeping it in records; emitErr is its first failure.
 	emit    func(arrow.RecordBatch) error
 	emitErr error
+	// constFile, when set, is the one file every row comes from: the batches
+	// carry no _file column (see Load.File).
+	constFile string
 	// unitCodes remembers spellings already resolved: a file names a few
 	// units over and over. Each fork has its own, so no lock is needed.
 	unitCodes map[string]string
@@ -82,7 +85,7 @@ func headerKey(s string) string {
 // newTableBuilder matches the header cells to the declared columns. A missing
 // required column is an error; undeclared header cells are reported as
 // warnings (a schema change at the source), not silently dropped.
-func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at diag.Pos, warnings *diag.List, filled map[string]bool) (*tableBuilder, error) {
+func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at diag.Pos, warnings *diag.List, filled map[string]bool, constFile string) (*tableBuilder, error) {
 	byKey := map[string]int{}
 	for i, h := range header {
 		k := headerKey(h)
@@ -93,7 +96,7 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 			byKey[k] = i
 		}
 	}
-	t := &tableBuilder{src: src, units: units, header: header, cellIndex: make([]int, len(src.Columns)), filled: filled}
+	t := &tableBuilder{src: src, units: units, header: header, cellIndex: make([]int, len(src.Columns)), filled: filled, constFile: constFile}
 	used := map[int]bool{}
 	var missing []string
 	for ci, c := range src.Columns {
@@ -121,26 +124,29 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 			warnings.Warnf(at, "column %q is not declared in %s: the source has a new or renamed column; declare it to load it", strings.TrimSpace(h), src.File)
 		}
 	}
-	t.schema = schemaFor(src)
+	t.schema = schemaFor(src, constFile == "")
 	t.builder = array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
 	t.cells = make([]cell, len(src.Columns))
 	return t, nil
 }
 
 // Schema is the Arrow schema of a source's raw table.
-func Schema(src *project.Source) *arrow.Schema { return schemaFor(src) }
+func Schema(src *project.Source) *arrow.Schema { return schemaFor(src, true) }
 
 // schemaFor is the Arrow schema of a source's raw rows: the declared columns
-// and the lineage columns. It does not depend on any file's header, so a
-// stream can announce it before reading.
-func schemaFor(src *project.Source) *arrow.Schema {
+// and the lineage columns, without _file when every row of the load comes
+// from one file (the warehouse then adds it as a constant, which costs
+// DuckDB less than a column of the same string). It does not depend on any
+// file's header, so a stream can announce it before reading.
+func schemaFor(src *project.Source, withFile bool) *arrow.Schema {
 	fields := make([]arrow.Field, 0, len(src.Columns)+2)
 	for _, c := range src.Columns {
 		fields = append(fields, arrow.Field{Name: c.Name, Type: arrowType(c.Type), Nullable: true})
 	}
-	fields = append(fields,
-		arrow.Field{Name: FileColumn, Type: arrow.BinaryTypes.String},
-		arrow.Field{Name: RowColumn, Type: arrow.PrimitiveTypes.Int64})
+	if withFile {
+		fields = append(fields, arrow.Field{Name: FileColumn, Type: arrow.BinaryTypes.String})
+	}
+	fields = append(fields, arrow.Field{Name: RowColumn, Type: arrow.PrimitiveTypes.Int64})
 	return arrow.NewSchema(fields, nil)
 }
 
@@ -221,7 +227,7 @@ func (t *tableBuilder) Reader() (array.RecordReader, int64, error) {
 // rematch maps a later file's header onto the same declared columns: files
 // of one source may order their columns differently.
 func (t *tableBuilder) rematch(header []string, at diag.Pos, warnings *diag.List) error {
-	other, err := newTableBuilder(t.src, t.units, header, at, warnings, t.filled)
+	other, err := newTableBuilder(t.src, t.units, header, at, warnings, t.filled, t.constFile)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		req := warehouse.LoadRequest{
 			LoadID: fmt.Sprintf("%s-%s-%d", runID, src.Name, i+1), RunID: runID, Source: src.Name, Kind: src.Kind,
 			Schema: project.RawSchema, Table: src.Name, Mode: src.Load, Key: src.Key,
-			Reader: l.Reader, Location: l.Location, ContentHash: l.ContentHash, CursorValue: l.Cursor,
+			Reader: l.Reader, File: l.File, Location: l.Location, ContentHash: l.ContentHash, CursorValue: l.Cursor,
 			RowsRead: l.RowsRead, RowsRejected: int64(len(rejectedRows(l.Rejected))), StartedAt: started,
 			Quarantine: quarantineRows(l.Rejected),
 		}

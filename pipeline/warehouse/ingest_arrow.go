@@ -84,7 +84,7 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 		return nil, err
 	}
 	selectOf := func(i int) string {
-		return fmt.Sprintf("SELECT *, %s AS %s FROM %s", QuoteString(reqs[i].LoadID), QuoteIdent(LoadColumn), QuoteIdent(views[i]))
+		return fmt.Sprintf("SELECT %s, %s AS %s FROM %s", selectList(reqs[i]), QuoteString(reqs[i].LoadID), QuoteIdent(LoadColumn), QuoteIdent(views[i]))
 	}
 	// Files re-sent with corrections lose the rows they brought before.
 	var replaced []string
@@ -196,4 +196,26 @@ func (c *countingReader) Next() bool {
 	}
 	c.rows.Add(c.RecordReader.RecordBatch().NumRows())
 	return true
+}
+
+// selectList is the stream's columns, with the load's file as the _file
+// column (before _row, where the stream would have it) when the stream has
+// none: a constant costs DuckDB less to read than a column of one string.
+func selectList(req LoadRequest) string {
+	if req.File == "" {
+		return "*"
+	}
+	file := QuoteString(req.File) + " AS " + QuoteIdent(FileColumn)
+	var cols []string
+	for _, f := range req.Reader.Schema().Fields() {
+		if f.Name == RowColumn {
+			cols = append(cols, file)
+			file = ""
+		}
+		cols = append(cols, QuoteIdent(f.Name))
+	}
+	if file != "" {
+		cols = append(cols, file)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -32,7 +32,10 @@ type LoadRequest struct {
 	// re-sent a corrected report); rows carry their file in _file.
 	ReplaceFiles []string
 	// Reader streams the rows; it is consumed once.
-	Reader       array.RecordReader
+	Reader array.RecordReader
+	// File, when set, is the file every row comes from; the stream then has
+	// no _file column and the load adds File as its value.
+	File         string
 	Location     string
 	ContentHash  string
 	CursorValue  string
@@ -67,6 +70,13 @@ type QuarantineRow struct {
 // LoadColumn is the column every raw table gets: the load that wrote the row,
 // so that any number in a mart can be traced to its load.
 const LoadColumn = "_load_id"
+
+// The lineage columns extractors write (see extract.FileColumn): the file a
+// row came from and its row there.
+const (
+	FileColumn = "_file"
+	RowColumn  = "_row"
+)
 
 // RecordFailedLoad notes a load that could not happen at all (an unreadable
 // file), so that the failure is in the history, not only in a log.

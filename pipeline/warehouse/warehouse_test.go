@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,18 +189,26 @@ func TestTableRefs(t *testing.T) {
 // records builds an Arrow stream of (name, n, _file) rows.
 func records(t *testing.T, file string, rows map[string]int64) array.RecordReader {
 	t.Helper()
-	schema := arrow.NewSchema([]arrow.Field{
+	return stream(t, []arrow.Field{
 		{Name: "name", Type: arrow.BinaryTypes.String},
 		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "_file", Type: arrow.BinaryTypes.String},
-	}, nil)
+	}, func(b *array.RecordBuilder) {
+		for name, n := range rows {
+			b.Field(0).(*array.StringBuilder).Append(name)
+			b.Field(1).(*array.Int64Builder).Append(n)
+			b.Field(2).(*array.StringBuilder).Append(file)
+		}
+	})
+}
+
+// stream builds a one-batch Arrow stream of the fields, filled by fill.
+func stream(t *testing.T, fields []arrow.Field, fill func(*array.RecordBuilder)) array.RecordReader {
+	t.Helper()
+	schema := arrow.NewSchema(fields, nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 	defer b.Release()
-	for name, n := range rows {
-		b.Field(0).(*array.StringBuilder).Append(name)
-		b.Field(1).(*array.Int64Builder).Append(n)
-		b.Field(2).(*array.StringBuilder).Append(file)
-	}
+	fill(b)
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	rdr, err := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
@@ -259,6 +268,39 @@ func TestLoadModes(t *testing.T) {
 	hashes, err := w.LoadedHashes(ctx, "s")
 	if err != nil || hashes["a.csv"] != "h-l3" {
 		t.Errorf("hashes %v, err %v: want the newest hash of a.csv", hashes, err)
+	}
+}
+
+// A load of one file streams no _file column: the warehouse adds the file as
+// a constant, where the stream would have had it, and later loads that do
+// carry the column append to the same table by name.
+func TestLoadOfOneFileAddsItsFile(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	oneFile := stream(t, []arrow.Field{
+		{Name: "name", Type: arrow.BinaryTypes.String},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "_row", Type: arrow.PrimitiveTypes.Int64},
+	}, func(b *array.RecordBuilder) {
+		b.Field(0).(*array.StringBuilder).AppendValues([]string{"x", "y"}, nil)
+		b.Field(1).(*array.Int64Builder).AppendValues([]int64{7, 8}, nil)
+		b.Field(2).(*array.Int64Builder).AppendValues([]int64{2, 3}, nil)
+	})
+	withFile := records(t, "b.csv", map[string]int64{"z": 1})
+	n, err := w.LoadAll(ctx, []LoadRequest{
+		{LoadID: "l1", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeReplace, Reader: oneFile, File: "data/报表 'a'.csv", StartedAt: time.Now()},
+		{LoadID: "l2", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: withFile, StartedAt: time.Now()},
+	})
+	oneFile.Release()
+	withFile.Release()
+	if err != nil || fmt.Sprint(n) != "[2 1]" {
+		t.Fatalf("loaded %v: %v", n, err)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 's'"); got != "name,n,_file,_row,_load_id" {
+		t.Errorf("columns %s", got)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(name || '@' || _file || ':' || coalesce(_row::VARCHAR, '-'), ' ' ORDER BY name) FROM raw.s"); got != "x@data/报表 'a'.csv:2 y@data/报表 'a'.csv:3 z@b.csv:-" {
+		t.Errorf("rows %s", got)
 	}
 }
 
