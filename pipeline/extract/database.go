@@ -192,7 +192,7 @@ func (d Database) Extract(ctx context.Context, env Env, src *project.Source, sta
 	}
 	var warnings diag.List
 	at := diag.Pos{File: src.File}
-	tb, err := newTableBuilder(src, env.Units, names, at, &warnings, nil, "")
+	tb, err := newTableBuilder(src, env.Units, names, at, &warnings, nil, location)
 	if err != nil {
 		rows.Close()
 		cancel()
@@ -215,7 +215,7 @@ func (d Database) Extract(ctx context.Context, env Env, src *project.Source, sta
 		return &Result{Skipped: []string{"no new rows" + cursorNote(state.Cursor)}, Warnings: warnings}, nil
 	}
 	sr.pushBack = true
-	load := Load{Location: location, Reader: sr, Stats: sr.stats}
+	load := Load{Location: location, File: location, Reader: sr, Stats: sr.stats}
 	return &Result{Loads: []Load{load}, Warnings: warnings}, nil
 }
 

@@ -192,11 +192,11 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		res.Skipped = append(res.Skipped, "no new records"+cursorNote(state.Cursor))
 		return res, nil
 	}
-	tb, err := newTableBuilder(src, env.Units, fields, diag.Pos{File: location}, &res.Warnings, nil, "")
+	tb, err := newTableBuilder(src, env.Units, fields, diag.Pos{File: location}, &res.Warnings, nil, location)
 	if err != nil {
 		return nil, fmt.Errorf("records of %s: %w", src.File, err)
 	}
-	load := Load{Location: location, ContentHash: contentHash}
+	load := Load{Location: location, File: location, ContentHash: contentHash}
 	cursorIdx := -1
 	if o.Cursor != "" {
 		cursorIdx = src.ColumnIndex(o.Cursor)
