@@ -1,5 +1,5 @@
 /* jixiao
-materialized: table
+materialized: view
 description: 服务记录（每次服务一行；人员以人员键表示）
 columns:
   service_id: 服务编号
