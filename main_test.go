@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,8 +179,9 @@ FROM cumulative c JOIN targets t ON t.服务类型 = c.service_type`
 // BenchmarkScaleVsBareDuckDB runs extract and transform of the default
 // project on demo data of JIXIAO_BENCH_SCALE (1 unless set; 100 is a
 // province) against bare DuckDB loading the same roster and services CSVs
-// into a file and running the core query. jixiao does more (every source,
-// typing, quarantine, lineage, 18 models), which the ratio includes.
+// into a file and running the core query, and, where Python has pandas,
+// against testdata/pandas_core.py doing the same. jixiao does more (every
+// source, typing, quarantine, lineage, 18 models), which the ratios include.
 func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 	scale := 1.0
 	if v := os.Getenv("JIXIAO_BENCH_SCALE"); v != "" {
@@ -196,7 +199,11 @@ func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	var ours, bare time.Duration
+	python := pandasPython()
+	if python == "" {
+		b.Log("no Python with pandas (set JIXIAO_PYTHON, or apt-get install python3-pandas): the pandas baseline is left out")
+	}
+	var ours, bare, pandas time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
@@ -229,9 +236,38 @@ func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 			b.Fatal(err)
 		}
 		bare += time.Since(start)
+
+		if python != "" {
+			cmd := exec.Command(python, "testdata/pandas_core.py", filepath.Join(data, "roster", "persons.csv"),
+				filepath.Join(data, "roster", "services.csv"), targets)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			var secs float64
+			var rows int
+			if _, serr := fmt.Sscan(string(out), &secs, &rows); err != nil || serr != nil || rows != n {
+				b.Fatalf("pandas: %v %s %s (rows %d, bare DuckDB %d)", err, out, stderr.String(), rows, n)
+			}
+			pandas += time.Duration(secs * float64(time.Second))
+		}
 	}
 	b.ReportMetric(scale, "scale")
 	b.ReportMetric(ours.Seconds()/float64(b.N), "s/extract+transform")
 	b.ReportMetric(bare.Seconds()/float64(b.N), "s/bare_duckdb")
 	b.ReportMetric(ours.Seconds()/bare.Seconds(), "x_vs_bare_duckdb")
+	if pandas > 0 {
+		b.ReportMetric(pandas.Seconds()/float64(b.N), "s/pandas")
+		b.ReportMetric(ours.Seconds()/pandas.Seconds(), "x_vs_pandas")
+	}
+}
+
+// pandasPython finds a Python that imports pandas: JIXIAO_PYTHON, python3,
+// or Debian's /usr/bin/python3; "" if none does.
+func pandasPython() string {
+	for _, p := range []string{os.Getenv("JIXIAO_PYTHON"), "python3", "/usr/bin/python3"} {
+		if p != "" && exec.Command(p, "-c", "import pandas").Run() == nil {
+			return p
+		}
+	}
+	return ""
 }
