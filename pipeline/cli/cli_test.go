@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"jixiao/internal/fixture"
+	"jixiao/pipeline/warehouse"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -248,6 +249,25 @@ func TestExport(t *testing.T) {
 	}
 	if code, _, stderr := jixiao(t, dir, "export", "nope"); code != ExitUsage || !strings.Contains(stderr, "没有名为") {
 		t.Errorf("unknown model: %d %s", code, stderr)
+	}
+
+	// A table larger than an Excel sheet: export says what to use instead,
+	// and leaves no half-written workbook.
+	w, err := warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Exec(context.Background(), "CREATE TABLE marts.big AS SELECT range AS n FROM range(1048575)"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	out := filepath.Join(t.TempDir(), "big.xlsx")
+	code, _, stderr := jixiao(t, dir, "export", "marts.big", "--out", out)
+	if code != ExitFailed || !strings.Contains(stderr, "超出 Excel 单个工作表的上限") || !strings.Contains(stderr, "--format csv") {
+		t.Errorf("too large for Excel: %d %s", code, stderr)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s was left behind: %v", out, err)
 	}
 }
 

@@ -195,13 +195,16 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 	return err
 }
 
-// maybeSpaced reports whether a non-empty s starts or ends with white space
+// maybeSpaced reports whether s starts or ends with white space
 // (ASCII, or U+3000 and the other Unicode spaces), so that the common case,
 // a value with nothing around it, skips TrimSpace. The Unicode spaces are
 // encoded with lead byte C2, E1, E2 or E3, so Chinese text (E4 to E9) is
 // passed over without decoding.
 func maybeSpaced(s string) bool {
 	n := len(s)
+	if n == 0 {
+		return false
+	}
 	if asciiSpace(s[0]) || asciiSpace(s[n-1]) {
 		return true
 	}

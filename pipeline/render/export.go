@@ -16,11 +16,14 @@ import (
 // Chinese column headers where the model documents them, numbers as
 // numbers (so Excel can add them up) and dates as dates.
 func WriteXLSX(path, title string, data *warehouse.Result, labels map[string]string) error {
-	b := &pageBook{sheets: []sheetData{{name: sheetName(title, 31), title: title, data: data, labels: labels}}}
-	return b.save(path, false)
+	// Say so before writing a million rows into a workbook Excel would refuse.
+	if err := workbook.Fits(len(data.Rows)+2, len(data.Columns)); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return panelBook(title, data, labels).save(path, false)
 }
 
-// panelBook is one panel's rows as a workbook of their own.
+// panelBook is one panel's (or one model's) rows as a workbook of their own.
 func panelBook(title string, data *warehouse.Result, labels map[string]string) *pageBook {
 	return &pageBook{sheets: []sheetData{{name: sheetName(title, 31), title: title, data: data, labels: labels}}}
 }

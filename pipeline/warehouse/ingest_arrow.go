@@ -202,8 +202,8 @@ func (c *countingReader) Next() bool {
 // column (before _row, where the stream would have it) when the stream has
 // none: a constant costs DuckDB less to read than a column of one string.
 func selectList(req LoadRequest) string {
-	if req.File == "" {
-		return "*"
+	if req.File == "" || req.Reader.Schema().HasField(FileColumn) {
+		return "*" // the rows carry their own file
 	}
 	file := QuoteString(req.File) + " AS " + QuoteIdent(FileColumn)
 	var cols []string

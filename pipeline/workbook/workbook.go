@@ -39,6 +39,15 @@ const (
 // ErrTooLarge is returned for rows or columns beyond what Excel opens.
 var ErrTooLarge = errors.New("too large for an Excel sheet (1,048,576 rows, 16,384 columns)")
 
+// Fits reports, with ErrTooLarge, whether a sheet of rows by cols exceeds
+// Excel's limits: writers can check before writing anything.
+func Fits(rows, cols int) error {
+	if rows > MaxRows || cols > MaxColumns {
+		return fmt.Errorf("%d rows, %d columns: %w", rows, cols, ErrTooLarge)
+	}
+	return nil
+}
+
 // Writer streams a workbook into an io.Writer. Sheets are written one at a
 // time: StartSheet, then TitleRow, HeaderRow and Row calls, and Close at
 // the end writes the parts that list the sheets.
@@ -111,8 +120,8 @@ func (w *Writer) StartSheet(name string, cols, freezeRows int) error {
 	if err := ValidSheetName(name); err != nil {
 		return err
 	}
-	if cols > MaxColumns {
-		return fmt.Errorf("sheet %q: %d columns: %w", name, cols, ErrTooLarge)
+	if err := Fits(0, cols); err != nil {
+		return fmt.Errorf("sheet %q: %w", name, err)
 	}
 	for _, n := range w.names {
 		if strings.EqualFold(n, name) {
@@ -173,6 +182,9 @@ func (w *Writer) HeaderRow(labels []string) error {
 // time.Time a date, string text, and nil an empty cell. Anything else is
 // written as its fmt text.
 func (w *Writer) Row(values []any) error {
+	if err := Fits(0, len(values)); err != nil {
+		return w.fail(err)
+	}
 	return w.writeRow(func() {
 		for i, v := range values {
 			switch t := v.(type) {
