@@ -436,15 +436,9 @@ func statusClass(s string) string {
 	return ""
 }
 
-// WriteCSV writes rows as CSV for Excel: UTF-8 with a BOM, headers in
-// Chinese where labels give them.
+// WriteCSV writes rows as CSV for Excel: UTF-8 with a BOM so that Excel
+// shows Chinese correctly, headers in Chinese where labels give them.
 func WriteCSV(path string, data *warehouse.Result, labels map[string]string) error {
-	return writeCSV(path, data, labels)
-}
-
-// writeCSV writes a panel's rows for Excel: UTF-8 with a BOM so that Excel
-// shows Chinese correctly, headers in Chinese where the model documents them.
-func writeCSV(path string, data *warehouse.Result, labels map[string]string) error {
 	b, err := csvBytes(data, labels)
 	if err != nil {
 		return err
@@ -452,7 +446,7 @@ func writeCSV(path string, data *warehouse.Result, labels map[string]string) err
 	return os.WriteFile(path, b, 0o644)
 }
 
-// csvBytes is the CSV writeCSV writes.
+// csvBytes is the CSV WriteCSV writes, and a panel offers for download.
 func csvBytes(data *warehouse.Result, labels map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("\uFEFF")
