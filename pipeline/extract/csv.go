@@ -405,6 +405,8 @@ func readPlainParts(tb *tableBuilder, next func() (string, bool, error), delim s
 			go func(part string, offset int) {
 				defer close(r.done)
 				r.tb = tb.fork()
+				// A fork keeps its batches (absorb passes them on), and
+				// emitting is readPlainChunk's only way to fail.
 				r.read, r.rejected, _ = readPlainChunk(r.tb, part, delim, offset, file, skipTotals)
 				r.tb.flush()
 			}(part, line)
