@@ -144,7 +144,8 @@ func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string
 
 func runOne(ctx context.Context, w *warehouse.Warehouse, t Test) Result {
 	res := Result{Test: t}
-	err := w.DB().QueryRowContext(ctx, "SELECT count(*) FROM ("+t.Query+")").Scan(&res.Failures)
+	var err error
+	res.Failures, err = w.CountRows(ctx, t.Query)
 	if err != nil {
 		res.Status = StatusError
 		res.Err = fmt.Errorf("%s: test %s of %s could not run: %s", t.Pos, t.Name, t.Model, warehouse.FirstLine(err))

@@ -47,45 +47,53 @@ func cmdExport(ctx context.Context, env Env, args []string) int {
 	if path == "" {
 		path = schema + "." + table + "." + *format
 	}
-	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
-		if kind, err := w.TableKind(ctx, schema, table); err != nil || kind == "" {
-			fmt.Fprintf(env.Stderr, "jixiao export: 仓库中没有 %s.%s（先运行 jixiao run）\n", schema, table)
-			return ExitFailed
-		}
-		var err error
-		if *format == "parquet" {
-			err = w.ExportParquet(ctx, schema, table, path)
-		} else {
-			var res *warehouse.Result
-			res, err = w.Query(ctx, "SELECT * FROM "+warehouse.QuoteTable(schema, table), 0)
-			if err == nil {
-				labels := map[string]string{}
-				title := schema + "." + table
-				if m != nil {
-					for _, c := range m.Header.Columns {
-						labels[c.Name] = c.Label
-					}
-					if m.Header.Description != "" {
-						title = m.Header.Description
-					}
+	// Only a Parquet export lets DuckDB write, and only the output file.
+	var writable []string
+	if *format == "parquet" {
+		writable = append(writable, path)
+	}
+	w, code := openReadOnly(ctx, env, l, writable...)
+	if w == nil {
+		return code
+	}
+	defer w.Close()
+	if kind, err := w.TableKind(ctx, schema, table); err != nil || kind == "" {
+		fmt.Fprintf(env.Stderr, "jixiao export: 仓库中没有 %s.%s（先运行 jixiao run）\n", schema, table)
+		return ExitFailed
+	}
+	var err error
+	if *format == "parquet" {
+		err = w.ExportParquet(ctx, schema, table, path)
+	} else {
+		var res *warehouse.Result
+		res, err = w.Query(ctx, "SELECT * FROM "+warehouse.QuoteTable(schema, table), 0)
+		if err == nil {
+			labels := map[string]string{}
+			title := schema + "." + table
+			if m != nil {
+				for _, c := range m.Header.Columns {
+					labels[c.Name] = c.Label
 				}
-				if *format == "xlsx" {
-					err = render.WriteXLSX(path, title, res, labels)
-				} else {
-					err = render.WriteCSV(path, res, labels)
+				if m.Header.Description != "" {
+					title = m.Header.Description
 				}
 			}
+			if *format == "xlsx" {
+				err = render.WriteXLSX(path, title, res, labels)
+			} else {
+				err = render.WriteCSV(path, res, labels)
+			}
 		}
-		if errors.Is(err, workbook.ErrTooLarge) {
-			fmt.Fprintf(env.Stderr, "jixiao export: %s 超出 Excel 单个工作表的上限（1,048,576 行）：请改用 --format csv 或 --format parquet\n", name)
-			return ExitFailed
-		}
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "jixiao export: %v\n", err)
-			return ExitFailed
-		}
-		abs, _ := filepath.Abs(path)
-		fmt.Fprintf(env.Stdout, "已导出 %s.%s → %s\n", schema, table, abs)
-		return ExitOK
-	})
+	}
+	if errors.Is(err, workbook.ErrTooLarge) {
+		fmt.Fprintf(env.Stderr, "jixiao export: %s 超出 Excel 单个工作表的上限（1,048,576 行）：请改用 --format csv 或 --format parquet\n", name)
+		return ExitFailed
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao export: %v\n", err)
+		return ExitFailed
+	}
+	abs, _ := filepath.Abs(path)
+	fmt.Fprintf(env.Stdout, "已导出 %s.%s → %s\n", schema, table, abs)
+	return ExitOK
 }

@@ -17,13 +17,14 @@ import (
 	"jixiao/pipeline/warehouse"
 )
 
-// openReadOnly opens the project's warehouse for reading only.
-func openReadOnly(ctx context.Context, env Env, l *loaded) (*warehouse.Warehouse, int) {
+// openReadOnly opens the project's warehouse for reading only; SQL on it
+// may write writeFiles (an export's output) and no other file.
+func openReadOnly(ctx context.Context, env Env, l *loaded, writeFiles ...string) (*warehouse.Warehouse, int) {
 	path := l.warehouse
 	if path == "" {
 		path = run.Resolve(l.base, l.project.Config.Warehouse)
 	}
-	w, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true})
+	w, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true, WriteFiles: writeFiles})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
 		return nil, ExitFailed

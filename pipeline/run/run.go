@@ -160,7 +160,13 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer held.Release()
-	w, err := warehouse.Open(ctx, whPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit})
+	// Models may read the project's own files (read_csv('data/...')) and
+	// nothing else outside the warehouse.
+	base := o.Base
+	if base == "" {
+		base = "."
+	}
+	w, err := warehouse.Open(ctx, whPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit, ReadDirs: []string{base}})
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,9 @@ type BuildRequest struct {
 // returns the number of rows of a table (-1 for a view).
 func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, error) {
 	target := QuoteTable(req.Schema, req.Name)
+	if err := w.RequireSelect(ctx, req.SQL); err != nil {
+		return 0, err
+	}
 	existing, err := w.TableKind(ctx, req.Schema, req.Name)
 	if err != nil {
 		return 0, fmt.Errorf("look up %s.%s: %w", req.Schema, req.Name, err)
@@ -57,7 +60,7 @@ func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, er
 		return tx.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&rows)
 	})
 	if err != nil {
-		return 0, err
+		return 0, Explain(err)
 	}
 	return rows, nil
 }

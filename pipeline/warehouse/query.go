@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 )
 
@@ -18,10 +19,23 @@ type Result struct {
 func (w *Warehouse) Query(ctx context.Context, query string, limit int, args ...any) (*Result, error) {
 	rows, err := w.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, Explain(err)
 	}
 	defer rows.Close()
 	return readRows(rows, limit)
+}
+
+// CountRows counts the rows of a user's SELECT (a data test's failing rows),
+// after checking that it is one SELECT and nothing more.
+func (w *Warehouse) CountRows(ctx context.Context, query string) (int64, error) {
+	if err := w.RequireSelect(ctx, query); err != nil {
+		return 0, err
+	}
+	var n int64
+	// A newline before the bracket keeps a trailing -- comment from eating it.
+	query = strings.TrimRight(strings.TrimSpace(query), ";")
+	err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+"\n)").Scan(&n)
+	return n, Explain(err)
 }
 
 func readRows(rows *sql.Rows, limit int) (*Result, error) {
@@ -79,17 +93,22 @@ func (c *StmtCache) Query(ctx context.Context, query string, limit int, args ...
 	c.mu.Lock()
 	stmt, ok := c.stmts[query]
 	if !ok {
+		// Panel SQL is the user's: one SELECT, checked once when prepared.
+		if err := c.w.RequireSelect(ctx, query); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
 		var err error
 		if stmt, err = c.w.db.PrepareContext(ctx, query); err != nil {
 			c.mu.Unlock()
-			return nil, err
+			return nil, Explain(err)
 		}
 		c.stmts[query] = stmt
 	}
 	c.mu.Unlock()
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
-		return nil, err
+		return nil, Explain(err)
 	}
 	defer rows.Close()
 	return readRows(rows, limit)

@@ -32,11 +32,19 @@ type Options struct {
 	Threads int
 	// MemoryLimit caps DuckDB's memory ("2GB"); empty keeps DuckDB's default.
 	MemoryLimit string
+	// ReadDirs are the folders whose files SQL may read (a model reading the
+	// project's own files). DuckDB resolves relative paths in SQL against
+	// the working folder. Outside them, SQL reaches no file but the
+	// warehouse itself.
+	ReadDirs []string
+	// WriteFiles are the only files SQL may write (an export's output).
+	WriteFiles []string
 }
 
 // Open opens (creating if needed) the warehouse at path; ":memory:" or ""
 // opens a throwaway in-memory database. Extensions are never installed or
-// loaded automatically, so nothing ever reaches for the network.
+// loaded automatically, so nothing ever reaches for the network, and SQL
+// reaches no file outside the warehouse but those opts allow (see sandbox).
 func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	dsnPath := path
 	if path == "" || path == ":memory:" {
@@ -65,6 +73,10 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
 	}
 	db := sql.OpenDB(connector)
+	if err := sandbox(ctx, db, opts); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
+	}
 	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly}
 	if !opts.ReadOnly {
 		if err := w.migrate(ctx); err != nil {

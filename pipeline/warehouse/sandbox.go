@@ -1,0 +1,132 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// The warehouse runs SQL that users wrote (models, data tests, panels,
+// `jixiao query`), so every database it opens is sandboxed: DuckDB may touch
+// its own file and nothing else, unless Options names a folder to read or a
+// file to write, and the configuration is locked so no statement can undo
+// that. The settings are global to the DuckDB instance, so they hold for
+// every connection of the pool.
+
+// sandbox applies the settings; it runs once, right after the database opens.
+func sandbox(ctx context.Context, db *sql.DB, opts Options) error {
+	var stmts []string
+	if len(opts.ReadDirs) > 0 {
+		dirs := make([]string, 0, len(opts.ReadDirs))
+		for _, d := range opts.ReadDirs {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				return fmt.Errorf("sandbox: folder %s: %w", d, err)
+			}
+			dirs = append(dirs, QuoteString(strings.TrimSuffix(abs, string(os.PathSeparator))+string(os.PathSeparator)))
+		}
+		stmts = append(stmts, "SET GLOBAL allowed_directories = ["+strings.Join(dirs, ", ")+"]")
+	}
+	if len(opts.WriteFiles) > 0 {
+		files := make([]string, 0, len(opts.WriteFiles))
+		for _, f := range opts.WriteFiles {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				return fmt.Errorf("sandbox: file %s: %w", f, err)
+			}
+			files = append(files, QuoteString(abs))
+		}
+		stmts = append(stmts, "SET GLOBAL allowed_paths = ["+strings.Join(files, ", ")+"]")
+	}
+	stmts = append(stmts,
+		"SET GLOBAL enable_external_access = false",
+		"SET GLOBAL lock_configuration = true")
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("sandbox (%s): %w", s, err)
+		}
+	}
+	return nil
+}
+
+// RefusedError is a statement the sandbox refused: it reached for a file
+// outside the warehouse, the network or an extension, tried to change a
+// setting, or tried to write through a read-only connection.
+type RefusedError struct {
+	// Reason says in Chinese what was refused and what to do instead.
+	Reason string
+	Err    error
+}
+
+func (e *RefusedError) Error() string { return e.Reason + "\n（DuckDB：" + FirstLine(e.Err) + "）" }
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+var (
+	refusedFile  = regexp.MustCompile(`Cannot access (?:file|directory) "([^"]*)" - file system operations are disabled`)
+	refusedSet   = regexp.MustCompile(`Cannot change configuration option "([^"]*)" - the configuration has been locked`)
+	refusedWrite = regexp.MustCompile(`Cannot execute statement of type "([^"]*)".*read-only mode`)
+)
+
+// Explain turns DuckDB's refusals into a RefusedError with a Chinese reason;
+// any other error is returned as it is.
+func Explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	var already *RefusedError
+	if errors.As(err, &already) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case refusedFile.MatchString(msg):
+		target := refusedFile.FindStringSubmatch(msg)[1]
+		if strings.Contains(target, ".duckdb"+string(os.PathSeparator)+"extensions") || strings.Contains(target, "/.duckdb/extensions") {
+			return &RefusedError{Reason: "已拒绝：jixiao 不安装、不加载扩展，也不联网（政务网络离线运行）", Err: err}
+		}
+		return &RefusedError{Reason: fmt.Sprintf("已拒绝：SQL 不能读写仓库以外的文件（%s）；查询只读仓库中的表，导出请用 jixiao export", target), Err: err}
+	case refusedSet.MatchString(msg):
+		return &RefusedError{Reason: fmt.Sprintf("已拒绝：不能修改数据库设置 %s（设置已锁定，请在 jixiao.yaml 中配置）", refusedSet.FindStringSubmatch(msg)[1]), Err: err}
+	case refusedWrite.MatchString(msg):
+		return &RefusedError{Reason: fmt.Sprintf("已拒绝：只读查询不能执行 %s，不能修改仓库", refusedWrite.FindStringSubmatch(msg)[1]), Err: err}
+	}
+	return err
+}
+
+// RequireSelect refuses anything but exactly one SELECT (WITH, FROM-first
+// and table functions included): SQL that users write for models, tests
+// and panels runs on the writing connection, where a second statement
+// after the SELECT would otherwise run too.
+func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
+	var js string
+	if err := w.db.QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js); err != nil {
+		return fmt.Errorf("parse SQL: %w", err)
+	}
+	var tree struct {
+		Error        bool   `json:"error"`
+		ErrorMessage string `json:"error_message"`
+		Statements   []any  `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(js), &tree); err != nil {
+		return fmt.Errorf("read parse tree: %w", err)
+	}
+	switch {
+	case tree.Error && strings.Contains(tree.ErrorMessage, "Only SELECT statements"):
+		// Only SELECTs serialise: COPY, CREATE, SET and the rest come back so.
+		return &RefusedError{Reason: "已拒绝：这里只能写一条 SELECT 查询（不能有 COPY、CREATE、INSERT、SET、INSTALL 等语句）",
+			Err: errors.New(tree.ErrorMessage)}
+	case tree.Error:
+		return nil // a syntax error: DuckDB reports it with its line where the SQL runs
+	case len(tree.Statements) != 1:
+		return &RefusedError{Reason: fmt.Sprintf("已拒绝：这里只能写一条 SELECT 查询，却有 %d 条语句", len(tree.Statements)),
+			Err: fmt.Errorf("%d statements", len(tree.Statements))}
+	}
+	return nil
+}
