@@ -51,6 +51,9 @@ type Indicator struct {
 	TargetShi, TargetQushi, TargetKaifaqu                   float64
 	Overrides                                               map[string]float64
 	Due                                                     string
+	// Split is each unit's part of a citywide-only target, divided by the
+	// units' shares with largest-remainder rounding as staging.stg_targets does.
+	Split map[string]float64
 }
 
 // Fund is one special fund.
@@ -94,6 +97,10 @@ func ReadCatalog(p *project.Project) (*Catalog, error) {
 				ind.Overrides[strings.TrimSpace(k)], _ = strconv.ParseFloat(strings.TrimSpace(v), 64)
 			}
 		}
+		if r["市本级按部室计"] == "是" && len(p.Config.Departments) > 0 {
+			ind.TargetShi *= float64(len(p.Config.Departments))
+		}
+		ind.Split = splitTarget(ind.TargetCity, c.Units)
 		c.Indicators = append(c.Indicators, ind)
 	}
 	fi, err := readCSV(p.FS, "data/catalog/fund_indicators.csv")
@@ -159,9 +166,55 @@ func (ind Indicator) TargetFor(u project.Unit) float64 {
 		if ind.Kind == "ratio" || ind.Kind == "every_case" {
 			return ind.TargetCity
 		}
-		t = math.Round(ind.TargetCity * u.Share)
+		t = ind.Split[u.Code]
 	}
 	return t
+}
+
+// splitTarget divides a citywide target among the units by share so that the
+// parts add up to it exactly: whole parts first, then one more to each unit
+// with the largest remainder (ties: larger share, then unit code).
+func splitTarget(total float64, units []project.Unit) map[string]float64 {
+	out := map[string]float64{}
+	sum := 0.0
+	for _, u := range units {
+		sum += u.Share
+	}
+	if total <= 0 || sum <= 0 {
+		return out
+	}
+	type part struct {
+		code         string
+		exact, whole float64
+	}
+	var parts []part
+	left := total
+	for _, u := range units {
+		if u.Share <= 0 {
+			continue
+		}
+		exact := total * u.Share / sum
+		p := part{u.Code, exact, math.Floor(exact)}
+		left -= p.whole
+		parts = append(parts, p)
+	}
+	sort.SliceStable(parts, func(i, j int) bool {
+		fi, fj := parts[i].exact-parts[i].whole, parts[j].exact-parts[j].whole
+		if fi != fj {
+			return fi > fj
+		}
+		if parts[i].exact != parts[j].exact {
+			return parts[i].exact > parts[j].exact
+		}
+		return parts[i].code < parts[j].code
+	})
+	for i, p := range parts {
+		if float64(i) < math.Round(left) {
+			p.whole++
+		}
+		out[p.code] = p.whole
+	}
+	return out
 }
 
 // paceLevels are how units perform against 序时进度: some well ahead, some

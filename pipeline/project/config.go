@@ -2,6 +2,7 @@ package project
 
 import (
 	"regexp"
+	"strings"
 	"time"
 
 	"jixiao/pipeline/diag"
@@ -27,9 +28,16 @@ type Config struct {
 	Concurrency int `yaml:"concurrency"`
 	// MemoryLimit caps the memory DuckDB takes for the warehouse (2GB,
 	// 512MB); beyond it DuckDB spills to disk. Empty: 80% of the machine's.
-	MemoryLimit string  `yaml:"memory_limit"`
-	Units       []Unit  `yaml:"units"`
-	Scoring     Scoring `yaml:"scoring"`
+	MemoryLimit string `yaml:"memory_limit"`
+	Units       []Unit `yaml:"units"`
+	// Departments are 市残联's 部室 and 直属单位: a target the plan sets for
+	// each of them (不少于2个) makes 市本级's target that many times over.
+	Departments []string `yaml:"departments"`
+	// DataPeriod names the column whose newest value is the period the data
+	// covers (schema.table.column, e.g. marts.indicator_completion.month):
+	// pages stamp it as 数据截至 2017年9月, not the time of the run.
+	DataPeriod string `yaml:"data_period"`
+	Scoring     Scoring  `yaml:"scoring"`
 
 	Location *time.Location `yaml:"-"`
 }
@@ -60,7 +68,17 @@ type Scoring struct {
 	// LateReportDeduction is taken from a unit's assessment for each monthly
 	// report sent after the 5th of the following month.
 	LateReportDeduction *float64 `yaml:"late_report_deduction"`
+	// ExecutionBasis says how 预算执行率 is scored mid-year: "pace" against
+	// 序时进度 (w × min(1, rate ÷ pace)), or "year" against the whole year's
+	// budget as DOMAIN's rule reads (w × min(1, rate)). Pages show both.
+	ExecutionBasis string `yaml:"execution_basis"`
 }
+
+// Execution bases for 预算执行率.
+const (
+	ExecutionByPace = "pace"
+	ExecutionByYear = "year"
+)
 
 // LateDeduction is the deduction per late report (0.5 unless set).
 func (s Scoring) LateDeduction() float64 {
@@ -129,6 +147,23 @@ func parseConfig(data []byte, diags *diag.List) Config {
 		cfg.Scoring.LateReportDeduction = &half
 	}
 	sc := yamlx.MappingValue(node, "scoring")
+	switch cfg.Scoring.ExecutionBasis {
+	case "":
+		cfg.Scoring.ExecutionBasis = ExecutionByPace
+	case ExecutionByPace, ExecutionByYear:
+	default:
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "execution_basis")), "scoring.execution_basis %q must be pace (按序时进度折算) or year (按全年预算)", cfg.Scoring.ExecutionBasis)
+	}
+	if cfg.DataPeriod != "" && strings.Count(cfg.DataPeriod, ".") != 2 {
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(node, "data_period")), "data_period %q must name a column as schema.table.column (marts.indicator_completion.month)", cfg.DataPeriod)
+	}
+	seenDept := map[string]bool{}
+	for _, d := range cfg.Departments {
+		if d == "" || seenDept[d] {
+			diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(node, "departments")), "departments: %q is empty or listed twice", d)
+		}
+		seenDept[d] = true
+	}
 	if cfg.Scoring.PaceTolerance < 0 || cfg.Scoring.PaceTolerance >= 1 {
 		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "pace_tolerance")), "scoring.pace_tolerance must be from 0 to below 1")
 	}

@@ -216,7 +216,19 @@ func publishProject(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 	c := p.Config
 	return w.PublishProject(ctx, warehouse.ProjectSettings{Name: c.Name, PlanYear: c.PlanYear, Timezone: c.Timezone,
 		PaceTolerance: c.Scoring.PaceTolerance, OverachievementRatio: c.Scoring.OverachievementRatio,
-		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap, LateReportDeduction: c.Scoring.LateDeduction()}, units)
+		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap, LateReportDeduction: c.Scoring.LateDeduction(),
+		ExecutionBasis: c.Scoring.ExecutionBasis, Departments: c.Departments}, units)
+}
+
+// dataPeriod is the newest value of the project's data_period column: the
+// period the pages' 数据截至 stamp names.
+func dataPeriod(ctx context.Context, w *warehouse.Warehouse, p *project.Project) (time.Time, error) {
+	parts := strings.Split(p.Config.DataPeriod, ".")
+	if len(parts) != 3 {
+		return time.Time{}, nil
+	}
+	t, _, err := w.LatestDate(ctx, parts[0], parts[1], parts[2])
+	return t, err
 }
 
 func has(stages []Stage, st Stage) bool {
@@ -378,7 +390,11 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 				for _, st := range s.Stale {
 					staleNotes = append(staleNotes, st.Message())
 				}
-				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Location: loc, Kinds: o.Registries.Panels,
+				period, err := dataPeriod(ctx, w, plan.Project)
+				if err != nil {
+					return "", err
+				}
+				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Period: period, Location: loc, Kinds: o.Registries.Panels,
 					Stale: staleNotes,
 					Guide: &render.GuideInputs{Parents: plan.Graph.Parents, Children: plan.Graph.Children}})
 				if err != nil {

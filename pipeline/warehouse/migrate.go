@@ -118,6 +118,9 @@ var migrations = []string{
 	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS bonus_cap DOUBLE;`,
 	// 4: the deduction for a late monthly report.
 	`ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS late_report_deduction DOUBLE;`,
+	// 5: how budget execution is scored, and 市残联's departments.
+	`ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS execution_basis VARCHAR;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS departments VARCHAR[];`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

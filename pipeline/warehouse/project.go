@@ -27,6 +27,8 @@ type ProjectSettings struct {
 	RankStep             float64
 	BonusCap             float64
 	LateReportDeduction  float64
+	ExecutionBasis       string
+	Departments          []string
 }
 
 // PublishProject replaces meta.project and meta.units with the project's
@@ -52,10 +54,15 @@ func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, unit
 		if _, err := tx.ExecContext(ctx, `DELETE FROM meta.project; DELETE FROM meta.units;`); err != nil {
 			return err
 		}
+		departments := make([]any, len(ps.Departments))
+		for i, d := range ps.Departments {
+			departments[i] = d
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at,
-			pace_tolerance, overachievement_ratio, rank_step, bonus_cap, late_report_deduction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			pace_tolerance, overachievement_ratio, rank_step, bonus_cap, late_report_deduction, execution_basis, departments)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[])`,
 			ps.Name, ps.PlanYear, ps.Timezone, hash, time.Now().UTC(), ps.PaceTolerance, ps.OverachievementRatio, ps.RankStep, ps.BonusCap,
-			ps.LateReportDeduction); err != nil {
+			ps.LateReportDeduction, ps.ExecutionBasis, departments); err != nil {
 			return err
 		}
 		for _, u := range units {

@@ -164,3 +164,17 @@ func (w *Warehouse) LastLoadTime(ctx context.Context) (time.Time, error) {
 	}
 	return t.Time, nil
 }
+
+// LatestDate is the newest value of schema.table.column as a date (the
+// period the data covers); ok is false when the table is missing or empty.
+func (w *Warehouse) LatestDate(ctx context.Context, schema, table, column string) (t time.Time, ok bool, err error) {
+	if kind, err := w.TableKind(ctx, schema, table); err != nil || kind == "" {
+		return time.Time{}, false, err
+	}
+	var v sql.NullTime
+	q := "SELECT max(" + QuoteIdent(column) + ")::TIMESTAMP FROM " + QuoteTable(schema, table)
+	if err := w.db.QueryRowContext(ctx, q).Scan(&v); err != nil {
+		return time.Time{}, false, fmt.Errorf("read the data period from %s.%s.%s: %w", schema, table, column, err)
+	}
+	return v.Time, v.Valid, nil
+}
