@@ -86,7 +86,10 @@ func TestDefaultProjectRunsEndToEnd(t *testing.T) {
 			(SELECT count(*) FROM staging.stg_targets t WHERE t.indicator_id = c.indicator_id) AS targets,
 			(SELECT count(*) FROM staging.stg_progress p WHERE p.indicator_id = c.indicator_id)
 			 + (SELECT count(*) FROM staging.stg_services v WHERE list_contains(c.service_types, v.service_type)) AS with_data,
-			(SELECT count(*) FROM marts.indicator_scores s WHERE s.item_id = c.indicator_id) AS scored
+			-- scored, or not scored yet for a reason: an "或" partner scored
+			-- under its primary, a milestone not yet due
+			(SELECT count(*) FROM marts.indicator_scores s WHERE s.item_id = coalesce(c.alt_of, c.indicator_id))
+			 + (SELECT count(*) FROM marts.indicator_completion i WHERE i.indicator_id = c.indicator_id AND i.status = '未到期') AS scored
 		FROM staging.stg_catalog c ORDER BY 1`, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +100,125 @@ func TestDefaultProjectRunsEndToEnd(t *testing.T) {
 	for _, r := range res.Rows {
 		if r[2].(int64) == 0 || r[3].(int64) == 0 || r[4].(int64) == 0 {
 			t.Errorf("%s %s has no data path to the marts: %v targets, %v report or service rows, %v scores", r[0], r[1], r[2], r[3], r[4])
+		}
+	}
+}
+
+// TestDefaultProjectReadsAsThePlan runs the Weihai project as of 2017年9月
+// and reads it as a finance officer would: what the site claims must be
+// what the plan means.
+func TestDefaultProjectReadsAsThePlan(t *testing.T) {
+	p := withDemo(t, 0.05)
+	dir := t.TempDir()
+	ctx := context.Background()
+	if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "test"}); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	w, err := warehouse.Open(ctx, filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int64 {
+		t.Helper()
+		res, err := w.Query(ctx, q, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return res.Rows[0][0].(int64)
+	}
+	for _, c := range []struct {
+		what string
+		q    string
+		want int64
+	}{
+		{"year-end milestones shown 滞后 in the first quarter",
+			`SELECT count(*) FROM marts.indicator_completion WHERE month = DATE '2017-03-01' AND kind = 'milestone' AND status = '滞后'`, 0},
+		{"unit targets that do not add up to their city target",
+			`SELECT count(*) FROM (SELECT t.indicator_id FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id)
+			 WHERE t.target_origin LIKE '全市目标分解%' AND c.kind NOT IN ('ratio', 'every_case') GROUP BY t.indicator_id HAVING sum(t.target) <> any_value(c.target_city))`, 0},
+		{"I12-5 (complaints, less is better) with a completion rate",
+			`SELECT count(*) FROM marts.indicator_completion WHERE indicator_id = 'I12-5' AND completion_rate IS NOT NULL`, 0},
+		{"I11-1 (例) counting people instead of operations",
+			`SELECT count(*) FROM marts.indicator_completion i WHERE indicator_id = 'I11-1' AND month = DATE '2017-09-01'
+			 AND actual_cum <> (SELECT count(*) FROM staging.stg_services s WHERE s.service_type = '白内障手术' AND s.unit_code = i.unit_code AND year(s.month) = 2017)`, 0},
+		{"score rows flagged 偏离度 while under their annual target",
+			`SELECT count(*) FROM marts.indicator_scores s JOIN marts.indicator_completion i ON i.indicator_id = s.item_id AND i.unit_code = s.unit_code
+			 WHERE s.context = 'assessment' AND i.month = DATE '2017-09-01' AND s.over_target AND i.actual_cum < i.target`, 0},
+		{"乳山市's rejected March report",
+			`SELECT count(*) FROM staging.stg_report_receipts WHERE unit_code = '371083' AND month = DATE '2017-03-01' AND receipt = '被拒收' AND rejected_file LIKE '%2017-03-乳山市%'`, 1},
+		{"乳山市's score not marked provisional",
+			`SELECT count(*) FROM marts.unit_assessment WHERE unit_code = '371083' AND provisional AND missing_reports LIKE '%2017年3月被拒收%'`, 1},
+		{"I04-4 scored on its own beside I04-3",
+			`SELECT count(*) FROM marts.indicator_scores WHERE item_id = 'I04-4'`, 0},
+		{"市本级's I16-1 target not 2 per department",
+			`SELECT count(*) FROM staging.stg_targets WHERE indicator_id = 'I16-1' AND unit_code = '371000' AND target = 2 * 9`, 1},
+	} {
+		if got := count(c.q); got != c.want {
+			t.Errorf("%s: %d, want %d", c.what, got, c.want)
+		}
+	}
+
+	// The pages say so: the stamp names the data's period, the unit's page
+	// and the overview name the rejected report and what to do.
+	page := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "site", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, name := range []string{"index.html", "unit-371083.html", "bulletin-1.html"} {
+		if html := page(name); !strings.Contains(html, "数据截至 2017年9月") {
+			t.Errorf("%s: stamp lacks 数据截至 2017年9月", name)
+		}
+	}
+	for _, name := range []string{"index.html", "unit-371083.html"} {
+		html := page(name)
+		for _, want := range []string{"被拒收", "2017-03-乳山市.xlsx", "aliases"} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s does not show the rejected report: lacks %q", name, want)
+			}
+		}
+	}
+
+	// The same inputs give the same marts: a full refresh of the same data
+	// rebuilds every mart row for row, lists and ranks in the same order.
+	dump := func() map[string]string {
+		out := map[string]string{}
+		for _, m := range p.Models {
+			if m.Schema != "marts" {
+				continue
+			}
+			res, err := w.Query(ctx, "SELECT * FROM "+warehouse.QuoteTable(m.Schema, m.Name)+" ORDER BY ALL", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, r := range res.Rows {
+				for i, v := range r {
+					if res.Columns[i] == "load_ids" {
+						continue // a new load has new ids, by design
+					}
+					fmt.Fprintf(&b, "%v|", v)
+				}
+				b.WriteString("\n")
+			}
+			out[m.Name] = b.String()
+		}
+		return out
+	}
+	first := dump()
+	w.Close()
+	if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "test", FullRefresh: true}); err != nil {
+		t.Fatalf("full refresh: %v", err)
+	}
+	if w, err = warehouse.Open(ctx, filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for name, rows := range dump() {
+		if rows != first[name] {
+			t.Errorf("marts.%s differs between two builds of the same data", name)
 		}
 	}
 }

@@ -80,29 +80,35 @@ func TestPlanCompletionAndPace(t *testing.T) {
 		WHERE indicator_id = 'P1' AND month(month) IN (6, 12) ORDER BY month, unit_code`,
 		"环翠区|6|5|0.5|0.5|正常|false", "文登区|6|4|0.4|0.5|滞后|false", "高区|6|0|0|0.5|滞后|false", "经区|6|0|0|0.5|滞后|false",
 		"环翠区|12|15|1.5|1|完成|true", "文登区|12|8|0.8|1|滞后|false", "高区|12|10|1|1|完成|false", "经区|12|10|1|1|完成|false")
-	// A ceiling (反向): 15 of 10 is behind; a zero target with zero counts is met.
-	expectRows(t, w, `SELECT unit_name, target, actual_cum, status FROM marts.indicator_completion
+	// A ceiling (反向): 15 of 10 is over it (超限) and has no completion rate
+	// (150% would read as good); a zero target with zero counts is met.
+	expectRows(t, w, `SELECT unit_name, target, actual_cum, status, coalesce(completion_rate, -1), value_text FROM marts.indicator_completion
 		WHERE indicator_id = 'P2' AND month(month) = 12 ORDER BY unit_code`,
-		"环翠区|10|15|滞后", "文登区|10|20|滞后", "高区|0|0|完成", "经区|0|0|完成")
+		"环翠区|10|15|超限|-1|累计 15 件，全年上限 10 件（越少越好）", "文登区|10|20|超限|-1|累计 20 件，全年上限 10 件（越少越好）",
+		"高区|0|0|完成|-1|累计 0 件，全年上限 0 件（越少越好）", "经区|0|0|完成|-1|累计 0 件，全年上限 0 件（越少越好）")
 	// A corrected report replaces the earlier one for the same month: 9, not 10 + 9.
 	expectRows(t, w, `SELECT actual_cum FROM marts.indicator_completion WHERE indicator_id = 'P3' AND unit_code = '371002' AND month(month) = 12`, "9")
-	// A deadline: done in May is on time; not done by the end of June is behind.
+	// A deadline: done in May is on time; not done in May is not yet due
+	// (未到期), and not done by the end of June is behind.
 	expectRows(t, w, `SELECT unit_name, month(month), status FROM marts.indicator_completion
 		WHERE indicator_id = 'P9' AND month(month) IN (5, 6) ORDER BY month, unit_code`,
-		"环翠区|5|完成", "文登区|5|正常", "环翠区|6|完成", "文登区|6|滞后")
+		"环翠区|5|完成", "文登区|5|未到期", "环翠区|6|完成", "文登区|6|滞后")
 	// A rate: owed nothing (市本级) is fully met.
 	expectRows(t, w, `SELECT unit_name, rate, status FROM marts.indicator_completion WHERE indicator_id = 'P8' AND month(month) = 12 ORDER BY unit_code`,
 		"市本级|1|完成", "环翠区|0.7|完成", "文登区|0.35|滞后")
-	// Service records count people once: 环翠区's person was served twice.
+	// Service records count people once: 环翠区's person was served twice
+	// there, and once more in 文登区, which counts them too.
 	expectRows(t, w, `SELECT unit_name, target, actual_cum FROM marts.indicator_completion WHERE indicator_id = 'S1' AND month(month) = 12 ORDER BY unit_code`,
-		"市本级|2|0", "环翠区|4|1", "文登区|4|1")
+		"市本级|2|0", "环翠区|4|1", "文登区|4|2")
+	// Citywide, people are distinct across the city: 2 people, not 1 + 2.
+	expectRows(t, w, `SELECT actual_cum, target FROM marts.city_completion WHERE indicator_id = 'S1' AND month(month) = 12`, "2|10")
 	// Citywide: the units' actuals add up against the summed unit targets.
 	expectRows(t, w, `SELECT actual_cum, target, completion_rate FROM marts.city_completion WHERE indicator_id = 'P1' AND month(month) = 12`, "43|40|1.075")
 }
 
 func TestPlanScoringRules(t *testing.T) {
 	w := planWarehouse(t)
-	expectRows(t, w, `SELECT item_id, unit_code, score, coalesce(rank, 0) FROM marts.indicator_scores WHERE context = 'assessment' ORDER BY item_id, unit_code`,
+	expectRows(t, w, `SELECT item_id, unit_code, score, coalesce(rank, 0) FROM marts.indicator_scores WHERE context = 'assessment' AND item_id LIKE 'P%' OR item_id LIKE 'S1' ORDER BY item_id, unit_code`,
 		"P1|371002|10|0",   // 15 of 10: capped at the weight
 		"P1|371003|8|0",    // proportional: 10 x 8/10
 		"P1|371071|10|0",   //
@@ -132,20 +138,82 @@ func TestPlanScoringRules(t *testing.T) {
 		"P9|371003|2.5|0",  // met late: half
 		"S1|371000|0|0",    //
 		"S1|371002|1.25|0", // 1 of 4
-		"S1|371003|1.25|0") //
+		"S1|371003|2.5|0")  // 2 of 4
 }
 
 func TestPlanUnitAssessment(t *testing.T) {
 	w := planWarehouse(t)
-	// 环翠区: 44.25 of 65 points = 68.08, bonus 6 capped at 5.
-	// 文登区: 33.75 of 65 = 51.92, bonus 3, one late report -0.5.
+	// 环翠区: P1-P5 43 of 50, P8 5, P9 5, S1 1.25 of 5, A1 4 of 4, E1 2 of 2,
+	// M1 4, M3 4, R1 0 of 3, S2 2 of 2: 60.25 of 84 = 71.73; M2 is not due
+	// and counts in neither sum. Bonus P6 3 + P7 3 + L1 0 = 6, capped at 5.
+	// Its June report was on time and corrected after the deadline: not late.
+	// 文登区: 27.5 of 50, P8 2.5, P9 2.5, S1 2.5, A1 3.2, E1 1.5, M1 0, M3 2,
+	// R1 3, S2 0: 44.7 of 84 = 53.21; bonus 3; one late report (June) -0.5.
 	// 高区 and 经区 tie at 39.5 of 40 and share rank 1; the next rank is 3.
-	expectRows(t, w, `SELECT unit_name, base_points, bonus, late_reports, deduction, total, rank, tied FROM marts.unit_assessment ORDER BY rank, unit_code`,
-		"高区|98.75|0|0|0|98.75|1|true",
-		"经区|98.75|0|0|0|98.75|1|true",
-		"环翠区|68.08|5|0|0|73.08|3|false",
-		"文登区|51.92|3|1|0.5|54.42|4|false",
-		"市本级|50|0|0|0|50|5|false")
+	// 市本级: P8 5, S1 0 of 5, E1 2, R1 3, S2 0 of 2, D1 0 of 2: 10 of 19 = 52.63.
+	expectRows(t, w, `SELECT unit_name, base_points, bonus, late_reports, deduction, total, rank, tied, pending FROM marts.unit_assessment ORDER BY rank, unit_code`,
+		"高区|98.75|0|0|0|98.75|1|true|0",
+		"经区|98.75|0|0|0|98.75|1|true|0",
+		"环翠区|71.73|5|0|0|76.73|3|false|1",
+		"文登区|53.21|3|1|0.5|55.71|4|false|1",
+		"市本级|52.63|0|0|0|52.63|5|false|0")
+	// The total says where it comes from, the bonus cap and the late months included.
+	expectRows(t, w, `SELECT explanation FROM marts.unit_assessment WHERE unit_code IN ('371002', '371003') ORDER BY unit_code`,
+		"基础分 71.73（已计分指标得分 ÷ 权重 × 100） + 加分 5.00（加分项合计 6.00，上限 5 分） = 76.73；另有 1 项节点性指标未到期，本期不计分；有 7 份月报未收到或被拒收，得分为暂定",
+		"基础分 53.21（已计分指标得分 ÷ 权重 × 100） + 加分 3.00 − 迟报扣分 0.50（2017年6月） = 55.71；另有 1 项节点性指标未到期，本期不计分；有 8 份月报未收到或被拒收，得分为暂定")
+	// This small plan's units report only in some months: every month with no
+	// report is listed, and the scores are provisional.
+	expectRows(t, w, `SELECT missing_reports, provisional FROM marts.unit_assessment WHERE unit_code = '371002'`,
+		"2017年1月未收到、2017年2月未收到、2017年7月未收到、2017年8月未收到、2017年9月未收到、2017年10月未收到、2017年11月未收到|true")
+	expectRows(t, w, `SELECT unit_code, month(month), corrected, late FROM staging.stg_progress WHERE indicator_id = 'P1' AND month(month) = 6 ORDER BY unit_code`,
+		"371002|6|true|false", "371003|6|false|true")
+}
+
+// TestPlanKindsOfTarget: each kind of target is judged as the plan's words
+// mean it (DOMAIN.md, "How offices read each kind of target").
+func TestPlanKindsOfTarget(t *testing.T) {
+	w := planWarehouse(t)
+	// A year-end milestone (M1, 1 处 per 区市): done in March is 完成 at once;
+	// not done is 未到期 until December, and only then 滞后.
+	expectRows(t, w, `SELECT unit_name, month(month), status, value_text FROM marts.indicator_completion
+		WHERE indicator_id = 'M1' AND month(month) IN (3, 11, 12) ORDER BY month, unit_code`,
+		"环翠区|3|完成|已完成 1/1 处（2017年3月完成）", "文登区|3|未到期|已完成 0/1 处，2017年12月31日到期",
+		"环翠区|11|完成|已完成 1/1 处（2017年3月完成）", "文登区|11|未到期|已完成 0/1 处，2017年12月31日到期",
+		"环翠区|12|完成|已完成 1/1 处（2017年3月完成）", "文登区|12|滞后|已完成 0/1 处，2017年12月31日到期")
+	// Due after the data ends (M2, 2018-06-30): never 滞后, not scored.
+	expectRows(t, w, `SELECT DISTINCT status FROM marts.indicator_completion WHERE indicator_id = 'M2'`, "未到期")
+	expectRows(t, w, `SELECT count(*) FROM marts.indicator_scores WHERE item_id = 'M2'`, "0")
+	// Met late (M3, 2 处 by 2017-06-30; 文登区's second in August): half
+	// marks, and target_met keeps the half: 4 x 0.5 = 2.
+	expectRows(t, w, `SELECT unit_name, done_late, score, note FROM marts.indicator_completion i
+		JOIN marts.indicator_scores s ON s.item_id = i.indicator_id AND s.unit_code = i.unit_code AND s.context = 'assessment'
+		WHERE indicator_id = 'M3' AND month(month) = 12 ORDER BY i.unit_code`,
+		"环翠区|false|4|<nil>", "文登区|true|2|逾期完成，得分减半")
+	// A floor (R1, 不低于70%): 68.46% is below it, whatever 97.8% of 70%
+	// suggests: no completion rate, no tolerance.
+	expectRows(t, w, `SELECT unit_name, status, coalesce(completion_rate, -1), value_text FROM marts.indicator_completion
+		WHERE indicator_id = 'R1' AND month(month) = 12 ORDER BY unit_code`,
+		"市本级|完成|-1|100.0%，底线不低于 70.0%", "环翠区|滞后|-1|68.5%，底线不低于 70.0%", "文登区|完成|-1|70.0%，底线不低于 70.0%")
+	// Every case (E1): done when all found are served.
+	expectRows(t, w, `SELECT unit_name, status, value_text FROM marts.indicator_completion WHERE indicator_id = 'E1' AND month(month) = 12 ORDER BY unit_code`,
+		"市本级|完成|发现（应办）0，已办 0，全部办结", "环翠区|完成|发现（应办）5，已办 5，全部办结", "文登区|滞后|发现（应办）4，已办 3，尚有 1 未办")
+	// "A或B" (A1 10人 or A2 20户): scored once on the better route, with A1's weight.
+	expectRows(t, w, `SELECT item_id, unit_code, item_name, weight, score, note FROM marts.indicator_scores WHERE item_id IN ('A1', 'A2') ORDER BY unit_code`,
+		"A1|371002|带动家庭|4|4|或目标：按“带动家庭”计分（完成较好的一项）",
+		"A1|371003|吸纳就业|4|3.2|或目标：按“吸纳就业”计分（完成较好的一项）")
+	// 例 counts records (环翠区's person had two operations); 人 counts people.
+	expectRows(t, w, `SELECT unit_name, target, actual_cum FROM marts.indicator_completion WHERE indicator_id = 'S2' AND month(month) = 12 ORDER BY unit_code`,
+		"市本级|1|0", "环翠区|2|2", "文登区|2|0")
+	// 市本级's target for every department: 2 x 3 departments in jixiao.yaml.
+	expectRows(t, w, `SELECT unit_code, target, target_origin FROM staging.stg_targets WHERE indicator_id = 'D1'`, "371000|6|按部室（3个）")
+	// A citywide 9 divided by shares 0.2/0.4/0.4 (1.8, 3.6, 3.6): whole parts
+	// 1+3+3 = 7, the two left go to the largest remainders (市本级 0.8, then
+	// the tie at 0.6 to the lower code 环翠区): 2+4+3 = 9. Rounding each
+	// share alone would give 2+4+4 = 10.
+	expectRows(t, w, `SELECT unit_code, target FROM staging.stg_targets WHERE indicator_id = 'L1' ORDER BY unit_code`,
+		"371000|2", "371002|4", "371003|3")
+	// Assumed targets are marked as such.
+	expectRows(t, w, `SELECT DISTINCT basis FROM marts.indicator_completion WHERE indicator_id = 'M2'`, "推定")
 }
 
 func TestPlanFundGradesAndDeductions(t *testing.T) {
@@ -169,6 +237,9 @@ func TestPlanFundGradesAndDeductions(t *testing.T) {
 	// Every figure names the loads it was built from, and they are in meta.
 	expectRows(t, w, `SELECT count(*) FROM marts.fund_performance f, unnest(f.load_ids) AS t(id)
 		WHERE id NOT IN (SELECT load_id FROM meta.source_loads WHERE status = 'success')`, "0")
+	// The same ledger row re-exported in a second file replaces, never adds:
+	// 59.99 spent, not 119.98.
+	expectRows(t, w, `SELECT spent_wan, source_file FROM staging.stg_ledger WHERE fund_id = 'G1' AND unit_code = '371000'`, "59.99|data/ledger/2017-12-2.csv")
 	// 市本级 reported nothing in this plan, so no load stands behind its score.
 	expectRows(t, w, `SELECT unit_code FROM marts.unit_assessment WHERE len(load_ids) = 0`, "371000")
 }

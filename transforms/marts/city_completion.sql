@@ -1,6 +1,8 @@
 /* jixiao
 materialized: table
-description: 全市指标完成情况（指标 × 月）：全市目标对各单位合计；比例类按分子分母合计；时限类按完成单位占比
+description: >-
+  全市指标完成情况（指标 × 月）：全市目标对各单位合计（按“人”计的服务对象全市去重）；
+  比例类按分子分母合计对底线；节点类按完成单位占比，到期前为“未到期”；反向指标对上限，不计完成率
 columns:
   indicator_id: 指标编号
   indicator_name: 指标名称
@@ -12,52 +14,89 @@ columns:
   completion_rate: 完成率
   pace: 序时进度
   status: 状态
+  value_text: 完成情况
+  units_done: 完成单位数
   units_behind: 滞后单位数
+  basis: 目标依据
 tests:
   - unique: [indicator_id, month]
-  - accepted_values: {column: status, values: [完成, 正常, 滞后]}
+  - accepted_values: {column: status, values: [完成, 正常, 滞后, 未到期, 超限]}
+  - assert: "SELECT * FROM marts.city_completion WHERE (direction = '反向' OR kind = 'ratio') AND completion_rate IS NOT NULL"
+    name: no_completion_rate_for_ceilings_and_floors
 */
-WITH project AS (SELECT coalesce(pace_tolerance, 0) AS tol FROM meta.project),
+WITH project AS (SELECT plan_year, coalesce(pace_tolerance, 0) AS tol FROM meta.project),
 agg AS (
     SELECT
-        i.indicator_id, i.indicator_name, i.section, i.kind, i.direction, i.month, any_value(i.pace) AS pace,
+        i.indicator_id, i.indicator_name, i.section, i.kind, i.direction, i.month,
         count(*) AS units,
-        sum(i.actual_cum) AS actual_cum,
+        sum(i.actual_cum) AS units_actual_cum,
         sum(i.demand_cum) AS demand_cum,
         sum(i.target) AS unit_targets,
         count(*) FILTER (WHERE i.status = '完成') AS units_done,
-        count(*) FILTER (WHERE i.status = '滞后') AS units_behind
+        count(*) FILTER (WHERE i.status IN ('滞后', '超限')) AS units_behind
     FROM marts.indicator_completion i
     GROUP BY ALL
 ),
+people AS (
+    -- A citywide count of people is distinct across the city: someone served
+    -- in two units counts once, in the month first served anywhere.
+    SELECT indicator_id, month, sum(count(*)) OVER (PARTITION BY indicator_id ORDER BY month) AS persons_cum
+    FROM (
+        SELECT c.indicator_id, s.person_key, min(s.month) AS month
+        FROM staging.stg_services s
+        JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure <> '例' AND list_contains(c.service_types, s.service_type)
+        JOIN project ON year(s.month) = project.plan_year
+        GROUP BY ALL
+    ) GROUP BY indicator_id, month
+),
 measured AS (
-    SELECT a.*, c.target_city,
+    SELECT a.*, c.target_city, c.measure, c.basis,
+        c.kind IN ('milestone', 'deadline') AS is_milestone,
+        c.due_on,
+        -- People not yet served in a later month keep the last cumulative figure.
+        CASE WHEN c.data_source = 'services' AND c.measure <> '例'
+             THEN coalesce((SELECT max(p.persons_cum) FROM people p WHERE p.indicator_id = a.indicator_id AND p.month <= a.month), 0)
+             ELSE a.units_actual_cum END AS actual_cum,
         CASE
             WHEN a.kind IN ('ratio', 'every_case') THEN coalesce(c.target_city, 1)
-            WHEN a.kind = 'deadline' THEN 1
+            WHEN c.kind IN ('milestone', 'deadline') THEN a.units
             ELSE coalesce(c.target_city, a.unit_targets)
-        END AS target,
-        CASE
-            WHEN a.kind IN ('ratio', 'every_case') THEN CASE WHEN a.demand_cum > 0 THEN a.actual_cum / a.demand_cum ELSE 1 END
-            WHEN a.kind = 'deadline' THEN a.units_done / a.units
-            ELSE a.actual_cum
-        END AS measure
+        END AS target
     FROM agg a JOIN staging.stg_catalog c USING (indicator_id)
+),
+judged AS (
+    SELECT m.*,
+        CASE
+            WHEN m.kind IN ('ratio', 'every_case') THEN CASE WHEN m.demand_cum > 0 THEN m.units_actual_cum / m.demand_cum ELSE 1 END
+            WHEN m.is_milestone THEN m.units_done
+            ELSE m.actual_cum
+        END AS measure_value,
+        CASE WHEN m.kind = 'count' THEN month(m.month) / 12.0 END AS pace
+    FROM measured m
 )
 SELECT
     m.indicator_id, m.section, m.indicator_name, m.kind, m.direction, m.month, m.units,
     m.actual_cum, m.demand_cum, m.target,
-    round(m.measure / m.target, 4) AS completion_rate,
-    m.pace,
+    round(CASE WHEN m.direction = '反向' OR m.kind = 'ratio' THEN NULL ELSE m.measure_value / m.target END, 4) AS completion_rate,
+    round(m.pace, 4) AS pace,
     CASE
+        WHEN m.is_milestone THEN CASE WHEN m.units_done >= m.units THEN '完成' WHEN m.month < date_trunc('month', m.due_on) THEN '未到期' ELSE '滞后' END
+        WHEN m.kind IN ('ratio', 'every_case') THEN CASE WHEN m.measure_value >= m.target THEN '完成' ELSE '滞后' END
         WHEN m.direction = '反向' THEN
-            CASE WHEN month(m.month) = 12 AND m.measure <= m.target THEN '完成' WHEN m.measure <= m.target * m.pace * (1 + p.tol) THEN '正常' ELSE '滞后' END
-        WHEN m.measure >= m.target THEN '完成'
-        WHEN m.kind IN ('ratio', 'every_case') THEN CASE WHEN m.measure >= m.target - p.tol THEN '正常' ELSE '滞后' END
-        WHEN m.measure / m.target >= m.pace - p.tol THEN '正常'
+            CASE WHEN month(m.month) = 12 AND m.measure_value <= m.target THEN '完成' WHEN m.measure_value <= m.target * month(m.month) / 12.0 * (1 + p.tol) THEN '正常' ELSE '超限' END
+        WHEN m.measure_value >= m.target THEN '完成'
+        WHEN m.measure_value / m.target >= m.pace - p.tol THEN '正常'
         ELSE '滞后'
     END AS status,
+    CASE
+        WHEN m.kind = 'ratio' THEN printf('全市 %.1f%%，底线不低于 %.1f%%', m.measure_value * 100, m.target * 100)
+        WHEN m.kind = 'every_case' THEN '全市发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.units_actual_cum::BIGINT
+        WHEN m.direction = '反向' THEN '全市累计 ' || m.actual_cum::BIGINT || ' ' || m.measure || '，全年上限 ' || m.target::BIGINT || ' ' || m.measure || '（越少越好）'
+        WHEN m.is_milestone THEN m.units_done || '/' || m.units || ' 个单位已完成，' || strftime(m.due_on, '%Y年%-m月%-d日') || '到期'
+        ELSE printf('全市累计 %s/%s %s，完成 %.1f%%，序时进度 %.1f%%', m.actual_cum::BIGINT::VARCHAR, m.target::BIGINT::VARCHAR, m.measure, m.actual_cum / m.target * 100, m.pace * 100)
+    END AS value_text,
     m.units_done,
-    m.units_behind
-FROM measured m CROSS JOIN project p
+    m.units_behind,
+    m.basis
+FROM judged m CROSS JOIN project p
 ORDER BY m.indicator_id, m.month

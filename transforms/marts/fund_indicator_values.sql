@@ -1,6 +1,6 @@
 /* jixiao
 materialized: table
-description: 专项资金绩效指标实际值（资金 × 单位，含全市 ALL）：资金到位率、预算执行率（对序时进度）、服务人数、单位成本、满意度、定性评价
+description: 专项资金绩效指标实际值（资金 × 单位，含全市 ALL）：资金到位率、预算执行率（按 scoring.execution_basis 对序时进度或全年预算）、服务人数（全市去重）、服务人数、单位成本、满意度、定性评价
 columns:
   fund_id: 资金编号
   unit_code: 单位代码
@@ -18,8 +18,12 @@ tests:
   - not_null: [fund_id, unit_code, indicator_name, weight]
 */
 WITH ledger_pace AS (
-    -- Money is judged against the months the ledger covers (序时).
-    SELECT month(max(month)) / 12.0 AS pace, max(month) AS last_month FROM staging.stg_ledger
+    -- Money is judged against the months the ledger covers (序时) when
+    -- scoring.execution_basis is pace, against the whole year's budget when
+    -- it is year (DOMAIN's literal rule).
+    SELECT month(max(month)) / 12.0 AS pace, max(month) AS last_month,
+        coalesce((SELECT execution_basis FROM meta.project), 'pace') AS basis
+    FROM staging.stg_ledger
 ),
 money AS (
     SELECT fund_id, unit_code,
@@ -36,12 +40,21 @@ served AS (
     WHERE fi.service_type IS NOT NULL
     GROUP BY ALL
 ),
+served_city AS (
+    -- Citywide, a person served in two units counts once.
+    SELECT fi.fund_id, fi.service_type, count(DISTINCT s.person_key) AS persons
+    FROM staging.stg_fund_indicators fi
+    JOIN staging.stg_services s ON s.service_type = fi.service_type
+    WHERE fi.service_type IS NOT NULL
+    GROUP BY ALL
+),
 survey AS (
     SELECT fund_id, unit_code, avg(satisfied::INTEGER) AS satisfaction FROM staging.stg_survey GROUP BY ALL
 ),
 per_unit AS (
     SELECT
         fi.fund_id, u.unit_code, fi.indicator_name, fi.level1, fi.level2, fi.nature, fi.direction, fi.weight, fi.data_source,
+        fi.service_type, fi.target AS fi_target, lp.pace,
         -- numerator and denominator, so that the citywide row sums them
         CASE fi.data_source
             WHEN 'arrival_rate' THEN m.arrived_wan
@@ -57,8 +70,8 @@ per_unit AS (
             ELSE 1
         END AS denominator,
         CASE fi.data_source
-            WHEN 'arrival_rate' THEN lp.pace
-            WHEN 'execution_rate' THEN lp.pace
+            WHEN 'arrival_rate' THEN CASE WHEN lp.basis = 'year' THEN 1 ELSE lp.pace END
+            WHEN 'execution_rate' THEN CASE WHEN lp.basis = 'year' THEN 1 ELSE lp.pace END
             WHEN 'services' THEN round(fi.target * u.share * lp.pace)
             ELSE fi.target
         END AS target,
@@ -72,17 +85,28 @@ per_unit AS (
     LEFT JOIN staging.stg_fund_reviews r ON r.fund_id = fi.fund_id AND r.unit_code = u.unit_code AND r.indicator_name = fi.indicator_name
 ),
 citywide AS (
-    SELECT fund_id, 'ALL' AS unit_code, indicator_name, any_value(level1) AS level1, any_value(level2) AS level2, any_value(nature) AS nature,
-        any_value(direction) AS direction, any_value(weight) AS weight, any_value(data_source) AS data_source,
-        CASE WHEN any_value(data_source) = 'survey' THEN avg(numerator) ELSE sum(numerator) END AS numerator,
-        -- Counts and shares have no denominator to add up.
-        CASE WHEN any_value(data_source) IN ('survey', 'services') THEN 1 ELSE sum(denominator) END AS denominator,
-        CASE WHEN any_value(data_source) = 'services' THEN sum(target) ELSE any_value(target) END AS target,
+    SELECT pu.fund_id, 'ALL' AS unit_code, pu.indicator_name, any_value(pu.level1) AS level1, any_value(pu.level2) AS level2,
+        any_value(pu.nature) AS nature, any_value(pu.direction) AS direction, any_value(pu.weight) AS weight,
+        any_value(pu.data_source) AS data_source, any_value(pu.service_type) AS service_type,
+        CASE any_value(pu.data_source)
+            WHEN 'survey' THEN avg(pu.numerator)
+            WHEN 'services' THEN coalesce(any_value(sc.persons), 0)
+            ELSE sum(pu.numerator) END AS numerator,
+        CASE any_value(pu.data_source)
+            WHEN 'survey' THEN 1
+            WHEN 'services' THEN 1
+            -- cost per person: the city's spending over the city's distinct people
+            WHEN 'unit_cost' THEN nullif(coalesce(any_value(sc.persons), 0), 0)
+            ELSE sum(pu.denominator) END AS denominator,
+        -- The city's own target, pro-rated like the units' (not their rounded parts added up).
+        CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) * any_value(pu.pace) ELSE any_value(pu.target) END AS target,
         -- A qualitative indicator has no citywide review: marts.indicator_scores
         -- averages the units' scores for it.
         NULL AS band, NULL::DOUBLE AS score_ratio
-    FROM per_unit GROUP BY fund_id, indicator_name
+    FROM per_unit pu
+    LEFT JOIN served_city sc ON sc.fund_id = pu.fund_id AND sc.service_type = pu.service_type
+    GROUP BY pu.fund_id, pu.indicator_name
 )
 SELECT fund_id, unit_code, indicator_name, level1, level2, nature, direction, weight, data_source,
     round(numerator / denominator, 6) AS actual, round(target, 6) AS target, band, score_ratio
-FROM (SELECT * FROM per_unit UNION ALL BY NAME SELECT * FROM citywide)
+FROM (SELECT * EXCLUDE (fi_target, pace) FROM per_unit UNION ALL BY NAME SELECT * FROM citywide)

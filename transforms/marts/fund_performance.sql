@@ -6,7 +6,9 @@ columns:
   fund_name: 资金名称
   unit_code: 单位代码
   unit_name: 单位
-  planned_wan: 预算（万元）
+  budget_wan: 年初预算（万元）
+  adjustment_wan: 预算调整（万元）
+  planned_wan: 调整后预算（万元）
   arrived_wan: 到位（万元）
   spent_wan: 支出（万元）
   arrival_rate: 资金到位率
@@ -21,12 +23,27 @@ columns:
   grade: 等级
   needs_explanation: 超目标需说明
   under_spent: 执行偏慢
+  execution_basis: 预算执行率计分口径
+  execution_score_pace: 预算执行率得分（按序时进度折算）
+  execution_score_year: 预算执行率得分（按全年预算）
+  catalog_budget_wan: 目录年度预算（万元）
+  service_amount_wan: 服务记录金额（万元）
+  overspent: 支出超过到位
+  budget_mismatch: 预算与台账不符
+  warnings: 提示
   load_ids: 来源批次
 tests:
   - unique: [fund_id, unit_code]
   - accepted_values: {column: grade, values: [优, 良, 中, 差]}
   - assert: "SELECT * FROM marts.fund_performance WHERE total NOT BETWEEN 0 AND 100"
     name: total_in_range
+  # Reconciliations a finance office checks before it signs: each is shown on the fund's page.
+  - assert: "SELECT fund_id, unit_name, arrived_wan, spent_wan FROM marts.fund_performance WHERE overspent"
+    name: spent_above_arrived
+    severity: warn
+  - assert: "SELECT fund_id, catalog_budget_wan, budget_wan FROM marts.fund_performance WHERE unit_code = 'ALL' AND budget_mismatch"
+    name: budget_matches_ledger
+    severity: warn
 */
 WITH scores AS (SELECT * FROM marts.indicator_scores WHERE context = 'fund'),
 parts AS (
@@ -45,12 +62,25 @@ deductions AS (
     SELECT fund_id, 'ALL', sum(deduction) FROM staging.stg_fund_reviews GROUP BY ALL
 ),
 money AS (
-    SELECT fund_id, unit_code, sum(budget_wan + adjustment_wan) AS planned_wan, sum(arrived_wan) AS arrived_wan, sum(spent_wan) AS spent_wan
+    SELECT fund_id, unit_code, sum(budget_wan) AS budget_wan, sum(adjustment_wan) AS adjustment_wan,
+        sum(budget_wan + adjustment_wan) AS planned_wan, sum(arrived_wan) AS arrived_wan, sum(spent_wan) AS spent_wan
     FROM staging.stg_ledger GROUP BY ALL
     UNION ALL
-    SELECT fund_id, 'ALL', sum(budget_wan + adjustment_wan), sum(arrived_wan), sum(spent_wan) FROM staging.stg_ledger GROUP BY ALL
+    SELECT fund_id, 'ALL', sum(budget_wan), sum(adjustment_wan), sum(budget_wan + adjustment_wan), sum(arrived_wan), sum(spent_wan)
+    FROM staging.stg_ledger GROUP BY ALL
 ),
-pace AS (SELECT month(max(month)) / 12.0 AS pace FROM staging.stg_ledger),
+pace AS (
+    SELECT month(max(month)) / 12.0 AS pace, coalesce((SELECT execution_basis FROM meta.project), 'pace') AS basis FROM staging.stg_ledger
+),
+execution_weight AS (
+    SELECT fund_id, sum(weight) AS weight FROM staging.stg_fund_indicators WHERE data_source = 'execution_rate' GROUP BY fund_id
+),
+service_amounts AS (
+    -- What the service records say was paid out of each fund, to set beside the ledger.
+    SELECT fund_id, unit_code, sum(amount_yuan) / 10000.0 AS amount_wan FROM staging.stg_services WHERE fund_id IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT fund_id, 'ALL', sum(amount_yuan) / 10000.0 FROM staging.stg_services WHERE fund_id IS NOT NULL GROUP BY ALL
+),
 loads AS (
     -- The ledger, reviews and survey loads behind each fund's figures.
     SELECT fund_id, list(DISTINCT load_id ORDER BY load_id) AS load_ids FROM (
@@ -67,6 +97,7 @@ totals AS (
 )
 SELECT
     t.fund_id, f.fund_name, t.unit_code, coalesce(u.unit_name, '全市') AS unit_name,
+    round(m.budget_wan, 2) AS budget_wan, round(m.adjustment_wan, 2) AS adjustment_wan,
     round(m.planned_wan, 2) AS planned_wan, round(m.arrived_wan, 2) AS arrived_wan, round(m.spent_wan, 2) AS spent_wan,
     round(m.arrived_wan / m.planned_wan, 4) AS arrival_rate,
     round(m.spent_wan / m.planned_wan, 4) AS execution_rate,
@@ -77,11 +108,30 @@ SELECT
     CASE WHEN t.total >= 90 THEN '优' WHEN t.total >= 80 THEN '良' WHEN t.total >= 60 THEN '中' ELSE '差' END AS grade,
     t.needs_explanation,
     m.spent_wan / m.planned_wan < pace.pace * 0.8 AS under_spent,
+    CASE pace.basis WHEN 'year' THEN '按全年预算' ELSE '按序时进度折算' END AS execution_basis,
+    -- Both readings of 预算执行率, whichever the total uses: w × min(1, rate ÷ 序时进度) and w × min(1, rate).
+    round(ew.weight * least(1, m.spent_wan / m.planned_wan / pace.pace), 2) AS execution_score_pace,
+    round(ew.weight * least(1, m.spent_wan / m.planned_wan), 2) AS execution_score_year,
+    CASE WHEN t.unit_code = 'ALL' THEN f.budget_wan END AS catalog_budget_wan,
+    round(sa.amount_wan, 2) AS service_amount_wan,
+    m.spent_wan > m.arrived_wan + 0.005 AS overspent,
+    -- The catalog's 年度预算 is the year-start budget: adjustments are shown beside it, not a mismatch.
+    t.unit_code = 'ALL' AND abs(f.budget_wan - m.budget_wan) > 0.005 AS budget_mismatch,
+    nullif(concat_ws('；',
+        CASE WHEN m.spent_wan > m.arrived_wan + 0.005 THEN printf('支出 %.2f 万元超过到位资金 %.2f 万元，请核实资金来源', m.spent_wan, m.arrived_wan) END,
+        CASE WHEN t.unit_code = 'ALL' AND abs(f.budget_wan - m.budget_wan) > 0.005
+             THEN printf('资金目录年度预算 %.2f 万元与台账年初预算合计 %.2f 万元不符', f.budget_wan, m.budget_wan) END,
+        CASE WHEN sa.amount_wan IS NOT NULL AND abs(sa.amount_wan - m.spent_wan) > greatest(0.05 * m.spent_wan, 0.01)
+             THEN printf('服务记录金额 %.2f 万元与台账支出 %.2f 万元相差 %.1f%%', sa.amount_wan, m.spent_wan, (sa.amount_wan - m.spent_wan) / nullif(m.spent_wan, 0) * 100) END,
+        CASE WHEN t.needs_explanation THEN '有指标超过目标 130% 以上，需书面说明偏离原因' END
+    ), '') AS warnings,
     coalesce(l.load_ids, []) AS load_ids
 FROM totals t
 JOIN staging.stg_funds f USING (fund_id)
 JOIN money m USING (fund_id, unit_code)
 CROSS JOIN pace
+LEFT JOIN execution_weight ew USING (fund_id)
+LEFT JOIN service_amounts sa USING (fund_id, unit_code)
 LEFT JOIN staging.stg_units u USING (unit_code)
 LEFT JOIN loads l USING (fund_id)
 ORDER BY t.fund_id, t.unit_code

@@ -1,6 +1,9 @@
 /* jixiao
 materialized: table
-description: 指标完成情况（指标 × 单位 × 月）：累计完成、全年目标、完成率、序时进度与状态（完成/正常/滞后）
+description: >-
+  指标完成情况（指标 × 单位 × 月）：累计完成、全年目标、完成率、序时进度与状态。
+  累计类对序时进度（完成/正常/滞后）；节点类到期前为“未到期”，到期未完成才“滞后”；
+  比例类对底线值，不看进度；“发现一例救助一例”以发现与救助相等为完成；反向指标对上限（超限），不计完成率
 columns:
   indicator_id: 指标编号
   section: 条目
@@ -19,15 +22,31 @@ columns:
   completion_rate: 完成率
   pace: 序时进度
   status: 状态
+  value_text: 完成情况
+  due_on: 到期日
+  done_month: 完成月份
+  done_late: 逾期完成
+  reported_cum: 报表累计完成
+  basis: 目标依据
   over_target: 超目标需说明
   load_ids: 来源批次
 tests:
-  - not_null: [indicator_id, unit_code, month, status, target]
+  - not_null: [indicator_id, unit_code, month, status, target, value_text]
   - unique: [indicator_id, unit_code, month]
-  - accepted_values: {column: status, values: [完成, 正常, 滞后]}
+  - accepted_values: {column: status, values: [完成, 正常, 滞后, 未到期, 超限]}
   - relationships: {column: unit_code, to: staging.stg_units, field: unit_code}
   - assert: "SELECT * FROM marts.indicator_completion WHERE completion_rate < 0 OR pace NOT BETWEEN 0 AND 1 OR actual_cum < 0"
     name: rates_in_range
+  # No judgement before its time: a milestone is never 滞后 before it is due.
+  - assert: "SELECT * FROM marts.indicator_completion WHERE kind IN ('milestone', 'deadline') AND status = '滞后' AND month < date_trunc('month', due_on)"
+    name: milestones_not_behind_before_due
+  # A less-is-better figure has no completion rate to misread as good.
+  - assert: "SELECT * FROM marts.indicator_completion WHERE (direction = '反向' OR kind = 'ratio') AND completion_rate IS NOT NULL"
+    name: no_completion_rate_for_ceilings_and_floors
+  # What a unit wrote as 累计完成 should equal the sum of its monthly figures.
+  - assert: "SELECT indicator_id, unit_name, month, reported_cum, actual_cum FROM marts.indicator_completion WHERE reported_cum IS NOT NULL AND abs(reported_cum - actual_cum) > 0.001"
+    name: reported_cumulative_matches_months
+    severity: warn
 */
 WITH project AS (
     SELECT plan_year, coalesce(pace_tolerance, 0) AS tol, coalesce(overachievement_ratio, 1.3) AS over_ratio FROM meta.project
@@ -48,20 +67,27 @@ grid AS (
     FROM staging.stg_targets t CROSS JOIN months m
 ),
 reported AS (
-    SELECT p.indicator_id, p.unit_code, p.month, p.done, p.demand
+    SELECT p.indicator_id, p.unit_code, p.month, p.done, p.demand, p.reported_cum
     FROM staging.stg_progress p JOIN staging.stg_catalog c USING (indicator_id)
     WHERE c.data_source = 'progress'
 ),
-served_first AS (
-    -- People count once a year: the month they were first served.
-    SELECT c.indicator_id, s.unit_code, s.person_key, min(s.month) AS month
+service_records AS (
+    SELECT c.indicator_id, c.measure, s.unit_code, s.person_key, s.month
     FROM staging.stg_services s
     JOIN staging.stg_catalog c ON c.data_source = 'services' AND list_contains(c.service_types, s.service_type)
     JOIN project ON year(s.month) = project.plan_year
+),
+served_first AS (
+    -- People (人, 户) count once a year: the month they were first served.
+    SELECT indicator_id, unit_code, person_key, min(month) AS month
+    FROM service_records WHERE measure <> '例'
     GROUP BY ALL
 ),
 served AS (
     SELECT indicator_id, unit_code, month, count(*) AS done FROM served_first GROUP BY ALL
+    UNION ALL
+    -- Cases (例: operations, services) count every record.
+    SELECT indicator_id, unit_code, month, count(*) FROM service_records WHERE measure = '例' GROUP BY ALL
 ),
 eligible AS (
     -- For every-case indicators from service records, the people owed the
@@ -83,7 +109,8 @@ monthly AS (
     SELECT
         g.indicator_id, g.unit_code, g.month, g.target,
         coalesce(r.done, s.done, 0) AS actual_month,
-        coalesce(r.demand, 0) AS demand_month
+        coalesce(r.demand, 0) AS demand_month,
+        r.reported_cum
     FROM grid g
     LEFT JOIN reported r USING (indicator_id, unit_code, month)
     LEFT JOIN served s USING (indicator_id, unit_code, month)
@@ -97,38 +124,85 @@ cumulative AS (
     LEFT JOIN eligible e USING (indicator_id, unit_code)
     WINDOW w AS (PARTITION BY m.indicator_id, m.unit_code ORDER BY m.month)
 ),
+done AS (
+    -- The month a milestone's target was first reached.
+    SELECT indicator_id, unit_code, min(month) FILTER (WHERE actual_cum >= target) AS done_month
+    FROM cumulative GROUP BY ALL
+),
 measured AS (
     SELECT
-        x.*, c.section, c.indicator_name, c.kind, c.direction, c.due_date,
-        month(x.month) / 12.0 AS pace,
+        x.*, c.section, c.indicator_name, c.kind, c.direction, c.measure, c.due_on, c.basis, d.done_month,
+        c.kind IN ('milestone', 'deadline') AS is_milestone,
         -- Ratio and every-case indicators measure a rate; nothing owed is fully met.
         CASE WHEN c.kind IN ('ratio', 'every_case') THEN
             CASE WHEN x.demand_cum > 0 THEN x.actual_cum / x.demand_cum ELSE 1 END
         END AS rate
-    FROM cumulative x JOIN staging.stg_catalog c USING (indicator_id)
+    FROM cumulative x
+    JOIN staging.stg_catalog c USING (indicator_id)
+    LEFT JOIN done d USING (indicator_id, unit_code)
+),
+judged AS (
+    SELECT m.*,
+        -- 序时进度 applies to cumulative counts only.
+        CASE WHEN m.kind = 'count' THEN month(m.month) / 12.0 END AS pace,
+        CASE
+            WHEN m.is_milestone THEN
+                CASE WHEN m.actual_cum >= m.target THEN '完成'
+                     WHEN m.month < date_trunc('month', m.due_on) THEN '未到期'
+                     ELSE '滞后' END
+            -- A floor is met or not: no pace, no tolerance.
+            WHEN m.kind = 'ratio' THEN CASE WHEN m.rate >= m.target THEN '完成' ELSE '滞后' END
+            -- Every case found must be served.
+            WHEN m.kind = 'every_case' THEN CASE WHEN m.rate >= m.target THEN '完成' ELSE '滞后' END
+            WHEN m.direction = '反向' THEN
+                -- A ceiling: within its share of the year so far, or over it.
+                CASE WHEN month(m.month) = 12 AND m.actual_cum <= m.target THEN '完成'
+                     WHEN m.actual_cum <= m.target * month(m.month) / 12.0 * (1 + p.tol) THEN '正常'
+                     ELSE '超限' END
+            ELSE
+                CASE WHEN m.actual_cum >= m.target THEN '完成'
+                     WHEN m.actual_cum / nullif(m.target, 0) >= month(m.month) / 12.0 - p.tol THEN '正常'
+                     ELSE '滞后' END
+        END AS status,
+        -- Figures as the page prints them: whole numbers without decimals.
+        CASE WHEN m.actual_cum = trunc(m.actual_cum) THEN m.actual_cum::BIGINT::VARCHAR ELSE printf('%.1f', m.actual_cum) END AS actual_txt,
+        CASE WHEN m.target = trunc(m.target) THEN m.target::BIGINT::VARCHAR ELSE printf('%.1f', m.target) END AS target_txt,
+        strftime(m.due_on, '%Y年%-m月%-d日') AS due_txt
+    FROM measured m CROSS JOIN project p
 )
 SELECT
     m.indicator_id, m.section, m.indicator_name, m.kind, m.direction,
     m.unit_code, u.unit_name, u.unit_kind, m.month,
     m.actual_month, m.actual_cum, m.demand_cum, m.target,
     round(m.rate, 4) AS rate,
-    round(CASE WHEN m.kind IN ('ratio', 'every_case') THEN m.rate / nullif(m.target, 0) ELSE m.actual_cum / nullif(m.target, 0) END, 4) AS completion_rate,
+    -- No completion rate for a ceiling (反向) or a floor (ratio): 97.8% of a
+    -- 70% floor is below it, and 300% of a ceiling is not good.
+    round(CASE
+        WHEN m.direction = '反向' OR m.kind = 'ratio' THEN NULL
+        WHEN m.kind = 'every_case' THEN m.rate / nullif(m.target, 0)
+        ELSE m.actual_cum / nullif(m.target, 0) END, 4) AS completion_rate,
     round(m.pace, 4) AS pace,
+    m.status,
     CASE
-        WHEN m.kind = 'deadline' THEN
-            CASE WHEN m.actual_cum >= m.target THEN '完成' WHEN m.month < date_trunc('month', m.due_date) THEN '正常' ELSE '滞后' END
-        WHEN m.kind IN ('ratio', 'every_case') THEN
-            CASE WHEN m.rate >= m.target THEN '完成' WHEN m.rate >= m.target - p.tol THEN '正常' ELSE '滞后' END
-        WHEN m.direction = '反向' THEN
-            -- A ceiling: on pace while the count stays within its share of the year.
-            CASE WHEN month(m.month) = 12 AND m.actual_cum <= m.target THEN '完成'
-                 WHEN m.actual_cum <= m.target * m.pace * (1 + p.tol) THEN '正常' ELSE '滞后' END
-        ELSE
-            CASE WHEN m.actual_cum >= m.target THEN '完成' WHEN m.actual_cum / nullif(m.target, 0) >= m.pace - p.tol THEN '正常' ELSE '滞后' END
-    END AS status,
-    m.kind = 'count' AND m.direction = '正向' AND m.actual_cum >= m.target * p.over_ratio AS over_target,
+        WHEN m.kind = 'ratio' THEN printf('%.1f%%，底线不低于 %.1f%%', m.rate * 100, m.target * 100)
+        WHEN m.kind = 'every_case' THEN '发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.actual_cum::BIGINT ||
+            CASE WHEN m.actual_cum >= m.demand_cum THEN '，全部办结' ELSE '，尚有 ' || (m.demand_cum - m.actual_cum)::BIGINT || ' 未办' END
+        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || '，全年上限 ' || m.target_txt || ' ' || m.measure || '（越少越好）'
+        WHEN m.is_milestone AND m.done_month IS NOT NULL AND m.done_month <= m.month THEN
+            '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '（' || strftime(m.done_month, '%Y年%-m月') ||
+            CASE WHEN m.done_month > date_trunc('month', m.due_on) THEN '完成，晚于 ' || m.due_txt || ' 时限，逾期完成）' ELSE '完成）' END
+        WHEN m.is_milestone THEN '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，' || m.due_txt || '到期'
+        ELSE '累计 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || printf('，完成 %.1f%%，序时进度 %.1f%%', m.actual_cum / nullif(m.target, 0) * 100, m.pace * 100)
+    END AS value_text,
+    CASE WHEN m.is_milestone THEN m.due_on END AS due_on,
+    CASE WHEN m.done_month <= m.month THEN m.done_month END AS done_month,
+    coalesce(m.is_milestone AND m.done_month <= m.month AND m.done_month > date_trunc('month', m.due_on), false) AS done_late,
+    m.reported_cum,
+    m.basis,
+    -- 偏离度 is judged against the annual target, not the pace-scaled one.
+    m.kind IN ('count', 'milestone') AND m.direction = '正向' AND m.actual_cum >= m.target * p.over_ratio AS over_target,
     coalesce(l.load_ids, []) AS load_ids
-FROM measured m
+FROM judged m
 CROSS JOIN project p
 JOIN staging.stg_units u USING (unit_code)
 LEFT JOIN loads l USING (indicator_id, unit_code)

@@ -32,40 +32,44 @@ WITH settings AS (
     SELECT coalesce(rank_step, 0.05) AS step, coalesce(overachievement_ratio, 1.3) AS over_ratio FROM meta.project
 ),
 latest AS (SELECT max(month) AS month FROM marts.indicator_completion),
-done AS (
-    SELECT indicator_id, unit_code, min(month) FILTER (WHERE actual_cum >= target) AS done_month
-    FROM marts.indicator_completion GROUP BY ALL
-),
-assessment AS (
+assessment_items AS (
     SELECT
         'assessment' AS context, 'assessment' AS group_id, i.unit_code, i.indicator_id AS item_id, i.indicator_name AS item_name,
-        NULL AS level1, c.method, i.direction, c.weight,
+        NULL AS level1, c.method, i.direction, c.weight, c.alt_of,
+        CASE WHEN i.kind IN ('ratio', 'every_case') THEN i.rate ELSE i.actual_cum END AS actual,
         CASE
-            WHEN i.kind IN ('ratio', 'every_case') THEN i.rate
-            -- A deadline met on time counts whole, met late half; not yet due counts as on track.
-            WHEN i.kind = 'deadline' THEN CASE
-                WHEN d.done_month IS NOT NULL AND d.done_month <= date_trunc('month', c.due_date) THEN 1
-                WHEN d.done_month IS NOT NULL THEN 0.5
-                WHEN i.month < date_trunc('month', c.due_date) THEN 1
-                ELSE 0 END
-            ELSE i.actual_cum
-        END AS actual,
-        CASE
-            WHEN i.kind = 'deadline' THEN 1
             WHEN i.kind IN ('ratio', 'every_case') THEN i.target
-            ELSE i.target * i.pace
+            -- Milestones are scored against the whole target once due (or
+            -- done); cumulative counts mid-year against their share so far.
+            WHEN i.kind IN ('milestone', 'deadline') THEN i.target
+            ELSE i.target * month(i.month) / 12.0
         END AS target,
+        i.target AS annual_target,
+        -- A milestone met after its due date earns half, whatever the method.
+        CASE WHEN i.done_late THEN 0.5 ELSE 1 END AS late_factor,
         c.floor_value, c.satisfied_value, NULL AS band, NULL::DOUBLE AS score_ratio
     FROM marts.indicator_completion i
     JOIN latest ON i.month = latest.month
     JOIN staging.stg_catalog c USING (indicator_id)
-    LEFT JOIN done d USING (indicator_id, unit_code)
+    -- Not yet due and not done: not scored this period (no points lost or won).
+    WHERE i.status <> '未到期'
+),
+assessment AS (
+    -- An "A或B" target is one target met either way: scored once, on the
+    -- route that does better, with the weight the primary carries.
+    SELECT * EXCLUDE (alt_of, completion_, weight),
+        max(weight) OVER pair AS weight,
+        CASE WHEN count(*) OVER pair > 1 THEN '或目标：按“' || item_name || '”计分（完成较好的一项）' END AS route_note
+    FROM (SELECT *, CASE WHEN target > 0 THEN greatest(coalesce(actual, 0), 0) / target END AS completion_ FROM assessment_items)
+    WINDOW pair AS (PARTITION BY unit_code, coalesce(alt_of, item_id))
+    QUALIFY row_number() OVER (PARTITION BY unit_code, coalesce(alt_of, item_id) ORDER BY completion_ DESC NULLS LAST, alt_of NULLS FIRST) = 1
 ),
 fund AS (
     SELECT
         'fund' AS context, fund_id AS group_id, unit_code, indicator_name AS item_id, indicator_name AS item_name,
         level1, CASE WHEN nature = '定性' THEN 'qualitative' ELSE 'proportional' END AS method, direction, weight,
-        actual, target, NULL::DOUBLE AS floor_value, NULL::DOUBLE AS satisfied_value, band, score_ratio
+        actual, target, target AS annual_target, 1 AS late_factor, NULL AS route_note,
+        NULL::DOUBLE AS floor_value, NULL::DOUBLE AS satisfied_value, band, score_ratio
     FROM marts.fund_indicator_values
 ),
 items AS (
@@ -113,18 +117,24 @@ bounded AS (
             -- The citywide row of a qualitative fund indicator is the mean of the units' scores.
             WHEN context = 'fund' AND unit_code = 'ALL' AND method = 'qualitative'
                 THEN avg(CASE WHEN unit_code <> 'ALL' THEN least(weight, greatest(0, raw_score)) END) OVER (PARTITION BY context, group_id, item_id)
-            ELSE least(weight, greatest(0, raw_score))
+            ELSE least(weight, greatest(0, raw_score)) * late_factor
         END AS final_score
     FROM scored
 )
 SELECT
-    context, group_id, unit_code, item_id, item_name, level1, method, direction, weight,
+    context, group_id,
+    -- The "A或B" pair keeps its primary's id, whichever route scored.
+    unit_code, CASE WHEN route_note IS NOT NULL THEN coalesce((SELECT c.alt_of FROM staging.stg_catalog c WHERE c.indicator_id = item_id), item_id) ELSE item_id END AS item_id,
+    item_name, level1, method, direction, weight,
     round(actual, 6) AS actual, round(target, 6) AS target, round(completion, 4) AS completion, rank,
     round(final_score, 4) AS score,
     round(weight - final_score, 4) AS lost,
-    coalesce(method <> 'qualitative' AND direction = '正向' AND target > 0 AND a >= target * (SELECT over_ratio FROM settings), false) AS over_target,
+    -- 偏离度: against the annual target, never the pace-scaled one.
+    coalesce(method <> 'qualitative' AND direction = '正向' AND annual_target > 0 AND a >= annual_target * (SELECT over_ratio FROM settings), false) AS over_target,
     CASE
         WHEN actual IS NULL AND method NOT IN ('qualitative', 'rank') THEN '无实际数据'
         WHEN method = 'qualitative' AND band IS NULL AND score_ratio IS NULL AND unit_code <> 'ALL' THEN '缺少评价'
+        WHEN late_factor < 1 THEN '逾期完成，得分减半'
+        ELSE route_note
     END AS note
 FROM bounded

@@ -1,6 +1,8 @@
 /* jixiao
 materialized: table
-description: 季度调度通报（季度 × 单位）：季末各指标完成、正常、滞后的个数，滞后指标清单，本季度迟报次数
+description: >-
+  季度调度通报（季度 × 单位）：季末各指标完成、正常、滞后、未到期的个数（未到期的节点性指标不算滞后），
+  滞后指标清单（反向指标超限也列入），本季度迟报次数与未收到或被拒收的月报
 columns:
   quarter: 季度
   quarter_end: 季末月份
@@ -10,11 +12,13 @@ columns:
   done: 完成
   on_pace: 正常
   behind: 滞后
+  pending: 未到期
   behind_items: 滞后指标
   late_reports: 迟报次数
+  missing_reports: 未收到或被拒收的月报
 tests:
   - unique: [quarter, unit_code]
-  - assert: "SELECT * FROM marts.quarterly_bulletin WHERE done + on_pace + behind <> indicators"
+  - assert: "SELECT * FROM marts.quarterly_bulletin WHERE done + on_pace + behind + pending <> indicators"
     name: statuses_add_up
 */
 WITH quarter_ends AS (
@@ -23,17 +27,25 @@ WITH quarter_ends AS (
 late AS (
     SELECT unit_code, quarter(month) AS quarter, count(*) AS late_reports
     FROM (SELECT DISTINCT unit_code, month FROM staging.stg_progress WHERE late) GROUP BY ALL
+),
+missing AS (
+    SELECT unit_code, quarter(month) AS quarter,
+        string_agg(strftime(month, '%Y年%-m月') || receipt, '、' ORDER BY month) AS missing_reports
+    FROM staging.stg_report_receipts WHERE receipt IN ('未收到', '被拒收') GROUP BY ALL
 )
 SELECT
     q.quarter, q.quarter_end, i.unit_code, any_value(i.unit_name) AS unit_name,
     count(*) AS indicators,
     count(*) FILTER (WHERE i.status = '完成') AS done,
     count(*) FILTER (WHERE i.status = '正常') AS on_pace,
-    count(*) FILTER (WHERE i.status = '滞后') AS behind,
-    string_agg(i.indicator_name, '；' ORDER BY i.indicator_id) FILTER (WHERE i.status = '滞后') AS behind_items,
-    coalesce(any_value(l.late_reports), 0) AS late_reports
+    count(*) FILTER (WHERE i.status IN ('滞后', '超限')) AS behind,
+    count(*) FILTER (WHERE i.status = '未到期') AS pending,
+    string_agg(i.indicator_name, '；' ORDER BY i.indicator_id) FILTER (WHERE i.status IN ('滞后', '超限')) AS behind_items,
+    coalesce(any_value(l.late_reports), 0) AS late_reports,
+    any_value(ms.missing_reports) AS missing_reports
 FROM quarter_ends q
 JOIN marts.indicator_completion i ON i.month = q.quarter_end
 LEFT JOIN late l ON l.unit_code = i.unit_code AND l.quarter = q.quarter
+LEFT JOIN missing ms ON ms.unit_code = i.unit_code AND ms.quarter = q.quarter
 GROUP BY q.quarter, q.quarter_end, i.unit_code
 ORDER BY q.quarter, i.unit_code

@@ -1,6 +1,8 @@
 /* jixiao
 materialized: table
-description: 单位综合考核：基础分（各指标得分 ÷ 权重合计 × 100）+ 加分（有上限）− 扣分（迟报），总分与名次（并列同名次）
+description: >-
+  单位综合考核：基础分（已计分指标得分 ÷ 其权重合计 × 100；未到期的节点性指标不计分）+ 加分（有上限）− 扣分（迟报，以首次报送为准），
+  总分与名次（并列同名次，同分按单位代码排列）；有月报未收到或被拒收的单位得分为暂定
 columns:
   unit_code: 单位代码
   unit_name: 单位
@@ -15,6 +17,11 @@ columns:
   tied: 并列
   points_lost: 失分合计
   weakest_items: 失分最多的指标
+  pending: 未到期未计分指标数
+  late_months: 迟报月份
+  missing_reports: 未收到或被拒收的月报
+  provisional: 得分为暂定
+  explanation: 总分说明
   load_ids: 来源批次
 tests:
   - unique: [unit_code]
@@ -29,8 +36,22 @@ loads AS (
     FROM marts.indicator_completion, unnest(load_ids) AS t(id) GROUP BY unit_code
 ),
 late AS (
-    SELECT unit_code, count(*) FILTER (WHERE late) AS late_reports
+    -- Lateness is the first report's (see staging.stg_progress).
+    SELECT unit_code, count(*) FILTER (WHERE late) AS late_reports,
+        string_agg(strftime(month, '%Y年%-m月'), '、' ORDER BY month) FILTER (WHERE late) AS late_months
     FROM (SELECT DISTINCT unit_code, month, late FROM staging.stg_progress) GROUP BY unit_code
+),
+receipts AS (
+    SELECT unit_code,
+        string_agg(strftime(month, '%Y年%-m月') || receipt, '、' ORDER BY month) FILTER (WHERE receipt IN ('未收到', '被拒收')) AS missing_reports,
+        count(*) FILTER (WHERE receipt IN ('未收到', '被拒收')) AS missing_count
+    FROM staging.stg_report_receipts GROUP BY unit_code
+),
+pending AS (
+    SELECT unit_code, count(*) AS pending
+    FROM marts.indicator_completion
+    WHERE month = (SELECT max(month) FROM marts.indicator_completion) AND status = '未到期'
+    GROUP BY unit_code
 ),
 agg AS (
     SELECT unit_code,
@@ -39,7 +60,8 @@ agg AS (
         sum(score) FILTER (WHERE method <> 'bonus') AS base_score,
         coalesce(sum(score) FILTER (WHERE method = 'bonus'), 0) AS bonus_raw,
         sum(lost) FILTER (WHERE method <> 'bonus') AS points_lost,
-        string_agg(item_name, '；' ORDER BY lost DESC) FILTER (WHERE method <> 'bonus' AND lost > 0) AS lost_items
+        -- Ties in points lost are broken by indicator id, so the list is the same every run.
+        string_agg(item_name, '；' ORDER BY lost DESC, item_id) FILTER (WHERE method <> 'bonus' AND lost > 0) AS lost_items
     FROM scores GROUP BY unit_code
 ),
 totals AS (
@@ -49,7 +71,10 @@ totals AS (
         coalesce(l.late_reports, 0) AS late_reports,
         round(coalesce(l.late_reports, 0) * s.per_late, 2) AS deduction,
         round(a.points_lost, 2) AS points_lost,
-        a.lost_items
+        a.lost_items,
+        l.late_months,
+        a.bonus_raw,
+        s.cap
     FROM agg a CROSS JOIN settings s LEFT JOIN late l USING (unit_code)
 )
 SELECT
@@ -60,6 +85,21 @@ SELECT
     t.points_lost,
     -- The three items that cost the most points, to explain the score.
     array_to_string(list_slice(string_split(t.lost_items, '；'), 1, 3), '；') AS weakest_items,
+    coalesce(p.pending, 0) AS pending,
+    t.late_months,
+    r.missing_reports,
+    -- A unit whose report was not received or was rejected is scored on
+    -- what arrived: its score stands only once the report is in.
+    r.missing_reports IS NOT NULL AS provisional,
+    printf('基础分 %.2f（已计分指标得分 ÷ 权重 × 100）', t.base_points)
+        || CASE WHEN t.bonus > 0 THEN printf(' + 加分 %.2f', t.bonus) || CASE WHEN t.bonus_raw > t.cap THEN printf('（加分项合计 %.2f，上限 %g 分）', t.bonus_raw, t.cap) ELSE '' END ELSE '' END
+        || CASE WHEN t.deduction > 0 THEN printf(' − 迟报扣分 %.2f（%s）', t.deduction, t.late_months) ELSE '' END
+        || printf(' = %.2f', round(t.base_points + t.bonus - t.deduction, 2))
+        || CASE WHEN round(t.base_points + t.bonus - t.deduction, 2) > 100 THEN '；总分超过 100 分来自加分' ELSE '' END
+        || CASE WHEN coalesce(p.pending, 0) > 0 THEN '；另有 ' || p.pending || ' 项节点性指标未到期，本期不计分' ELSE '' END
+        || CASE WHEN r.missing_reports IS NOT NULL THEN '；有 ' || r.missing_count || ' 份月报未收到或被拒收，得分为暂定' ELSE '' END AS explanation,
     coalesce(l.load_ids, []) AS load_ids
 FROM totals t JOIN staging.stg_units u USING (unit_code) LEFT JOIN loads l USING (unit_code)
-ORDER BY rank, unit_code
+LEFT JOIN pending p USING (unit_code)
+LEFT JOIN receipts r USING (unit_code)
+ORDER BY rank, t.unit_code

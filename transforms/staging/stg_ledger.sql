@@ -1,6 +1,6 @@
 /* jixiao
 materialized: table
-description: 专项资金台账（万元）：预算、调整、到位与支出，按资金 × 单位 × 月
+description: 专项资金台账（万元）：预算、调整、到位与支出，按资金 × 单位 × 月；同一资金、单位、月份出现在两个台账文件时以后一个文件为准，不重复相加
 columns:
   fund_id: 资金编号
   unit_code: 单位代码
@@ -9,19 +9,31 @@ columns:
   adjustment_wan: 调整数（万元）
   arrived_wan: 到位数（万元）
   spent_wan: 支出数（万元）
+  source_file: 来源文件
 tests:
   - not_null: [fund_id, unit_code, month]
   - unique: [fund_id, unit_code, month]
   - relationships: {column: fund_id, to: staging.stg_funds, field: fund_id}
 */
+WITH files AS (
+    -- The same fund, unit and month in two ledger files: the later file
+    -- (newer load, then later file name) replaces the earlier; it is a
+    -- re-export, never more money.
+    SELECT DISTINCT fund_id, unit_code, date_trunc('month', month)::DATE AS month, _file, _load_id
+    FROM raw.ledger
+    QUALIFY row_number() OVER (PARTITION BY fund_id, unit_code, date_trunc('month', month) ORDER BY _load_id DESC, _file DESC) = 1
+)
 SELECT
-    fund_id,
-    unit_code,
-    date_trunc('month', month)::DATE AS month,
-    sum(coalesce(budget_wan, 0)) AS budget_wan,
-    sum(coalesce(adjustment_wan, 0)) AS adjustment_wan,
-    sum(coalesce(arrived_wan, 0)) AS arrived_wan,
-    sum(coalesce(spent_wan, 0)) AS spent_wan,
-    any_value(_load_id) AS load_id
-FROM raw.ledger
-GROUP BY ALL
+    l.fund_id,
+    l.unit_code,
+    f.month,
+    -- Rows within one file add up: a month may have several entries.
+    sum(coalesce(l.budget_wan, 0)) AS budget_wan,
+    sum(coalesce(l.adjustment_wan, 0)) AS adjustment_wan,
+    sum(coalesce(l.arrived_wan, 0)) AS arrived_wan,
+    sum(coalesce(l.spent_wan, 0)) AS spent_wan,
+    any_value(l._file) AS source_file,
+    any_value(l._load_id) AS load_id
+FROM raw.ledger l
+JOIN files f ON f.fund_id = l.fund_id AND f.unit_code = l.unit_code AND f.month = date_trunc('month', l.month) AND f._file = l._file
+GROUP BY l.fund_id, l.unit_code, f.month

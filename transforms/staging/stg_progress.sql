@@ -7,7 +7,10 @@ columns:
   indicator_id: 指标编号
   done: 本月完成
   demand: 本月需求
+  reported_cum: 报表累计完成
   reported_on: 报送日期
+  first_reported_on: 首次报送日期
+  corrected: 有更正
   late: 迟报
   source_file: 来源文件
 tests:
@@ -26,7 +29,10 @@ WITH reports AS (
 ),
 latest AS (
     -- A corrected re-send (更正) is dated later and replaces the original.
-    SELECT * FROM reports
+    SELECT *,
+        min(reported_on) OVER (PARTITION BY unit_code, month) AS first_reported_on,
+        count(*) OVER (PARTITION BY unit_code, month) > 1 AS corrected
+    FROM reports
     QUALIFY row_number() OVER (PARTITION BY unit_code, month ORDER BY reported_on DESC, _file DESC) = 1
 )
 SELECT
@@ -35,12 +41,17 @@ SELECT
     p.indicator_id,
     sum(p.done) AS done,
     sum(p.demand) AS demand,
+    -- What the unit itself wrote as 累计完成, to reconcile with its monthly figures.
+    sum(p.reported_cumulative) AS reported_cum,
     l.reported_on,
-    -- Reports are due by the 5th of the following month.
-    l.reported_on > l.month + INTERVAL 1 MONTH + INTERVAL 4 DAY AS late,
+    l.first_reported_on,
+    l.corrected,
+    -- Reports are due by the 5th of the following month. Lateness is the
+    -- first report's: a correction sent after an on-time original is not late.
+    l.first_reported_on > l.month + INTERVAL 1 MONTH + INTERVAL 4 DAY AS late,
     l._file AS source_file,
     any_value(p._load_id) AS load_id
 FROM raw.progress p
 JOIN latest l ON p.unit_code = l.unit_code AND date_trunc('month', p.period)::DATE = l.month AND p._file = l._file
     AND p.reported_on = l.reported_on
-GROUP BY p.unit_code, l.month, p.indicator_id, l.reported_on, l._file
+GROUP BY p.unit_code, l.month, p.indicator_id, l.reported_on, l.first_reported_on, l.corrected, l._file

@@ -13,6 +13,9 @@ tests:
   - relationships: {column: indicator_id, to: staging.stg_catalog, field: indicator_id}
   - assert: "SELECT t.* FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id) WHERE t.target < 0 OR (t.target = 0 AND c.direction = '正向')"
     name: targets_positive
+  # Divided citywide counts add back to the city's target exactly.
+  - assert: "SELECT c.indicator_id, c.target_city, sum(t.target) AS units FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id) WHERE t.target_origin LIKE '全市目标分解%' AND c.kind NOT IN ('ratio', 'every_case') GROUP BY ALL HAVING sum(t.target) <> c.target_city"
+    name: split_targets_add_up
 */
 WITH overrides AS (
     -- 单位目标调整: "371002=1;371003=1"
@@ -20,26 +23,47 @@ WITH overrides AS (
     FROM staging.stg_catalog c, unnest(string_split(c.target_overrides, ';')) AS t(item)
     WHERE c.target_overrides IS NOT NULL AND item LIKE '%=%'
 ),
+departments AS (
+    -- "各部室和直属单位不少于2个": 市本级's target is that many per department.
+    SELECT coalesce(len(departments), 0) AS n FROM meta.project
+),
 by_kind AS (
     SELECT c.indicator_id, u.unit_code,
-        CASE u.unit_kind WHEN '市本级' THEN c.target_shi WHEN '区市' THEN c.target_qushi WHEN '开发区' THEN c.target_kaifaqu END AS target
-    FROM staging.stg_catalog c CROSS JOIN staging.stg_units u
+        CASE u.unit_kind
+            WHEN '市本级' THEN CASE WHEN c.per_department AND d.n > 0 THEN c.target_shi * d.n ELSE c.target_shi END
+            WHEN '区市' THEN c.target_qushi WHEN '开发区' THEN c.target_kaifaqu END AS target,
+        CASE WHEN u.unit_kind = '市本级' AND c.per_department AND d.n > 0 THEN '按部室（' || d.n || '个）' ELSE '按单位类别' END AS origin
+    FROM staging.stg_catalog c CROSS JOIN staging.stg_units u CROSS JOIN departments d
 ),
-citywide AS (
+shares AS (
     -- A target set only for the whole city is divided among the units by
     -- their share; a rate (ratio, every case) applies to each unit as it is.
-    SELECT c.indicator_id, u.unit_code,
-        CASE WHEN c.kind IN ('ratio', 'every_case') THEN c.target_city ELSE round(c.target_city * u.share) END AS target
+    SELECT c.indicator_id, c.kind, c.target_city, u.unit_code,
+        c.target_city * u.share / sum(u.share) OVER (PARTITION BY c.indicator_id) AS exact
     FROM staging.stg_catalog c CROSS JOIN staging.stg_units u
     WHERE c.target_city IS NOT NULL AND u.share > 0
       AND c.target_shi IS NULL AND c.target_qushi IS NULL AND c.target_kaifaqu IS NULL AND c.target_overrides IS NULL
+),
+citywide AS (
+    -- Largest remainder: every unit gets the whole part of its share, and
+    -- the units with the largest fractions one more each until the parts
+    -- add up to the city's target exactly (ties: larger exact share, then
+    -- unit code).
+    SELECT indicator_id, unit_code,
+        CASE WHEN kind IN ('ratio', 'every_case') THEN target_city
+             ELSE floor(exact) + CASE WHEN row_number() OVER (PARTITION BY indicator_id ORDER BY exact - floor(exact) DESC, exact DESC, unit_code)
+                                       <= round(target_city - sum(floor(exact)) OVER (PARTITION BY indicator_id)) THEN 1 ELSE 0 END
+        END AS target
+    FROM shares
 )
 SELECT indicator_id, unit_code, target, '单位调整' AS target_origin FROM overrides
 UNION ALL
 -- A target of 0 is a target only for a 反向 indicator (zero tolerance); for
 -- others it means the unit has none.
-SELECT b.indicator_id, b.unit_code, b.target, '按单位类别' FROM by_kind b JOIN staging.stg_catalog c USING (indicator_id)
+SELECT b.indicator_id, b.unit_code, b.target, b.origin FROM by_kind b JOIN staging.stg_catalog c USING (indicator_id)
 WHERE (b.target > 0 OR (b.target = 0 AND c.direction = '反向'))
   AND (b.indicator_id, b.unit_code) NOT IN (SELECT (indicator_id, unit_code) FROM overrides)
 UNION ALL
-SELECT indicator_id, unit_code, target, '全市目标分解' FROM citywide WHERE target > 0
+-- A unit whose share rounds to nothing has no target for the indicator, and
+-- so is neither scored nor shown as failing it.
+SELECT indicator_id, unit_code, target, '全市目标分解（最大余数法）' FROM citywide WHERE target > 0
