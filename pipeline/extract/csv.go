@@ -15,9 +15,6 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/transform"
-
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/yamlx"
@@ -101,35 +98,8 @@ func (CSV) Extract(ctx context.Context, env Env, src *project.Source, state Stat
 		if in.data == nil {
 			return readCSVStream(tb, env, src, o, fill, in, load, warnings)
 		}
-		return readCSVInto(tb, env, src, o, fill, in.name, in.data, load, warnings)
+		return readCSVInto(tb, env, src, o, fill, in, load, warnings)
 	})
-}
-
-// decodeText turns a file's bytes into UTF-8 as its encoding says.
-func decodeText(file string, data []byte, encoding string) (string, error) {
-	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
-	switch strings.ToLower(encoding) {
-	case "utf-8", "utf8":
-		if !utf8.Valid(data) {
-			return "", fmt.Errorf("%s: not valid UTF-8 (declare encoding: gbk if finance exported it from Excel)", file)
-		}
-		return bytesAsString(data), nil
-	case "gbk":
-		out, err := simplifiedchinese.GBK.NewDecoder().Bytes(data)
-		if err != nil {
-			return "", fmt.Errorf("%s: not valid GBK: %w", file, err)
-		}
-		return string(out), nil
-	default: // gb18030, auto
-		if strings.EqualFold(encoding, "auto") && utf8.Valid(data) {
-			return bytesAsString(data), nil
-		}
-		out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-		if err != nil {
-			return "", fmt.Errorf("%s: neither UTF-8 nor GB18030: %w", file, err)
-		}
-		return string(out), nil
-	}
 }
 
 // bytesAsString views a file's bytes as a string without copying them: the
@@ -141,14 +111,24 @@ func bytesAsString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// utf8BOM starts some UTF-8 files (those Excel and Notepad save).
+const utf8BOM = "\xEF\xBB\xBF"
+
 // readCSVInto parses one file held in memory into tb (creating it from the
 // file's header when nil), adding rejected rows to load.
-func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
-	text, err := decodeText(file, data, o.Encoding)
+func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	enc, valid, err := resolveEncoding(o.Encoding, in)
 	if err != nil {
 		return nil, err
 	}
-	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, file, text, load, warnings)
+	file := in.name
+	bad := badLines{}
+	data := bytes.TrimPrefix(in.data, []byte(utf8BOM))
+	text := bytesAsString(data)
+	if !valid {
+		text = decodeLines(data, enc, 1, bad)
+	}
+	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, file, text, bad, load, warnings)
 	if err != nil {
 		return nil, err
 	}
@@ -159,25 +139,34 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 		parts = splitAtLineCount(body, partLines)
 	}
 	if len(parts) < 2 {
-		return tb, readCSVRest(tb, o, strings.NewReader(body), body, line, file, skipTotals, load)
+		return tb, readCSVRest(tb, o, strings.NewReader(body), body, bad, line, file, skipTotals, load)
 	}
 	// The body has no quote character, so every line is a record and the
 	// parts (substrings of the body) are parsed on every core.
 	next := 0
-	_, _, _, err = readPlainParts(tb, func() (string, bool, error) {
+	_, _, err = readPlainParts(tb, func() (textPart, bool, error) {
 		if next == len(parts) {
-			return "", false, nil
+			return textPart{}, false, nil
 		}
 		next++
-		return parts[next-1], true, nil
+		return textPart{text: parts[next-1], bad: bad}, true, nil
 	}, o.Delimiter, line, file, skipTotals, load)
 	return tb, err
 }
 
+// textPart is decoded text of whole lines, with those of its lines (counted
+// from the file's start) whose bytes could not be decoded.
+type textPart struct {
+	text string
+	bad  badLines
+}
+
 // readCSVHeader reads the title lines and the header at the top of text,
 // matching the header to the declared columns. It returns where the body
-// starts in text and the header's line number.
-func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file, text string, load *Load, warnings *diag.List) (*tableBuilder, int, int, error) {
+// starts in text and the header's line number. Bytes that cannot be decoded
+// in the title lines or the header fail the file: every row is read through
+// them.
+func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file, text string, bad badLines, load *Load, warnings *diag.List) (*tableBuilder, int, int, error) {
 	r := newCSVReader(o, strings.NewReader(text))
 	var titles []string
 	for records := 1; ; records++ {
@@ -195,6 +184,10 @@ func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 		header := append([]string(nil), rec...)
 		line, _ := r.FieldPos(0)
 		at := diag.Pos{File: file, Row: line}
+		if l, bb := bad.within(1, recordEnd(r, rec)); bb != nil {
+			return nil, 0, 0, fmt.Errorf("%s: bytes %s are not valid %s; the title lines and the header must be readable to read the file",
+				diag.Pos{File: file, Row: l}, bb.hex(), bb.enc)
+		}
 		if tb == nil {
 			if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill), load.File); err != nil {
 				return nil, 0, 0, err
@@ -220,108 +213,99 @@ func newCSVReader(o CSVOptions, in io.Reader) *csv.Reader {
 	return r
 }
 
+// recordEnd is the last line of the record r has just read: the line its
+// last field starts on, plus the line breaks inside that field.
+func recordEnd(r *csv.Reader, rec []string) int {
+	if len(rec) == 0 {
+		return 0
+	}
+	line, _ := r.FieldPos(len(rec) - 1)
+	return line + strings.Count(rec[len(rec)-1], "\n")
+}
+
 // readCSVRest reads rows from in, whose lines are counted from line. When
 // text (in's content, if known) has no quote character every line is one
-// record and the quick reader is used.
-func readCSVRest(tb *tableBuilder, o CSVOptions, in io.Reader, text string, line int, file string, skipTotals bool, load *Load) error {
+// record and the quick reader is used. Rows on bad lines go to quarantine;
+// bad may grow while in is read.
+func readCSVRest(tb *tableBuilder, o CSVOptions, in io.Reader, text string, bad badLines, line int, file string, skipTotals bool, load *Load) error {
 	var read int64
 	var rejected []Rejection
 	var err error
 	if text != "" && !strings.ContainsRune(text, '"') {
-		read, rejected, err = readPlainChunk(tb, text, o.Delimiter, line, file, skipTotals)
+		read, rejected, err = readPlainChunk(tb, text, bad, o.Delimiter, line, file, skipTotals)
 	} else {
-		read, rejected, err = readCSVChunk(tb, newCSVReader(o, in), line, file, skipTotals)
+		read, rejected, err = readCSVChunk(tb, newCSVReader(o, in), bad, line, file, skipTotals)
 	}
 	load.RowsRead += read
 	load.Rejected = append(load.Rejected, rejected...)
 	return err
 }
 
-// readCSVStream parses a file too large to hold, reading it in parts: UTF-8
-// checked part by part, or GBK/GB18030 decoded as it is read (auto takes
-// GB18030 when the first megabyte is not UTF-8).
+// readCSVStream parses a file too large to hold, reading it in parts of
+// whole lines, each decoded as it is cut (auto decides the encoding from
+// the file's start, as for a file held whole).
 func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	enc, _, err := resolveEncoding(o.Encoding, in)
+	if err != nil {
+		return nil, err
+	}
 	f, err := in.open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<20)
-	if bom, _ := br.Peek(3); string(bom) == "\xEF\xBB\xBF" {
+	if bom, _ := br.Peek(3); string(bom) == utf8BOM {
 		br.Discard(3)
 	}
-	var text io.Reader = br
-	checkUTF8 := true
-	switch strings.ToLower(o.Encoding) {
-	case "gbk":
-		text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GBK.NewDecoder()), false
-	case "gb18030":
-		text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), false
-	case "auto":
-		if sample, _ := br.Peek(1 << 20); !validUTF8Prefix(sample) {
-			text, checkUTF8 = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), false
-		}
-	}
-	parts := &lineParts{r: text, lines: partLines, file: in.name, checkUTF8: checkUTF8}
+	parts := &lineParts{r: br, lines: partLines, file: in.name, enc: enc}
 	head, err := parts.next()
 	if err != nil {
 		return nil, err
 	}
-	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, in.name, head, load, warnings)
+	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, in.name, head.text, head.bad, load, warnings)
 	if err != nil {
 		return nil, err
 	}
-	first := head[off:]
+	first := textPart{text: head.text[off:], bad: head.bad}
 	skipTotals := o.SkipTotals == nil || *o.SkipTotals
-	quoted, quotedLine, found, err := readPlainParts(tb, func() (string, bool, error) {
-		if first != "" {
+	quoted, quotedLine, err := readPlainParts(tb, func() (textPart, bool, error) {
+		if first.text != "" {
 			p := first
-			first = ""
+			first = textPart{}
 			return p, true, nil
 		}
 		p, err := parts.next()
-		return p, p != "", err
+		return p, p.text != "", err
 	}, o.Delimiter, line, in.name, skipTotals, load)
-	if err != nil || !found {
+	if err != nil || quoted.text == "" {
 		return tb, err
 	}
 	// From the first part with a quote character on, a record may span
 	// lines: the rest of the file is read as quoted CSV.
-	rest := io.MultiReader(strings.NewReader(quoted), parts.remainder())
-	return tb, readCSVRest(tb, o, rest, "", quotedLine, in.name, skipTotals, load)
+	rest := &partsReader{parts: parts, cur: quoted.text, bad: badLines{}}
+	rest.bad.merge(quoted.bad)
+	return tb, readCSVRest(tb, o, rest, "", rest.bad, quotedLine, in.name, skipTotals, load)
 }
 
-// validUTF8Prefix reports whether b is UTF-8, allowing a rune cut off at its end.
-func validUTF8Prefix(b []byte) bool {
-	for cut := 0; cut < utf8.UTFMax && cut <= len(b); cut++ {
-		if utf8.Valid(b[:len(b)-cut]) {
-			return true
-		}
-	}
-	return false
-}
-
-// lineParts cuts a stream into parts of a number of lines; the empty
-// string marks the end.
+// lineParts cuts a file into parts of a number of lines, decoding each;
+// the empty string marks the end. Line ends are found in the raw bytes:
+// no byte of a multi-byte character is a line feed in UTF-8 or GB18030.
 type lineParts struct {
-	r         io.Reader
-	lines     int
-	file      string
-	checkUTF8 bool
+	r     io.Reader
+	lines int
+	file  string
+	enc   textEncoding
 	// carry is what was read past the last part's final line.
-	carry  []byte
-	eof    bool
-	offset int64
+	carry []byte
+	eof   bool
+	// done counts the lines of the parts returned so far.
+	done int
 	// size is the last part's size, to size the next one's buffer.
 	size int
 }
 
-// remainder is the stream from the end of the last part on.
-func (p *lineParts) remainder() io.Reader {
-	return io.MultiReader(bytes.NewReader(p.carry), p.r)
-}
-
-func (p *lineParts) next() (string, error) {
+func (p *lineParts) next() (textPart, error) {
 	buf := make([]byte, 0, max(p.size+p.size/8, len(p.carry)+1<<20))
 	buf = append(buf, p.carry...)
 	p.carry = nil
@@ -336,7 +320,7 @@ func (p *lineParts) next() (string, error) {
 		if errors.Is(err, io.EOF) {
 			p.eof = true
 		} else if err != nil {
-			return "", fmt.Errorf("read %s: %w", p.file, err)
+			return textPart{}, fmt.Errorf("read %s: %w", p.file, err)
 		}
 	}
 	if count > p.lines {
@@ -347,13 +331,38 @@ func (p *lineParts) next() (string, error) {
 		}
 		p.carry = append([]byte(nil), buf[cut:]...)
 		buf = buf[:cut]
+		count = p.lines
 	}
-	if p.checkUTF8 && !utf8.Valid(buf) {
-		return "", fmt.Errorf("%s: not valid UTF-8 after byte %d (declare encoding: gbk if finance exported it from Excel)", p.file, p.offset)
-	}
-	p.offset += int64(len(buf))
 	p.size = len(buf)
-	return bytesAsString(buf), nil
+	part := textPart{bad: badLines{}}
+	part.text = decodeLines(buf, p.enc, p.done+1, part.bad)
+	p.done += count
+	return part, nil
+}
+
+// partsReader reads the text of a file's parts, from a part already cut on,
+// collecting their bad lines into bad as it goes.
+type partsReader struct {
+	parts *lineParts
+	cur   string
+	bad   badLines
+}
+
+func (r *partsReader) Read(b []byte) (int, error) {
+	for r.cur == "" {
+		p, err := r.parts.next()
+		if err != nil {
+			return 0, err
+		}
+		if p.text == "" {
+			return 0, io.EOF
+		}
+		r.cur = p.text
+		r.bad.merge(p.bad)
+	}
+	n := copy(b, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
 }
 
 // partLines is how many lines a large body without quotes is cut into
@@ -377,7 +386,7 @@ type partResult struct {
 // while there are no quotes: the first part with a quote character is not
 // parsed but returned, with its first line number, for the caller to read
 // as quoted CSV together with everything after it.
-func readPlainParts(tb *tableBuilder, next func() (string, bool, error), delim string, headerLine int, file string, skipTotals bool, load *Load) (quoted string, quotedLine int, found bool, err error) {
+func readPlainParts(tb *tableBuilder, next func() (textPart, bool, error), delim string, headerLine int, file string, skipTotals bool, load *Load) (quoted textPart, quotedLine int, err error) {
 	workers := runtime.GOMAXPROCS(0)
 	results := make(chan *partResult, workers+1)
 	var stop atomic.Bool
@@ -395,22 +404,22 @@ func readPlainParts(tb *tableBuilder, next func() (string, bool, error), delim s
 			if !ok {
 				return
 			}
-			if strings.IndexByte(part, '"') >= 0 {
-				quoted, quotedLine, found = part, line, true
+			if strings.IndexByte(part.text, '"') >= 0 {
+				quoted, quotedLine = part, line
 				return
 			}
 			r := &partResult{done: make(chan struct{})}
 			// The channel's capacity bounds the parts in memory.
 			results <- r
-			go func(part string, offset int) {
+			go func(part textPart, offset int) {
 				defer close(r.done)
 				r.tb = tb.fork()
 				// A fork keeps its batches (absorb passes them on), and
 				// emitting is readPlainChunk's only way to fail.
-				r.read, r.rejected, _ = readPlainChunk(r.tb, part, delim, offset, file, skipTotals)
+				r.read, r.rejected, _ = readPlainChunk(r.tb, part.text, part.bad, delim, offset, file, skipTotals)
 				r.tb.flush()
 			}(part, line)
-			line += strings.Count(part, "\n")
+			line += strings.Count(part.text, "\n")
 		}
 	}()
 	for r := range results {
@@ -424,12 +433,12 @@ func readPlainParts(tb *tableBuilder, next func() (string, bool, error), delim s
 	}
 	// results is closed: the producer has set what it found.
 	if tb.emitErr != nil {
-		return "", 0, false, tb.emitErr
+		return textPart{}, 0, tb.emitErr
 	}
 	if readErr != nil {
-		return "", 0, false, readErr
+		return textPart{}, 0, readErr
 	}
-	return quoted, quotedLine, found, nil
+	return quoted, quotedLine, nil
 }
 
 // splitAtLineCount cuts s into parts of n lines.
@@ -454,8 +463,9 @@ func splitAtLineCount(s string, n int) []string {
 
 // readPlainChunk reads text without quote characters, where every line is a
 // record and every delimiter separates fields: the cells are substrings of
-// the text, so nothing is copied before the values are typed.
-func readPlainChunk(tb *tableBuilder, text, delim string, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
+// the text, so nothing is copied before the values are typed. A row on a
+// bad line goes to quarantine whole.
+func readPlainChunk(tb *tableBuilder, text string, bad badLines, delim string, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
 	// Size the builders from the text: its first line times the line count
 	// it would make.
 	if first := strings.IndexByte(text, '\n'); first > 0 {
@@ -477,6 +487,7 @@ func readPlainChunk(tb *tableBuilder, text, delim string, lineOffset int, file s
 		if ln == "" {
 			continue
 		}
+		whole := ln
 		cells = cells[:0]
 		for {
 			i := strings.Index(ln, delim)
@@ -491,6 +502,10 @@ func readPlainChunk(tb *tableBuilder, text, delim string, lineOffset int, file s
 			continue
 		}
 		read++
+		if _, bb := bad.within(line, line); bb != nil {
+			rejected = append(rejected, badRow(file, line, whole, bb))
+			continue
+		}
 		rejected = append(rejected, tb.AddRow(cells, file, diag.Pos{File: file, Row: line})...)
 		if tb.emitErr != nil {
 			return read, rejected, tb.emitErr
@@ -500,7 +515,7 @@ func readPlainChunk(tb *tableBuilder, text, delim string, lineOffset int, file s
 }
 
 // readCSVChunk reads records into tb; lines are counted from lineOffset.
-func readCSVChunk(tb *tableBuilder, r *csv.Reader, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
+func readCSVChunk(tb *tableBuilder, r *csv.Reader, bad badLines, lineOffset int, file string, skipTotals bool) (int64, []Rejection, error) {
 	var read int64
 	var rejected []Rejection
 	for {
@@ -523,11 +538,21 @@ func readCSVChunk(tb *tableBuilder, r *csv.Reader, lineOffset int, file string, 
 		}
 		read++
 		line, _ := r.FieldPos(0)
+		if _, bb := bad.within(lineOffset+line, lineOffset+recordEnd(r, rec)); bb != nil {
+			rejected = append(rejected, badRow(file, lineOffset+line, strings.Join(rec, string(r.Comma)), bb))
+			continue
+		}
 		rejected = append(rejected, tb.AddRow(rec, file, diag.Pos{File: file, Row: lineOffset + line})...)
 		if tb.emitErr != nil {
 			return read, rejected, tb.emitErr
 		}
 	}
+}
+
+// badRow is the rejection of a row holding bytes the file's encoding cannot
+// decode; its raw value shows them as U+FFFD.
+func badRow(file string, line int, text string, bb *badBytes) Rejection {
+	return Rejection{Pos: diag.Pos{File: file, Row: line}, RawValue: strings.ToValidUTF8(text, "\uFFFD"), Reason: bb.reason()}
 }
 
 func blankRow(cells []string) bool {

@@ -34,6 +34,13 @@ func bigProgressCSV(n, quoteAt int) string {
 	return sb.String()
 }
 
+// badAt puts bad bytes into row i of a bigProgressCSV file, after its
+// number: a hand-made fault, in the file's own encoding around it.
+func badAt(data []byte, i int, bad string) []byte {
+	at := []byte(fmt.Sprintf(",%d,", i))
+	return bytes.Replace(data, at, append(at[:len(at)-1:len(at)-1], bad+","...), 1)
+}
+
 // TestCSVStreamingMatchesInMemory reads the same files held whole and
 // streamed from disk in parts: rows, line numbers and quarantine must not
 // depend on which.
@@ -43,11 +50,15 @@ func TestCSVStreamingMatchesInMemory(t *testing.T) {
 		name, decl string
 		data       []byte
 		quoteAt    int
+		// badAt is the row given bytes its encoding cannot decode, or 0.
+		badAt int
 	}{
-		{"utf-8 with BOM", progressDecl, []byte("\uFEFF" + bigProgressCSV(n, -1)), -1},
-		{"quoted record in a later part", progressDecl, []byte(bigProgressCSV(n, 300_000)), 300_000},
-		{"gbk declared", strings.Replace(progressDecl, "header_row: 2", "header_row: 2\nencoding: gbk", 1), gbk(t, bigProgressCSV(n, -1)), -1},
-		{"gbk detected, quoted from the start", progressDecl, gbk(t, bigProgressCSV(n, 5)), 5},
+		{"utf-8 with BOM detected, a stray byte in a later part", progressDecl,
+			badAt([]byte("\uFEFF"+bigProgressCSV(n, -1)), 400_000, "\xe7\x8e"), -1, 400_000},
+		{"quoted record in a later part", progressDecl, []byte(bigProgressCSV(n, 300_000)), 300_000, 0},
+		{"gbk declared, a broken sequence in a later part", strings.Replace(progressDecl, "header_row: 2", "header_row: 2\nencoding: gbk", 1),
+			badAt(gbk(t, bigProgressCSV(n, -1)), 400_000, "\x81\x20"), -1, 400_000},
+		{"gbk detected, quoted from the start", progressDecl, gbk(t, bigProgressCSV(n, 5)), 5, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,7 +76,8 @@ func TestCSVStreamingMatchesInMemory(t *testing.T) {
 			}
 			whole, wholeStats := read(0)
 			streamed, streamedStats := read(1 << 20)
-			if len(whole) != n-2 || wholeStats.RowsRead != int64(n-1) { // the totals row is skipped, the bad row rejected
+			bad := btoi(tc.badAt > 0)
+			if len(whole) != n-2-bad || wholeStats.RowsRead != int64(n-1) { // the totals row is skipped, the bad rows rejected
 				t.Fatalf("in memory: %d rows, %d read", len(whole), wholeStats.RowsRead)
 			}
 			if len(streamed) != len(whole) || streamedStats.RowsRead != wholeStats.RowsRead {
@@ -79,9 +91,14 @@ func TestCSVStreamingMatchesInMemory(t *testing.T) {
 			// Line numbers count the title, the header, the blank line, the
 			// totals row and the quoted record's second line.
 			quoted := btoi(tc.quoteAt >= 0)
-			if fmt.Sprint(streamedStats.Rejected) != fmt.Sprint(wholeStats.Rejected) || len(wholeStats.Rejected) != 1 ||
+			if fmt.Sprint(streamedStats.Rejected) != fmt.Sprint(wholeStats.Rejected) || len(wholeStats.Rejected) != 1+bad ||
 				wholeStats.Rejected[0].Pos.Row != 1003+btoi(tc.quoteAt >= 0 && tc.quoteAt < 1000) {
 				t.Errorf("rejected: streamed %+v, in memory %+v", streamedStats.Rejected, wholeStats.Rejected)
+			}
+			if bad > 0 {
+				if r := wholeStats.Rejected[1]; r.Pos.Row != tc.badAt+4 || !strings.HasPrefix(r.Reason, "无法按 ") {
+					t.Errorf("bad bytes: %+v, want row %d", r, tc.badAt+4)
+				}
 			}
 			if last := whole[len(whole)-1]; !strings.HasSuffix(last, fmt.Sprintf("_row=%d", n+3+quoted)) {
 				t.Errorf("last row %s", last)
@@ -97,11 +114,11 @@ func btoi(b bool) int {
 	return 0
 }
 
-// A large file declared UTF-8 that is not, past its first part, fails with
-// the file and where; nothing of it loads.
-func TestCSVStreamingRefusesBadUTF8(t *testing.T) {
-	text := bigProgressCSV(300_000, -1)
-	data := []byte(text[:6<<20] + "\xff\xfe" + text[6<<20:])
+// A large file declared UTF-8 with bytes that are not, past its first
+// part, loads every row but the one that holds them, which goes to
+// quarantine naming its line and the bytes.
+func TestCSVStreamingQuarantinesBadUTF8(t *testing.T) {
+	data := badAt([]byte(bigProgressCSV(300_000, -1)), 250_000, "\xff\xfe")
 	decl := strings.Replace(progressDecl, "header_row: 2", "header_row: 2\nencoding: utf-8", 1)
 	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: data}}, decl)
 	env.StreamFileBytes = 1 << 20
@@ -109,12 +126,12 @@ func TestCSVStreamingRefusesBadUTF8(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := res.Loads[0]
-	for l.Reader.Next() {
+	got := rows(t, res.Loads[0])
+	st := stats(res.Loads[0])
+	if len(got) != 300_000-3 || len(st.Rejected) != 2 {
+		t.Fatalf("%d rows, rejected %+v", len(got), st.Rejected)
 	}
-	err = l.Reader.Err()
-	l.Reader.Release()
-	if err == nil || !strings.Contains(err.Error(), "data/a.csv: not valid UTF-8 after byte 4") {
-		t.Fatalf("got %v", err)
+	if r := st.Rejected[1]; r.Pos.Row != 250_004 || r.Reason != "无法按 UTF-8 解码的字节 0xFF 0xFE" || !strings.HasPrefix(r.RawValue, "环翠区,2017-05,250000\uFFFD,") {
+		t.Errorf("rejected %+v", r)
 	}
 }
