@@ -151,6 +151,9 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 		loadRows = append(loadRows, []any{req.LoadID, nullString(req.RunID), req.Source, req.Kind, nullString(req.Location), nullString(req.ContentHash),
 			nullString(req.CursorValue), req.RowsRead, loaded[i], req.RowsRejected, req.StartedAt.UTC(), now, StatusSuccess, nil})
 	}
+	if err := clearQuarantine(ctx, conn, reqs, first.Mode == ModeReplace || !exists); err != nil {
+		return nil, fmt.Errorf("quarantine: %w", err)
+	}
 	if err := insertRows(ctx, conn, "meta.quarantine", quarantine); err != nil {
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}

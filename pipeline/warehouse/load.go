@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -104,6 +105,34 @@ func (w *Warehouse) LoadedHashes(ctx context.Context, source string) (map[string
 		out[loc] = hash
 	}
 	return out, rows.Err()
+}
+
+// clearQuarantine removes, inside a load's transaction, the quarantine rows
+// that the load supersedes: all of the source's when the load starts its
+// raw table over (load: replace, a full refresh, a table that was gone),
+// else those of each file the load reads again. A reload then leaves the
+// rejects of the file as it is now, not those of every earlier load.
+func clearQuarantine(ctx context.Context, conn txConn, reqs []LoadRequest, startsOver bool) error {
+	source := reqs[0].Source
+	if startsOver {
+		_, err := conn.ExecContext(ctx, `DELETE FROM meta.quarantine WHERE source = ?`, source)
+		return err
+	}
+	var files []string
+	args := []any{source}
+	for _, r := range reqs {
+		for _, f := range append([]string{r.File}, r.ReplaceFiles...) {
+			if f != "" {
+				files = append(files, "?")
+				args = append(args, f)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	_, err := conn.ExecContext(ctx, `DELETE FROM meta.quarantine WHERE source = ? AND file IN (`+strings.Join(files, ", ")+`)`, args...)
+	return err
 }
 
 func tableExistsOn(ctx context.Context, conn txConn, schema, table string) (bool, error) {

@@ -262,12 +262,92 @@ func TestLoadModes(t *testing.T) {
 	if got := scalar[int](t, w, "SELECT count(*) FROM meta.source_loads WHERE status = 'success'"); got != 5 {
 		t.Errorf("%d load records, want 5", got)
 	}
-	if got := scalar[int](t, w, "SELECT count(*) FROM meta.quarantine WHERE raw_value = '七'"); got != 5 {
-		t.Errorf("%d quarantine rows, want 5", got)
+	// The replace took the source's earlier quarantine rows with it.
+	if got := scalar[string](t, w, "SELECT string_agg(load_id || ' ' || file, ',') FROM meta.quarantine WHERE raw_value = '七'"); got != "l5 d.csv" {
+		t.Errorf("quarantine rows %s, want only those of the replace", got)
 	}
 	hashes, err := w.LoadedHashes(ctx, "s")
 	if err != nil || hashes["a.csv"] != "h-l3" {
 		t.Errorf("hashes %v, err %v: want the newest hash of a.csv", hashes, err)
+	}
+}
+
+// Loading a file again replaces its quarantine rows, in the load's
+// transaction: a re-sent file shows the rejects it has now, and a failed
+// reload leaves the old ones.
+func TestReloadReplacesItsQuarantineRows(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	load := func(id, mode, file string, oneFile bool, rejects []int64, replaceFiles ...string) error {
+		t.Helper()
+		req := LoadRequest{LoadID: id, Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: mode, Location: file,
+			StartedAt: time.Now(), ReplaceFiles: replaceFiles}
+		if oneFile {
+			req.File = file
+			req.Reader = stream(t, []arrow.Field{{Name: "name", Type: arrow.BinaryTypes.String}, {Name: "n", Type: arrow.PrimitiveTypes.Int64},
+				{Name: "_row", Type: arrow.PrimitiveTypes.Int64}}, func(b *array.RecordBuilder) {
+				b.Field(0).(*array.StringBuilder).Append("x")
+				b.Field(1).(*array.Int64Builder).Append(1)
+				b.Field(2).(*array.Int64Builder).Append(2)
+			})
+		} else {
+			req.Reader = records(t, file, map[string]int64{"x": 1})
+		}
+		defer req.Reader.Release()
+		for _, row := range rejects {
+			req.Quarantine = append(req.Quarantine, QuarantineRow{File: file, Row: row, RawValue: "七", Reason: "不是数字"})
+		}
+		_, err := w.Load(ctx, req)
+		return err
+	}
+	rejects := func() string {
+		return scalar[string](t, w, "SELECT coalesce(string_agg(file || ':' || row_number, ' ' ORDER BY file, row_number), '') FROM meta.quarantine")
+	}
+	for _, err := range []error{
+		load("l1", ModeAppend, "a.csv", true, []int64{3, 5}),
+		load("l2", ModeAppend, "b.csv", false, []int64{4}),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// a.csv is re-sent with row 5 fixed.
+	if err := load("l3", ModeAppend, "a.csv", true, []int64{3}, "a.csv"); err != nil {
+		t.Fatal(err)
+	}
+	if got := rejects(); got != "a.csv:3 b.csv:4" {
+		t.Errorf("after a.csv was re-sent: %s", got)
+	}
+	// A reload that fails keeps the quarantine rows of the load before.
+	bad := stream(t, []arrow.Field{{Name: "other", Type: arrow.PrimitiveTypes.Int64}}, func(b *array.RecordBuilder) {
+		b.Field(0).(*array.Int64Builder).Append(1)
+	})
+	defer bad.Release()
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "l4", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: bad,
+		File: "b.csv", ReplaceFiles: []string{"b.csv"}, StartedAt: time.Now()}); err == nil {
+		t.Fatal("want an error for a stream that does not fit")
+	}
+	if got := rejects(); got != "a.csv:3 b.csv:4" {
+		t.Errorf("after a failed reload of b.csv: %s", got)
+	}
+	// A whole-source reload (load: replace, --full-refresh) twice.
+	for _, id := range []string{"l5", "l6"} {
+		if err := load(id, ModeReplace, "a.csv", true, []int64{3}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rejects(); got != "a.csv:3" {
+			t.Errorf("after replace %s: %s", id, got)
+		}
+	}
+	// Another source's rows are its own.
+	rdr := records(t, "a.csv", map[string]int64{"y": 1})
+	defer rdr.Release()
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "o1", Source: "other", Kind: "csv", Schema: "raw", Table: "other", Mode: ModeReplace, Reader: rdr,
+		StartedAt: time.Now(), Quarantine: []QuarantineRow{{File: "a.csv", Row: 8, Reason: "r"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := rejects(); got != "a.csv:3 a.csv:8" {
+		t.Errorf("after another source loaded: %s", got)
 	}
 }
 
