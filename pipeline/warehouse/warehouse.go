@@ -94,13 +94,13 @@ func displayPath(p string) string {
 	return p
 }
 
-// explainOpenError turns DuckDB's lock conflict into a message an operator
-// can act on.
+// explainOpenError turns DuckDB's lock conflict, a damaged warehouse file
+// and a full disk into messages an operator can act on.
 func explainOpenError(err error) error {
 	if strings.Contains(err.Error(), "Could not set lock on file") || strings.Contains(err.Error(), "Conflicting lock") {
 		return &BusyError{Err: err}
 	}
-	return err
+	return ExplainStorage(err)
 }
 
 // Close closes the database, checkpointing it.
