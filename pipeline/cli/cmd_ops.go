@@ -208,13 +208,13 @@ func (s *statusServer) healthz(w http.ResponseWriter, r *http.Request) {
 var statusPage = template.Must(template.New("status").Parse(`<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>运行状态 · {{.Name}}</title><style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#1f2d3d}
 table{border-collapse:collapse;margin-bottom:24px}th,td{border:1px solid #dde3ea;padding:4px 10px;font-size:13px;text-align:left}th{background:#eef2f7}
-.failed{color:#c62828;font-weight:bold}.success{color:#2e7d32}.note{color:#b26a00}</style></head><body>
+.failed,.interrupted{color:#c62828;font-weight:bold}.success{color:#2e7d32}.note{color:#b26a00}</style></head><body>
 <h1>{{.Name}} · 运行状态</h1><p><a href="/">打开看板</a></p>
 {{if .Running}}<p class="note">正在运行：{{.Running}}</p>{{end}}
 <h2>定时任务</h2><table><tr><th>任务</th><th>时间（cron）</th><th>内容</th><th>下次运行</th></tr>
 {{range .Jobs}}<tr><td>{{.Name}}</td><td>{{.Cron}}</td><td>{{.Run}}</td><td>{{.Next}}</td></tr>{{end}}</table>
 <h2>最近运行</h2>{{if .RunsErr}}<p class="note">{{.RunsErr}}</p>{{else}}<table><tr><th>运行编号</th><th>命令/任务</th><th>开始</th><th>用时</th><th>状态</th><th>入库行数</th><th>测试失败</th><th>错误</th></tr>
-{{range .Runs}}<tr><td>{{.RunID}}</td><td>{{.Command}} {{.Job}}</td><td>{{.Start}}</td><td>{{.Took}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Rows}}</td><td>{{.TestsFailed}}</td><td>{{.Error}}</td></tr>{{end}}</table>{{end}}
+{{range .Runs}}<tr><td>{{.RunID}}</td><td>{{.Command}} {{.Job}}</td><td>{{.Start}}</td><td>{{.Took}}</td><td class="{{.Status}}">{{.Label}}</td><td>{{.Rows}}</td><td>{{.TestsFailed}}</td><td>{{.Error}}</td></tr>{{end}}</table>{{end}}
 <h2>数据新鲜度</h2>{{if .Stale}}<ul>{{range .Stale}}<li class="note">{{.}}</li>{{end}}</ul>{{else}}<p>各数据源都在时限内。</p>{{end}}
 </body></html>`))
 
@@ -224,7 +224,7 @@ func (s *statusServer) status(w http.ResponseWriter, r *http.Request) {
 	view := struct {
 		Name, Running, RunsErr string
 		Jobs                   []struct{ Name, Cron, Run, Next string }
-		Runs                   []struct{ RunID, Command, Job, Start, Took, Status, Rows, TestsFailed, Error string }
+		Runs                   []struct{ RunID, Command, Job, Start, Took, Status, Label, Rows, TestsFailed, Error string }
 		Stale                  []string
 	}{Name: p.Config.Name}
 	if s.running != nil {
@@ -241,9 +241,9 @@ func (s *statusServer) status(w http.ResponseWriter, r *http.Request) {
 		view.RunsErr = "无法读取运行记录：" + err.Error()
 	}
 	for _, rr := range runs {
-		view.Runs = append(view.Runs, struct{ RunID, Command, Job, Start, Took, Status, Rows, TestsFailed, Error string }{
+		view.Runs = append(view.Runs, struct{ RunID, Command, Job, Start, Took, Status, Label, Rows, TestsFailed, Error string }{
 			rr.RunID, rr.Command, rr.Job, rr.StartedAt.In(loc).Format("2006-01-02 15:04:05"), rr.FinishedAt.Sub(rr.StartedAt).Round(time.Millisecond).String(),
-			rr.Status, fmt.Sprint(rr.RowsLoaded), fmt.Sprint(rr.TestsFailed), firstLine(rr.Error)})
+			rr.Status, warehouse.StatusLabel(rr.Status), fmt.Sprint(rr.RowsLoaded), fmt.Sprint(rr.TestsFailed), firstLine(rr.Error)})
 	}
 	if view.RunsErr == "" {
 		if wh, err := warehouse.Open(r.Context(), warehousePath(s.l), warehouse.Options{ReadOnly: true}); err == nil {

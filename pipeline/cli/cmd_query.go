@@ -182,7 +182,8 @@ func cmdRuns(ctx context.Context, env Env, args []string) int {
 		}
 		res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, coalesce(job, '') AS 任务,
 			strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
-			round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒, status AS 状态, rows_loaded AS 入库行数,
+			round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒,
+			CASE status WHEN '`+warehouse.StatusInterrupted+`' THEN '中断' ELSE status END AS 状态, rows_loaded AS 入库行数,
 			rows_rejected AS 隔离行数, models_built AS 模型, tests_failed AS 测试失败, pages_written AS 页面
 			FROM meta.runs ORDER BY started_at DESC LIMIT ?`, 0, *limit)
 		if err != nil {
@@ -203,7 +204,7 @@ func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string) in
 		return ExitUsage
 	}
 	r := head.Rows[0]
-	fmt.Fprintf(env.Stdout, "运行 %s（%s %s）：%s\n开始 %s，结束 %s\n", r[0], r[1], r[2], r[5], check.FormatValue(r[3]), check.FormatValue(r[4]))
+	fmt.Fprintf(env.Stdout, "运行 %s（%s %s）：%s\n开始 %s，结束 %s\n", r[0], r[1], r[2], warehouse.StatusLabel(fmt.Sprint(r[5])), check.FormatValue(r[3]), check.FormatValue(r[4]))
 	if e := fmt.Sprint(r[6]); e != "" {
 		fmt.Fprintf(env.Stdout, "错误：\n%s\n", e)
 	}

@@ -97,7 +97,8 @@ type Summary struct {
 	Warehouse       string
 	// Diagnostics holds project warnings (errors stop the run before it starts).
 	Diagnostics diag.List
-	// LockNote says when a lock left by a killed process was cleared.
+	// LockNote says when a lock left by a killed process was cleared, and
+	// which runs it left unfinished were marked interrupted.
 	LockNote string
 	// Stale lists sources older than their declared freshness.
 	Stale []Staleness
@@ -168,16 +169,25 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	}
 	w, err := warehouse.Open(ctx, whPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit, ReadDirs: []string{base}})
 	if err != nil {
-		return nil, err
+		return nil, warehouse.ExplainStorage(err)
 	}
 	defer w.Close()
 
 	start := o.Now()
 	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: whPath,
 		LockNote: held.Stale}
+	// Runs still recorded as running were cut short: this process holds the
+	// lock, so none of them is in progress.
+	interrupted, err := w.MarkInterrupted(ctx, s.RunID)
+	if err != nil {
+		return nil, warehouse.ExplainStorage(err)
+	}
+	if len(interrupted) > 0 {
+		s.LockNote = strings.TrimPrefix(s.LockNote+"；", "；") + fmt.Sprintf("已将 %d 次未正常结束的运行（%s）标记为中断", len(interrupted), strings.Join(interrupted, "、"))
+	}
 	rec := warehouse.RunRecord{RunID: s.RunID, Command: o.Command, Job: o.Job, Project: cfg.Name, StartedAt: start}
 	if err := w.StartRun(ctx, rec); err != nil {
-		return nil, err
+		return nil, warehouse.ExplainStorage(err)
 	}
 
 	plan, diags := Validate(ctx, o.Project, w, o.Registries)
@@ -205,6 +215,7 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if err := w.FinishRun(context.WithoutCancel(ctx), rec); err != nil {
 		s.Err = errors.Join(s.Err, err)
 	}
+	s.Err = warehouse.ExplainDiskFull(s.Err)
 	return s, s.Err
 }
 

@@ -35,7 +35,55 @@ const (
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
 	StatusWarn    = "warn"
+	// StatusInterrupted (中断) is a run whose process ended without
+	// finishing it: killed, or the machine lost power.
+	StatusInterrupted = "interrupted"
 )
+
+// StatusLabel is how a run status reads in listings: the status itself,
+// except 中断 for an interrupted run.
+func StatusLabel(status string) string {
+	if status == StatusInterrupted {
+		return "中断"
+	}
+	return status
+}
+
+// MarkInterrupted closes the runs that are still recorded as running: their
+// process ended without finishing them. Only the process that holds the
+// warehouse's write lock may call it (see package lock), before it starts
+// its own run: no other run can then be in progress. by names that run, for
+// the note. Each interrupted run's finish is the last moment it recorded.
+func (w *Warehouse) MarkInterrupted(ctx context.Context, by string) ([]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT run_id FROM meta.runs WHERE status = ? ORDER BY started_at`, StatusRunning)
+	if err != nil {
+		return nil, fmt.Errorf("find unfinished runs: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	note := "运行中断：进程在运行中途结束（被强制终止、断电或崩溃），没有正常完成；未提交的部分已自动撤销，已完成的步骤见 jixiao runs <运行编号>。由运行 " + by + " 发现并标记"
+	err = w.Exec(ctx, `UPDATE meta.runs r SET status = ?, error = ?,
+		finished_at = coalesce(greatest(
+			(SELECT max(s.finished_at) FROM meta.run_steps s WHERE s.run_id = r.run_id),
+			(SELECT max(b.finished_at) FROM meta.model_builds b WHERE b.run_id = r.run_id),
+			(SELECT max(l.finished_at) FROM meta.source_loads l WHERE l.run_id = r.run_id)), r.started_at)
+		WHERE status = ?`, StatusInterrupted, note, StatusRunning)
+	if err != nil {
+		return nil, fmt.Errorf("mark unfinished runs interrupted: %w", err)
+	}
+	return ids, nil
+}
 
 // StartRun records that a run began.
 func (w *Warehouse) StartRun(ctx context.Context, r RunRecord) error {
