@@ -73,10 +73,12 @@ func writeLedger(c *Catalog, o Options, rng *rand.Rand) (int, error) {
 				if m == 6 && adjust != 0 {
 					a, note = adjust, "年中预算调整"
 				}
-				if m%3 == 1 {
-					arrived = (budget + adjust) * 0.25
+				// Funds arrive in three tranches ahead of spending (40% in
+				// January, 30% in April and July).
+				if tranche := map[int]float64{1: 0.4, 4: 0.3, 7: 0.3}[m]; tranche > 0 {
+					arrived = (budget + adjust) * tranche
 					if u.Share < 0.06 && m == 7 {
-						arrived = 0 // a small unit's third tranche is late
+						arrived = 0 // a small unit's third tranche is late: it spends more than has arrived
 					}
 					note = "资金到位"
 				}

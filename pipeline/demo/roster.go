@@ -178,8 +178,11 @@ func writeRoster(ctx context.Context, c *Catalog, o Options, paces map[string]fl
 	randomDay := func(months int) time.Time {
 		return time.Date(c.Year, time.Month(1+rng.IntN(months)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
 	}
-	amounts := map[string]float64{"康复": 1300, "白内障手术": 2500, "辅具适配": 800, "托养": 350, "就业": 3000, "培训": 2600,
-		"农民工培训": 2200, "无障碍改造": 4200}
+	// Per-service amounts keep each fund's service payments below what its
+	// ledger spends (funds also pay for staff, sites and construction), as
+	// the fund pages' reconciliation expects of real data.
+	amounts := map[string]float64{"康复": 650, "白内障手术": 1500, "辅具适配": 400, "托养": 350, "就业": 3000, "培训": 2600,
+		"农民工培训": 2200, "无障碍改造": 3000}
 	types := []string{"康复", "白内障手术", "辅具适配", "托养", "就业", "培训", "农民工培训", "无障碍改造"}
 	for _, u := range sortedUnits(c.Units) {
 		if ctx.Err() != nil {

@@ -23,6 +23,15 @@ func FormatDateTime(t time.Time) string {
 	return FormatDate(t) + t.Format(" 15:04")
 }
 
+// FormatPeriod writes the period data covers: a month as 2017年9月, any
+// other day as 2017年9月30日.
+func FormatPeriod(t time.Time) string {
+	if t.Day() == 1 && t.Hour() == 0 && t.Minute() == 0 {
+		return fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+	}
+	return FormatDate(t)
+}
+
 // FormatWanYuan writes an amount in yuan as 万元 with two decimals and
 // thousands separators: 1234567 -> "123.46万元".
 func FormatWanYuan(yuan float64) string {

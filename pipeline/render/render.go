@@ -34,8 +34,11 @@ type Options struct {
 	// OutDir is the site folder; it is replaced whole when the render succeeds.
 	OutDir string
 	RunID  string
-	// DataAsOf is when the newest data was loaded, for the 数据截至 stamp.
+	// DataAsOf is when the newest data was loaded (最近入库).
 	DataAsOf time.Time
+	// Period is the period the data covers, for the 数据截至 stamp
+	// (2017年9月); empty when the project names no data_period.
+	Period time.Time
 	Location *time.Location
 	// PanelRows caps the rows a panel reads.
 	PanelRows int
@@ -266,6 +269,7 @@ type pageView struct {
 	Print     bool
 	Stale     []string
 	AsOf      string
+	Period    string
 	RunID     string
 	Generated string
 }
@@ -283,6 +287,9 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	}
 	if !o.DataAsOf.IsZero() {
 		view.AsOf = FormatDateTime(o.DataAsOf.In(o.Location))
+	}
+	if !o.Period.IsZero() {
+		view.Period = FormatPeriod(o.Period)
 	}
 	for _, n := range nav {
 		n.Active = n.Href == in.file || (len(in.siblings) > 0 && n.Href == in.siblings[0].Href)
@@ -423,15 +430,18 @@ func formatFor(pn project.Panel, col string) string {
 	return ""
 }
 
-// statusClass colours a row by its status: 完成 green, 正常 amber, 滞后 red.
+// statusClass colours a row by its status: 完成 green, 正常 amber, 滞后
+// and 超限 red, 未到期 grey (not yet judged).
 func statusClass(s string) string {
 	switch s {
 	case "完成", "优":
 		return "done"
 	case "正常", "良", "中":
 		return "onpace"
-	case "滞后", "差":
+	case "滞后", "超限", "差":
 		return "behind"
+	case "未到期":
+		return "pending"
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ columns:
   weight: 权重
   actual: 实际值
   target: 目标值（至当月）
+  annual_target: 全年目标值
   band: 评价等级
   score_ratio: 得分比例
 tests:
@@ -75,6 +76,12 @@ per_unit AS (
             WHEN 'services' THEN round(fi.target * u.share * lp.pace)
             ELSE fi.target
         END AS target,
+        -- The whole year's target, for 偏离度 (never the pace-scaled one).
+        CASE fi.data_source
+            WHEN 'arrival_rate' THEN 1 WHEN 'execution_rate' THEN 1
+            WHEN 'services' THEN fi.target * u.share
+            ELSE fi.target
+        END AS annual_target,
         r.band, r.score_ratio
     FROM staging.stg_fund_indicators fi
     JOIN units u ON u.fund_id = fi.fund_id
@@ -100,6 +107,7 @@ citywide AS (
             ELSE sum(pu.denominator) END AS denominator,
         -- The city's own target, pro-rated like the units' (not their rounded parts added up).
         CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) * any_value(pu.pace) ELSE any_value(pu.target) END AS target,
+        CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) ELSE any_value(pu.annual_target) END AS annual_target,
         -- A qualitative indicator has no citywide review: marts.indicator_scores
         -- averages the units' scores for it.
         NULL AS band, NULL::DOUBLE AS score_ratio
@@ -108,5 +116,5 @@ citywide AS (
     GROUP BY pu.fund_id, pu.indicator_name
 )
 SELECT fund_id, unit_code, indicator_name, level1, level2, nature, direction, weight, data_source,
-    round(numerator / denominator, 6) AS actual, round(target, 6) AS target, band, score_ratio
+    round(numerator / denominator, 6) AS actual, round(target, 6) AS target, round(annual_target, 6) AS annual_target, band, score_ratio
 FROM (SELECT * EXCLUDE (fi_target, pace) FROM per_unit UNION ALL BY NAME SELECT * FROM citywide)

@@ -68,7 +68,7 @@ fund AS (
     SELECT
         'fund' AS context, fund_id AS group_id, unit_code, indicator_name AS item_id, indicator_name AS item_name,
         level1, CASE WHEN nature = '定性' THEN 'qualitative' ELSE 'proportional' END AS method, direction, weight,
-        actual, target, target AS annual_target, 1 AS late_factor, NULL AS route_note,
+        actual, target, annual_target, 1 AS late_factor, NULL AS route_note,
         NULL::DOUBLE AS floor_value, NULL::DOUBLE AS satisfied_value, band, score_ratio
     FROM marts.fund_indicator_values
 ),
