@@ -172,6 +172,9 @@ func TestDefaultProjectReadsAsThePlan(t *testing.T) {
 			t.Errorf("%s: stamp lacks 数据截至 2017年9月", name)
 		}
 	}
+	if html := page("guide.html"); !strings.Contains(html, "<h2>口径说明</h2>") || !strings.Contains(html, "最大余数法") || !strings.Contains(html, "逾期完成的得分减半") {
+		t.Error("the data guide does not state the rules (口径说明)")
+	}
 	for _, name := range []string{"index.html", "unit-371083.html"} {
 		html := page(name)
 		for _, want := range []string{"被拒收", "2017-03-乳山市.xlsx", "aliases"} {

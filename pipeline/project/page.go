@@ -20,6 +20,9 @@ type Page struct {
 	Each        *PageEach `yaml:"each"`
 	Print       bool      `yaml:"print"`
 	Panels      []Panel   `yaml:"panels"`
+	// Rules state, in the office's words, how the project judges and scores
+	// its figures (口径说明): any page shows them, the data guide first.
+	Rules []Rule `yaml:"rules"`
 
 	File string   `yaml:"-"`
 	Pos  diag.Pos `yaml:"-"`
@@ -33,6 +36,15 @@ type PageEach struct {
 	SQL   string `yaml:"sql"`
 	Key   string `yaml:"key"`
 	Title string `yaml:"title"`
+}
+
+// Rule is one entry of a page's 口径说明: what kind of figure it is about,
+// how its status and score are computed, and one worked example.
+type Rule struct {
+	Title   string `yaml:"title"`
+	Status  string `yaml:"status"`
+	Score   string `yaml:"score"`
+	Example string `yaml:"example"`
 }
 
 // Page kinds: panels (the default) or the engine's own data guide.
@@ -106,6 +118,11 @@ func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
 		}
 		if e.Key == "" || e.Title == "" {
 			diags.Errorf(at, "each: key and title name the columns that tell the pages apart and name them")
+		}
+	}
+	for i, r := range pg.Rules {
+		if r.Title == "" || (r.Status == "" && r.Score == "") {
+			diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "rules")), "rules[%d]: a rule needs a title and says how status or score is computed", i)
 		}
 	}
 	panels := yamlx.MappingValue(node, "panels")

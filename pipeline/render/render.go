@@ -264,6 +264,7 @@ type pageView struct {
 	Siblings    []navItem
 	Panels      []panelView
 	Guide       *guideView
+	Rules       []project.Rule
 	// Workbook is the page's Excel download: every panel, a sheet each.
 	Workbook  string
 	Print     bool
@@ -299,6 +300,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 		sib.Active = sib.Href == in.file
 		view.Siblings = append(view.Siblings, sib)
 	}
+	view.Rules = pg.Rules
 	if pg.Kind == project.PageDataGuide {
 		start := time.Now()
 		g, err := buildGuide(ctx, w, p, o.Guide, o.Location)
