@@ -61,6 +61,12 @@ func decodeCSVOptions(src *project.Source, diags *diag.List) CSVOptions {
 	return o
 }
 
+// Glob implements FileKind.
+func (CSV) Glob(src *project.Source) string {
+	var diags diag.List // reported by Validate
+	return decodeCSVOptions(src, &diags).Path
+}
+
 // Validate implements Kind.
 func (CSV) Validate(src *project.Source, diags *diag.List) {
 	o := decodeCSVOptions(src, diags)

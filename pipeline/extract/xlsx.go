@@ -54,6 +54,12 @@ func decodeXLSXOptions(src *project.Source, diags *diag.List) XLSXOptions {
 	return o
 }
 
+// Glob implements FileKind.
+func (XLSX) Glob(src *project.Source) string {
+	var diags diag.List // reported by Validate
+	return decodeXLSXOptions(src, &diags).Path
+}
+
 // Validate implements Kind.
 func (XLSX) Validate(src *project.Source, diags *diag.List) {
 	o := decodeXLSXOptions(src, diags)

@@ -62,16 +62,25 @@ func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
-	var errs []string
+	var errs, warnings []string
 	var rows int64
-	for _, out := range outs {
+	for i, out := range outs {
+		// Files the source's path passes over are reported, not skipped
+		// without a word; so even when the source itself failed.
+		out.Warnings = append(o.Registries.Extractors.IgnoredFiles(p, chosen[i]), out.Warnings...)
 		s.Sources = append(s.Sources, out)
 		rows += out.RowsLoaded
 		if out.Err != nil {
 			errs = append(errs, out.Err.Error())
 		}
+		for _, d := range out.Warnings {
+			warnings = append(warnings, d.String())
+		}
 	}
 	detail := fmt.Sprintf("%d sources, %d rows loaded", len(chosen), rows)
+	if len(warnings) > 0 {
+		detail += fmt.Sprintf("; %d warning(s):\n  %s", len(warnings), strings.Join(warnings, "\n  "))
+	}
 	if len(errs) > 0 {
 		return detail, fmt.Errorf("%d source(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
 	}

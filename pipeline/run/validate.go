@@ -73,13 +73,19 @@ func Validate(ctx context.Context, p *project.Project, parser transform.RefParse
 }
 
 // CheckProject loads nothing and builds nothing: it validates p with a
-// throwaway in-memory DuckDB as the SQL parser.
+// throwaway in-memory DuckDB as the SQL parser. It also warns of files in
+// a source's folder that its path passes over, as extract does.
 func CheckProject(ctx context.Context, p *project.Project, reg Registries) (*Plan, diag.List, error) {
 	mem, err := warehouse.Open(ctx, ":memory:", warehouse.Options{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open an in-memory DuckDB to parse SQL: %w", err)
 	}
 	defer mem.Close()
+	reg.fill()
 	plan, diags := Validate(ctx, p, mem, reg)
+	for _, src := range p.Sources {
+		diags = append(diags, reg.Extractors.IgnoredFiles(p, src)...)
+	}
+	diags.Sort()
 	return plan, diags, nil
 }
