@@ -36,8 +36,8 @@ type Config struct {
 	// DataPeriod names the column whose newest value is the period the data
 	// covers (schema.table.column, e.g. marts.indicator_completion.month):
 	// pages stamp it as 数据截至 2017年9月, not the time of the run.
-	DataPeriod string `yaml:"data_period"`
-	Scoring     Scoring  `yaml:"scoring"`
+	DataPeriod string  `yaml:"data_period"`
+	Scoring    Scoring `yaml:"scoring"`
 
 	Location *time.Location `yaml:"-"`
 }

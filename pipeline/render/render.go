@@ -38,7 +38,7 @@ type Options struct {
 	DataAsOf time.Time
 	// Period is the period the data covers, for the 数据截至 stamp
 	// (2017年9月); empty when the project names no data_period.
-	Period time.Time
+	Period   time.Time
 	Location *time.Location
 	// PanelRows caps the rows a panel reads.
 	PanelRows int
