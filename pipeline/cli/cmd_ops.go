@@ -110,7 +110,7 @@ func lastRunOf(ctx context.Context, path, job string) (time.Time, bool) {
 	if _, err := os.Stat(path); err != nil {
 		return time.Time{}, false
 	}
-	w, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true})
+	w, err := openReader(ctx, path, readerWait, warehouse.Options{})
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -183,7 +183,8 @@ func (s *statusServer) lastRuns(ctx context.Context, n int) ([]warehouse.RunReco
 	if s.running != nil && s.running() != "" {
 		return nil, fmt.Errorf("仓库正在写入（任务 %s 正在运行），稍后刷新", s.running())
 	}
-	w, err := warehouse.Open(ctx, warehousePath(s.l), warehouse.Options{ReadOnly: true})
+	// A page request waits a moment for a run to finish, then says so.
+	w, err := openReader(ctx, warehousePath(s.l), 2*time.Second, warehouse.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func (s *statusServer) status(w http.ResponseWriter, r *http.Request) {
 			rr.Status, warehouse.StatusLabel(rr.Status), fmt.Sprint(rr.RowsLoaded), fmt.Sprint(rr.TestsFailed), firstLine(rr.Error)})
 	}
 	if view.RunsErr == "" {
-		if wh, err := warehouse.Open(r.Context(), warehousePath(s.l), warehouse.Options{ReadOnly: true}); err == nil {
+		if wh, err := openReader(r.Context(), warehousePath(s.l), 2*time.Second, warehouse.Options{}); err == nil {
 			if stale, err := run.CheckFreshness(r.Context(), wh, p, time.Now()); err == nil {
 				for _, st := range stale {
 					view.Stale = append(view.Stale, st.Message())

@@ -34,7 +34,8 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 		whPath = run.Resolve(l.base, l.project.Config.Warehouse)
 	}
 	if _, statErr := os.Stat(whPath); statErr == nil {
-		if w, err := warehouse.Open(ctx, whPath, warehouse.Options{ReadOnly: true}); err == nil {
+		// While a run writes, check skips this rather than wait.
+		if w, err := openReader(ctx, whPath, 0, warehouse.Options{}); err == nil {
 			render.CheckFields(l.project, func(schema, name string) []string {
 				cols, err := w.Columns(ctx, schema, name)
 				if err != nil || len(cols) == 0 {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"os"
 	"strings"
 	"time"
 
 	"golang.org/x/text/width"
 
 	"jixiao/pipeline/check"
+	"jixiao/pipeline/lock"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/warehouse"
 )
@@ -24,12 +26,36 @@ func openReadOnly(ctx context.Context, env Env, l *loaded, writeFiles ...string)
 	if path == "" {
 		path = run.Resolve(l.base, l.project.Config.Warehouse)
 	}
-	w, err := warehouse.Open(ctx, path, warehouse.Options{ReadOnly: true, WriteFiles: writeFiles})
+	w, err := openReader(ctx, path, readerWait, warehouse.Options{WriteFiles: writeFiles})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
 		return nil, ExitFailed
 	}
 	return w, ExitOK
+}
+
+// readerWait is how long a reading command waits while a run writes.
+const readerWait = 30 * time.Second
+
+// openReader opens the warehouse read-only as a reader (package lock): a
+// run waits for it to close instead of failing, and it waits up to wait
+// while a run writes.
+func openReader(ctx context.Context, path string, wait time.Duration, opts warehouse.Options) (*warehouse.Warehouse, error) {
+	opts.ReadOnly = true
+	if _, err := os.Stat(path); err != nil {
+		return warehouse.Open(ctx, path, opts) // says the warehouse is not built yet
+	}
+	held, err := lock.AcquireRead(ctx, path, wait)
+	if err != nil {
+		return nil, err
+	}
+	opts.OnClose = func() { held.Release() }
+	w, err := warehouse.Open(ctx, path, opts)
+	if err != nil {
+		held.Release()
+		return nil, err
+	}
+	return w, nil
 }
 
 func cmdQuery(ctx context.Context, env Env, args []string) int {

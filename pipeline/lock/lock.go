@@ -21,6 +21,9 @@ var errLocked = errors.New("locked by another process")
 // Lock is a held warehouse lock.
 type Lock struct {
 	f *os.File
+	// readers is the readers' lock, held exclusively: no reader has the
+	// warehouse open while the writer does.
+	readers *os.File
 	// Stale describes a lock file left by a process that is gone, if one was
 	// taken over ("" otherwise).
 	Stale string
@@ -40,13 +43,20 @@ func (h Holder) String() string {
 	return fmt.Sprintf("jixiao 进程 %d（%s，开始于 %s）", h.PID, h.Command, h.Since.Local().Format("2006-01-02 15:04:05"))
 }
 
-// BusyError means another process holds the lock.
+// BusyError means another process holds the lock: a writer, or readers
+// that did not close the warehouse in time.
 type BusyError struct {
 	Path   string
 	Holder Holder
+	// Readers is set when readers, not a writer, kept the warehouse.
+	Readers bool
+	Waited  time.Duration
 }
 
 func (e *BusyError) Error() string {
+	if e.Readers {
+		return fmt.Sprintf("仓库正被只读进程（jixiao query、serve、runs 等）读取，等待 %s 后仍未关闭；请稍后再试，或用 --wait 等待更久", e.Waited.Round(time.Second))
+	}
 	return fmt.Sprintf("仓库正被%s写入；请等它结束后再试（或用 --wait 等待）", e.Holder)
 }
 
@@ -57,12 +67,20 @@ func Path(warehouse string) string { return warehouse + ".lock" }
 // a holder to finish (0: do not wait). It returns a *BusyError when the
 // lock stays held.
 func Acquire(ctx context.Context, warehouse, command string, wait time.Duration) (*Lock, error) {
+	return AcquireWithReaderWait(ctx, warehouse, command, wait, max(wait, DefaultReaderWait))
+}
+
+// AcquireWithReaderWait is Acquire that waits up to readerWait for readers
+// to close the warehouse once the write lock is held.
+func AcquireWithReaderWait(ctx context.Context, warehouse, command string, wait, readerWait time.Duration) (*Lock, error) {
 	path := Path(warehouse)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("open lock %s: %w", path, err)
 	}
-	deadline := time.Now().Add(wait)
+	// A reader tests the lock for an instant (see writerWaiting): retry for
+	// a second before taking a held lock for another writer.
+	deadline := time.Now().Add(max(wait, time.Second))
 	for {
 		err = tryLock(f)
 		if err == nil {
@@ -95,6 +113,13 @@ func Acquire(ctx context.Context, warehouse, command string, wait time.Duration)
 		f.WriteAt([]byte(record), 0)
 		f.Sync()
 	}
+	// Readers finish what they read; new ones wait for this writer.
+	readers, err := waitForReaders(ctx, warehouse, readerWait)
+	if err != nil {
+		l.Release()
+		return nil, err
+	}
+	l.readers = readers
 	return l, nil
 }
 
@@ -103,6 +128,11 @@ func Acquire(ctx context.Context, warehouse, command string, wait time.Duration)
 func (l *Lock) Release() error {
 	if l == nil || l.f == nil {
 		return nil
+	}
+	if l.readers != nil {
+		unlock(l.readers)
+		l.readers.Close()
+		l.readers = nil
 	}
 	l.f.Truncate(0)
 	err := unlock(l.f)

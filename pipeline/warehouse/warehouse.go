@@ -22,6 +22,7 @@ type Warehouse struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	onClose  func()
 }
 
 // Options say how to open the warehouse.
@@ -39,6 +40,9 @@ type Options struct {
 	ReadDirs []string
 	// WriteFiles are the only files SQL may write (an export's output).
 	WriteFiles []string
+	// OnClose runs after the database is closed: a reader gives up its
+	// hold on the file (package lock) there.
+	OnClose func()
 }
 
 // Open opens (creating if needed) the warehouse at path; ":memory:" or ""
@@ -77,7 +81,7 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 		db.Close()
 		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
 	}
-	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly}
+	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly, onClose: opts.OnClose}
 	if !opts.ReadOnly {
 		if err := w.migrate(ctx); err != nil {
 			db.Close()
@@ -108,7 +112,12 @@ func (w *Warehouse) Close() error {
 	if w == nil || w.db == nil {
 		return nil
 	}
-	return w.db.Close()
+	err := w.db.Close()
+	if w.onClose != nil {
+		w.onClose()
+		w.onClose = nil
+	}
+	return err
 }
 
 // Path is where the warehouse file is.
