@@ -1,0 +1,13 @@
+//go:build !duckdb_arrow
+
+package render
+
+import (
+	"testing"
+
+	"jixiao/internal/require"
+)
+
+// Without the duckdb_arrow tag this package's tests do not compile, and a
+// plain go test would pass having tested nothing: fail loudly instead.
+func TestBuildTag(t *testing.T) { require.BuildTag(t) }
