@@ -25,10 +25,12 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"jixiao/internal/require"
 	"jixiao/pipeline/run"
 )
 
-// chromium finds a headless browser: JIXIAO_CHROMIUM, or Debian's chromium.
+// chromium finds a headless browser: JIXIAO_CHROMIUM, or Debian's chromium;
+// without one the test skips (fails under JIXIAO_REQUIRE=chromium).
 func chromium(t *testing.T) string {
 	if p := os.Getenv("JIXIAO_CHROMIUM"); p != "" {
 		return p
@@ -38,7 +40,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("no Chromium found: install Debian's chromium (.ci/run does) or set JIXIAO_CHROMIUM to test the dashboards in a browser")
+	require.Service(t, require.Chromium, "no Chromium found: install Debian's chromium (.ci/run does) or set JIXIAO_CHROMIUM to test the dashboards in a browser")
 	return ""
 }
 

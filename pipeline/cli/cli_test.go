@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"jixiao/internal/fixture"
+	"jixiao/internal/require"
 	"jixiao/pipeline/warehouse"
 
 	"github.com/xuri/excelize/v2"
@@ -196,22 +198,23 @@ func TestDemoCommand(t *testing.T) {
 	if code, _, stderr := jixiao(t, root, "demo"); code != ExitUsage || !strings.Contains(stderr, "--out") {
 		t.Errorf("demo without --out: %d %s", code, stderr)
 	}
-	for _, db := range []struct{ flag, env, dsn string }{
-		{"--to-postgres", "JIXIAO_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
-		{"--to-mysql", "JIXIAO_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"},
+	for _, db := range []struct{ flag, service, env, dsn string }{
+		{"--to-postgres", require.Postgres, "JIXIAO_TEST_POSTGRES_DSN", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
+		{"--to-mysql", require.MySQL, "JIXIAO_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"},
 	} {
-		dsn := db.dsn
-		if v := os.Getenv(db.env); v != "" {
-			dsn = v
-		}
-		code, stdout, stderr := jixiao(t, root, "demo", "--out", out, "--scale", "0.01", "--months", "3", db.flag, dsn)
-		if code != ExitOK && strings.Contains(stderr, "connect to") {
-			t.Logf("%s skipped: the server is not reachable (set %s): %s", db.flag, db.env, stderr)
-			continue
-		}
-		if code != ExitOK || !strings.Contains(stdout, "persons 680 行") {
-			t.Errorf("%s: %d\n%s\n%s", db.flag, code, stdout, stderr)
-		}
+		t.Run(db.service, func(t *testing.T) {
+			dsn := db.dsn
+			if v := os.Getenv(db.env); v != "" {
+				dsn = v
+			}
+			code, stdout, stderr := jixiao(t, root, "demo", "--out", out, "--scale", "0.01", "--months", "3", db.flag, dsn)
+			if code != ExitOK && strings.Contains(stderr, "connect to") {
+				require.Service(t, db.service, fmt.Sprintf("the server is not reachable (set %s): %s", db.env, stderr))
+			}
+			if code != ExitOK || !strings.Contains(stdout, "persons 680 行") {
+				t.Errorf("%s: %d\n%s\n%s", db.flag, code, stdout, stderr)
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"jixiao/internal/require"
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
 )
@@ -23,7 +24,8 @@ var testDatabases = []struct {
 	{"mysql", "JIXIAO_TEST_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"},
 }
 
-// connectTestDB opens the dialect's test database or skips with the reason.
+// connectTestDB opens the dialect's test database, or skips with the reason
+// (fails under JIXIAO_REQUIRE, see internal/require).
 func connectTestDB(t *testing.T, dialect, env, dsn string) (*sql.DB, string) {
 	t.Helper()
 	if v := os.Getenv(env); v != "" {
@@ -36,7 +38,7 @@ func connectTestDB(t *testing.T, dialect, env, dsn string) (*sql.DB, string) {
 		err = db.PingContext(ctx)
 	}
 	if err != nil {
-		t.Skipf("%s is not reachable (set %s to test against another server): %v", dialect, env, err)
+		require.Service(t, dialect, fmt.Sprintf("%s is not reachable (set %s to test against another server): %v", dialect, env, err))
 	}
 	t.Cleanup(func() { db.Close() })
 	return db, dsn

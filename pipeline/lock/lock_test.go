@@ -17,7 +17,7 @@ import (
 func TestHelperHoldsLock(t *testing.T) {
 	path := os.Getenv("JIXIAO_LOCK_HELPER")
 	if path == "" {
-		t.Skip("helper process only")
+		return // a helper process only
 	}
 	if _, err := Acquire(context.Background(), path, "helper", 0); err != nil {
 		os.Stdout.WriteString("error " + err.Error() + "\n")

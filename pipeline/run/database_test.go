@@ -12,11 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"jixiao/internal/require"
 	"jixiao/pipeline/project"
 )
 
 // testPostgres connects to the local PostgreSQL (or JIXIAO_TEST_POSTGRES_DSN),
-// or skips saying why; the connection closes with the test.
+// or skips saying why (fails under JIXIAO_REQUIRE, see internal/require);
+// the connection closes with the test.
 func testPostgres(tb testing.TB) (*sql.DB, string) {
 	tb.Helper()
 	dsn := os.Getenv("JIXIAO_TEST_POSTGRES_DSN")
@@ -28,7 +30,7 @@ func testPostgres(tb testing.TB) (*sql.DB, string) {
 		err = db.Ping()
 	}
 	if err != nil {
-		tb.Skipf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err)
+		require.Service(tb, require.Postgres, fmt.Sprintf("PostgreSQL is not reachable (set JIXIAO_TEST_POSTGRES_DSN): %v", err))
 	}
 	tb.Cleanup(func() { db.Close() })
 	return db, dsn

@@ -439,7 +439,7 @@ func TestRunHistory(t *testing.T) {
 func TestHelperHoldsWarehouse(t *testing.T) {
 	path := os.Getenv("JIXIAO_WAREHOUSE_HELPER")
 	if path == "" {
-		t.Skip("helper process only")
+		return // a helper process only
 	}
 	w, err := Open(context.Background(), path, Options{})
 	if err != nil {
