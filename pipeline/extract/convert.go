@@ -89,13 +89,23 @@ func ParseInteger(raw string) (int64, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return n, nil
 	}
-	// Spreadsheets store whole numbers as 12.0.
+	// Spreadsheets store whole numbers as 12.0: read the whole part as an
+	// integer, which a float would round beyond 2^53.
+	if whole, frac, ok := strings.Cut(s, "."); ok && strings.Trim(frac, "0") == "" {
+		if n, err := strconv.ParseInt(whole, 10, 64); err == nil {
+			return n, nil
+		}
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, fmt.Errorf("%q 不是数字", raw)
 	}
 	if f != math.Trunc(f) {
 		return 0, fmt.Errorf("%q 不是整数", raw)
+	}
+	// Converting a float beyond int64 would wrap around silently.
+	if f < math.MinInt64 || f >= math.MaxInt64 {
+		return 0, fmt.Errorf("%q 超出整数范围", raw)
 	}
 	return int64(f), nil
 }
