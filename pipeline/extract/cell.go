@@ -42,7 +42,11 @@ func (t *tableBuilder) AddRow(cells []string, file string, pos diag.Pos) []Rejec
 		if v, ok := t.fillValues[ci]; ok && strings.TrimSpace(raw) == "" {
 			raw = v
 		}
-		if err := t.convertText(&t.src.Columns[ci], raw, &t.cells[ci]); err != nil {
+		err := t.convertText(&t.src.Columns[ci], raw, &t.cells[ci])
+		if err == nil {
+			err = t.rules.checkBounds(&t.src.Columns[ci], &t.cells[ci])
+		}
+		if err != nil {
 			p := pos
 			p.Column = t.columnLabel(ci)
 			rejects = append(rejects, Rejection{Pos: p, RawValue: raw, Reason: err.Error()})
@@ -68,7 +72,11 @@ func (t *tableBuilder) AddValues(vals []any, pos diag.Pos) []Rejection {
 		if i := t.cellIndex[ci]; i >= 0 && i < len(vals) {
 			raw = vals[i]
 		}
-		if err := t.convertValue(&t.src.Columns[ci], raw, &t.cells[ci]); err != nil {
+		err := t.convertValue(&t.src.Columns[ci], raw, &t.cells[ci])
+		if err == nil {
+			err = t.rules.checkBounds(&t.src.Columns[ci], &t.cells[ci])
+		}
+		if err != nil {
 			p := pos
 			p.Column = t.columnLabel(ci)
 			rejects = append(rejects, Rejection{Pos: p, RawValue: valueText(raw), Reason: err.Error()})
@@ -175,7 +183,7 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 	case "unit":
 		code, ok := t.unitCodes[raw]
 		if !ok {
-			if code, ok = t.units.Code(raw); ok {
+			if code, ok = t.rules.units.Code(raw); ok {
 				if t.unitCodes == nil {
 					t.unitCodes = map[string]string{}
 				}

@@ -195,7 +195,7 @@ func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 				diag.Pos{File: file, Row: l}, bb.hex(), bb.enc)
 		}
 		if tb == nil {
-			if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill), load.File); err != nil {
+			if tb, err = newTableBuilder(src, env.rowRules(), header, at, warnings, fillColumns(fill), load.File); err != nil {
 				return nil, 0, 0, err
 			}
 			tb.emit = load.emit

@@ -192,7 +192,7 @@ func (d Database) Extract(ctx context.Context, env Env, src *project.Source, sta
 	}
 	var warnings diag.List
 	at := diag.Pos{File: src.File}
-	tb, err := newTableBuilder(src, env.Units, names, at, &warnings, nil, location)
+	tb, err := newTableBuilder(src, env.rowRules(), names, at, &warnings, nil, location)
 	if err != nil {
 		rows.Close()
 		cancel()

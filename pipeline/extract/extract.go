@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -27,6 +28,10 @@ type Env struct {
 	Getenv func(string) string
 	// Units normalises unit names to codes.
 	Units *UnitIndex
+	// PlanYear and Today check columns declared within: plan_year and
+	// not_future; a zero Today is the time of the extract.
+	PlanYear int
+	Today    time.Time
 	// HTTP is the client of http sources; nil means a default client.
 	HTTP *http.Client
 	// StreamFileBytes is the file size from which files are read from disk

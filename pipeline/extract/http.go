@@ -192,7 +192,7 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		res.Skipped = append(res.Skipped, "no new records"+cursorNote(state.Cursor))
 		return res, nil
 	}
-	tb, err := newTableBuilder(src, env.Units, fields, diag.Pos{File: location}, &res.Warnings, nil, location)
+	tb, err := newTableBuilder(src, env.rowRules(), fields, diag.Pos{File: location}, &res.Warnings, nil, location)
 	if err != nil {
 		return nil, fmt.Errorf("records of %s: %w", src.File, err)
 	}

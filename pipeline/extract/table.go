@@ -29,7 +29,7 @@ const batchRows = 122_880
 // the source declares, rejecting rows whose cells do not fit.
 type tableBuilder struct {
 	src     *project.Source
-	units   *UnitIndex
+	rules   rowRules
 	schema  *arrow.Schema
 	builder *array.RecordBuilder
 	// cellIndex[i] is the position of declared column i among the cells, or -1.
@@ -85,7 +85,7 @@ func headerKey(s string) string {
 // newTableBuilder matches the header cells to the declared columns. A missing
 // required column is an error; undeclared header cells are reported as
 // warnings (a schema change at the source), not silently dropped.
-func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at diag.Pos, warnings *diag.List, filled map[string]bool, constFile string) (*tableBuilder, error) {
+func newTableBuilder(src *project.Source, rules rowRules, header []string, at diag.Pos, warnings *diag.List, filled map[string]bool, constFile string) (*tableBuilder, error) {
 	byKey := map[string]int{}
 	for i, h := range header {
 		k := headerKey(h)
@@ -96,7 +96,7 @@ func newTableBuilder(src *project.Source, units *UnitIndex, header []string, at 
 			byKey[k] = i
 		}
 	}
-	t := &tableBuilder{src: src, units: units, header: header, cellIndex: make([]int, len(src.Columns)), filled: filled, constFile: constFile}
+	t := &tableBuilder{src: src, rules: rules, header: header, cellIndex: make([]int, len(src.Columns)), filled: filled, constFile: constFile}
 	used := map[int]bool{}
 	var missing []string
 	for ci, c := range src.Columns {
@@ -227,7 +227,7 @@ func (t *tableBuilder) Reader() (array.RecordReader, int64, error) {
 // rematch maps a later file's header onto the same declared columns: files
 // of one source may order their columns differently.
 func (t *tableBuilder) rematch(header []string, at diag.Pos, warnings *diag.List) error {
-	other, err := newTableBuilder(t.src, t.units, header, at, warnings, t.filled, t.constFile)
+	other, err := newTableBuilder(t.src, t.rules, header, at, warnings, t.filled, t.constFile)
 	if err != nil {
 		return err
 	}

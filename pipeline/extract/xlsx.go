@@ -164,7 +164,7 @@ func readXLSXInto(tb *tableBuilder, env Env, src *project.Source, o XLSXOptions,
 			header := combineHeaderRows(headerParts)
 			at := diag.Pos{File: file, Sheet: sheet, Row: headerStart}
 			if tb == nil {
-				if tb, err = newTableBuilder(src, env.Units, header, at, warnings, fillColumns(fill), load.File); err != nil {
+				if tb, err = newTableBuilder(src, env.rowRules(), header, at, warnings, fillColumns(fill), load.File); err != nil {
 					return nil, err
 				}
 				tb.emit = load.emit

@@ -71,7 +71,18 @@ type Column struct {
 	Required    bool     `yaml:"required"`
 	Aliases     []string `yaml:"aliases"`
 	Description string   `yaml:"description"`
+	// Min and Max bound a number: a monthly figure that cannot go down has
+	// min: 0. A value outside sends its row to quarantine.
+	Min *float64 `yaml:"min"`
+	Max *float64 `yaml:"max"`
+	// Within: plan_year keeps a date inside the project's plan year.
+	Within string `yaml:"within"`
+	// NotFuture rejects a date after the day of the run (a 报送日期 typed wrong).
+	NotFuture bool `yaml:"not_future"`
 }
+
+// WithinPlanYear is the one Within a date column takes.
+const WithinPlanYear = "plan_year"
 
 // Source is one file of sources/: where data comes from and its shape.
 type Source struct {
@@ -153,6 +164,19 @@ func checkColumns(src *Source, diags *diag.List) {
 		names[c.Name] = true
 		if !contains(ColumnTypes, c.Type) {
 			diags.Errorf(pos, "column %s: type %q must be one of %s", c.Name, c.Type, strings.Join(ColumnTypes, ", "))
+		}
+		numeric, dated := c.Type == "integer" || c.Type == "number", c.Type == "date" || c.Type == "timestamp"
+		if (c.Min != nil || c.Max != nil) && !numeric {
+			diags.Errorf(pos, "column %s: min and max bound integer and number columns, not %s", c.Name, c.Type)
+		}
+		if c.Min != nil && c.Max != nil && *c.Min > *c.Max {
+			diags.Errorf(pos, "column %s: min %v is above max %v", c.Name, *c.Min, *c.Max)
+		}
+		if c.Within != "" && (c.Within != WithinPlanYear || !dated) {
+			diags.Errorf(pos, "column %s: within takes plan_year, on a date or timestamp column", c.Name)
+		}
+		if c.NotFuture && !dated {
+			diags.Errorf(pos, "column %s: not_future applies to date and timestamp columns", c.Name)
 		}
 	}
 	for _, k := range src.Key {

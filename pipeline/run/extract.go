@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -28,7 +29,12 @@ func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 			chosen = append(chosen, src)
 		}
 	}
-	env := extract.Env{FS: p.FS, Getenv: o.Getenv, Units: extract.NewUnitIndex(p.Config.Units)}
+	loc := p.Config.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	env := extract.Env{FS: p.FS, Getenv: o.Getenv, Units: extract.NewUnitIndex(p.Config.Units),
+		PlanYear: p.Config.PlanYear, Today: o.Now().In(loc)}
 	o.Reporter.Stage("读取数据源", len(chosen))
 	// Sources load into different tables, so they may extract at the same
 	// time: one parses while another's rows go into DuckDB.
