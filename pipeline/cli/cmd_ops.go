@@ -57,7 +57,7 @@ func cmdSchedule(ctx context.Context, env Env, args []string) int {
 		s, err := run.Execute(ctx, run.Options{
 			Project: l.project, Base: l.base, Warehouse: l.warehouse, Command: "schedule", Job: job.Name,
 			Stages: stagesOf(job), Sources: job.Sources, Select: job.Select, SkipUnchanged: job.Run == "pipeline",
-			Reporter: progress.Discard{}, Getenv: env.Getenv, LockWait: 10 * time.Minute,
+			Reporter: progress.Discard{}, Getenv: env.Getenv, LockWait: 10 * time.Minute, Version: env.Version,
 		})
 		if s != nil {
 			log.Info("run finished", "job", job.Name, "run_id", s.RunID, "status", s.Status, "took", s.Duration.Round(time.Millisecond).String(),

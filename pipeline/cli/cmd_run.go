@@ -77,6 +77,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 		// commands do what they are asked.
 		SkipUnchanged: name == "run" && !fullRefresh,
 		LockWait:      *wait,
+		Version:       env.Version,
 	}
 	s, err := run.Execute(ctx, opts)
 	if s == nil {

@@ -1,8 +1,11 @@
 package render
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 )
 
@@ -26,4 +29,22 @@ func Assets() (fs.FS, error) {
 		return nil, ErrNoECharts
 	}
 	return sub, nil
+}
+
+// Fingerprint identifies what the render code itself puts on every page:
+// the page template and the site's assets. A run compares it, with the
+// binary's version, so that an upgraded jixiao re-renders a site whose data
+// did not change.
+func Fingerprint() string {
+	h := sha256.New()
+	h.Write([]byte(pageTemplateText))
+	fs.WalkDir(embedded, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				fmt.Fprintf(h, "%s\x00%d\x00", p, info.Size())
+			}
+		}
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))
 }

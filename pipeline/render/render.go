@@ -43,7 +43,8 @@ type Options struct {
 	// PanelRows caps the rows a panel reads.
 	PanelRows int
 	Kinds     *Kinds
-	// Stale notes sources older than their declared freshness, for the stamp.
+	// Stale are the stamp's warnings on every page: sources older than their
+	// declared freshness, sources whose latest load failed.
 	Stale []string
 	// stmts prepares each panel query once per render.
 	stmts *warehouse.StmtCache

@@ -54,6 +54,8 @@ type Options struct {
 	Select []string
 	// FullRefresh reloads file sources even when their content was loaded before.
 	FullRefresh bool
+	// Version is the binary's version: a new jixiao re-renders the site.
+	Version string
 	// SkipUnchanged leaves alone what nothing changed for since the last run:
 	// models whose file and inputs are the same, their tests, and the site.
 	SkipUnchanged bool
@@ -379,11 +381,7 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		default:
 			err := step(StageRender, func() (string, error) {
 				o.Reporter.Stage("生成看板", 0) // pages repeated with each are counted as they are written
-				asOf, err := w.LastLoadTime(ctx)
-				if err != nil {
-					return "", err
-				}
-				inputs, err := renderInputs(ctx, w, plan.Project, site, asOf)
+				sp, err := planSite(ctx, w, plan.Project, site, o.Version, s.Stale)
 				if err != nil {
 					return "", err
 				}
@@ -392,26 +390,18 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 					if err != nil {
 						return "", err
 					}
-					if _, statErr := os.Stat(filepath.Join(site, "index.html")); last == inputs && lastSite == site && statErr == nil {
+					if _, statErr := os.Stat(filepath.Join(site, "index.html")); last == sp.Fingerprint && lastSite == site && statErr == nil {
 						s.RenderUnchanged = true
 						return "site unchanged", nil
 					}
 				}
-				var staleNotes []string
-				for _, st := range s.Stale {
-					staleNotes = append(staleNotes, st.Message())
-				}
-				period, err := dataPeriod(ctx, w, plan.Project)
-				if err != nil {
-					return "", err
-				}
-				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: asOf, Period: period, Location: loc, Kinds: o.Registries.Panels,
-					Stale: staleNotes,
+				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: sp.AsOf, Period: sp.Period,
+					Location: loc, Kinds: o.Registries.Panels, Stale: sp.Notes,
 					Guide: &render.GuideInputs{Parents: plan.Graph.Parents, Children: plan.Graph.Children}})
 				if err != nil {
 					return "", err
 				}
-				if err := w.RecordRender(ctx, s.RunID, inputs, site, len(res.Pages)); err != nil {
+				if err := w.RecordRender(ctx, s.RunID, sp.Fingerprint, site, len(res.Pages)); err != nil {
 					return "", err
 				}
 				s.Render = res

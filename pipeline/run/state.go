@@ -10,6 +10,7 @@ import (
 
 	"jixiao/pipeline/check"
 	"jixiao/pipeline/project"
+	"jixiao/pipeline/render"
 	"jixiao/pipeline/transform"
 	"jixiao/pipeline/warehouse"
 )
@@ -75,13 +76,46 @@ func anyBuilt(builds []transform.BuildResult) bool {
 	return false
 }
 
-// renderInputs identifies what a site shows: the dashboard files, the
-// project's name, where the site goes, the data's as-of time and the newest
-// model build (a `jixiao transform` between runs changes the marts too).
-func renderInputs(ctx context.Context, w *warehouse.Warehouse, p *project.Project, site string, asOf time.Time) (string, error) {
+// sitePlan is what the pages show besides the marts: the stamp's period,
+// load time and warnings. It is worked out once per run, and its
+// fingerprint is what decides whether a rerun may leave the site alone, so
+// nothing that changes a page can be left out of that decision.
+type sitePlan struct {
+	AsOf   time.Time
+	Period time.Time
+	// Notes are the stamp's warnings: stale sources and sources whose
+	// latest load failed.
+	Notes       []string
+	Fingerprint string
+}
+
+// planSite gathers the stamp and fingerprints everything a page depends on:
+// the dashboard files, the project's settings, where the site goes, the
+// newest model build (a `jixiao transform` between runs changes the marts
+// too), the stamp, and the render code (template, assets, binary version).
+func planSite(ctx context.Context, w *warehouse.Warehouse, p *project.Project, site, version string, stale []Staleness) (*sitePlan, error) {
+	sp := &sitePlan{}
+	var err error
+	if sp.AsOf, err = w.LastLoadTime(ctx); err != nil {
+		return nil, err
+	}
+	if sp.Period, err = dataPeriod(ctx, w, p); err != nil {
+		return nil, err
+	}
+	for _, st := range stale {
+		sp.Notes = append(sp.Notes, st.Message())
+	}
+	failed, err := w.FailedSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range failed {
+		sp.Notes = append(sp.Notes, fmt.Sprintf("数据源 %s 最近一次读取失败（%s），页面用的是它上次成功入库的数据；原因见“数据说明”页或 jixiao runs",
+			f.Source, f.At.Format("2006-01-02 15:04")))
+	}
 	prior, err := w.PriorBuilds(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var newest time.Time
 	for _, b := range prior {
@@ -89,12 +123,22 @@ func renderInputs(ctx context.Context, w *warehouse.Warehouse, p *project.Projec
 			newest = b.FinishedAt
 		}
 	}
+	published, err := w.ProjectPublishedAt(ctx)
+	if err != nil {
+		return nil, err
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", p.Config.Name, site, asOf.UTC().Format(time.RFC3339Nano), newest.UTC().Format(time.RFC3339Nano))
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", p.Config.Name, site, sp.AsOf.UTC().Format(time.RFC3339Nano),
+		sp.Period.Format(time.RFC3339), newest.UTC().Format(time.RFC3339Nano), published.UTC().Format(time.RFC3339Nano),
+		version, render.Fingerprint())
+	for _, n := range sp.Notes {
+		fmt.Fprintf(h, "note\x00%s\x00", n)
+	}
 	for _, pg := range p.Pages {
 		data, _ := fs.ReadFile(p.FS, pg.File)
 		fmt.Fprintf(h, "%s\x00%d\x00", pg.File, len(data))
 		h.Write(data)
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sp.Fingerprint = hex.EncodeToString(h.Sum(nil))
+	return sp, nil
 }

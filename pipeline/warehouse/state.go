@@ -93,3 +93,35 @@ func (w *Warehouse) ModelsWithUnpassedTests(ctx context.Context) (map[string]boo
 	}
 	return out, rows.Err()
 }
+
+// SourceFailure is a source whose latest load failed.
+type SourceFailure struct {
+	Source string
+	At     time.Time
+	Error  string
+}
+
+// FailedSources lists the sources whose most recent run of loads had a
+// failure: the pages built on their older data say so.
+func (w *Warehouse) FailedSources(ctx context.Context) ([]SourceFailure, error) {
+	// The run that last loaded a source decides: any of its files failing
+	// there means some of the source's data is older than the rest.
+	rows, err := w.db.QueryContext(ctx, `WITH last_run AS (
+			SELECT source, arg_max(run_id, started_at) AS run_id FROM meta.source_loads GROUP BY source)
+		SELECT l.source, max(coalesce(l.finished_at, l.started_at)), min(coalesce(l.error, ''))
+		FROM meta.source_loads l JOIN last_run r ON r.source = l.source AND r.run_id = l.run_id
+		WHERE l.status = 'failed' GROUP BY l.source ORDER BY l.source`)
+	if err != nil {
+		return nil, fmt.Errorf("read failed sources: %w", err)
+	}
+	defer rows.Close()
+	var out []SourceFailure
+	for rows.Next() {
+		var f SourceFailure
+		if err := rows.Scan(&f.Source, &f.At, &f.Error); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
