@@ -7,11 +7,9 @@ package render
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	_ "embed"
 	"encoding/base64"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -151,13 +149,9 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	if err := diags.Err(); err != nil {
 		return nil, err
 	}
-	parent := filepath.Dir(filepath.Clean(o.OutDir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", parent, err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(o.OutDir)+".new-")
+	tmp, err := newSiteDir(o.OutDir)
 	if err != nil {
-		return nil, fmt.Errorf("create temporary site folder: %w", err)
+		return nil, err
 	}
 	keepTmp := false
 	defer func() {
@@ -212,7 +206,7 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 		res.QueryTime += times[i].QueryTime
 		res.WriteTime += times[i].WriteTime
 	}
-	if err := swapDir(tmp, o.OutDir); err != nil {
+	if err := swapSite(tmp, o.OutDir, o.RunID); err != nil {
 		return nil, err
 	}
 	keepTmp = true
@@ -241,6 +235,9 @@ type panelView struct {
 	XLSXName string
 	// Open shows the table without a click (table panels).
 	Open bool
+	// data and labels are the panel's rows, for the page's Word document.
+	data   *warehouse.Result
+	labels map[string]string
 }
 
 type rowView struct {
@@ -267,13 +264,16 @@ type pageView struct {
 	Guide       *guideView
 	Rules       []project.Rule
 	// Workbook is the page's Excel download: every panel, a sheet each.
-	Workbook  string
-	Print     bool
-	Stale     []string
-	AsOf      string
-	Period    string
-	RunID     string
-	Generated string
+	Workbook string
+	// Document is a printable page's Word download (the 调度通报 to edit and send).
+	Document     template.URL
+	DocumentName string
+	Print        bool
+	Stale        []string
+	AsOf         string
+	Period       string
+	RunID        string
+	Generated    string
 }
 
 //go:embed page.html.tmpl
@@ -327,6 +327,11 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 			return err
 		}
 	}
+	if pg.Print {
+		if err := writePageDocument(&view, pg.Panels, dir, base); err != nil {
+			return fmt.Errorf("%s: Word document: %w", pg.File, err)
+		}
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, view); err != nil {
 		return fmt.Errorf("render page %s: %w", pg.File, err)
@@ -375,7 +380,7 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
 	title := in.fill(pn.Title)
-	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table",
+	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
 		CSVName: downloadName(pageTitle, title, ".csv"), XLSXName: downloadName(pageTitle, title, ".xlsx")}
 	csvData, err := csvBytes(data, labels)
 	if err != nil {
@@ -564,29 +569,4 @@ func copyFS(src fs.FS, dst string) error {
 		}
 		return os.WriteFile(target, data, 0o644)
 	})
-}
-
-// swapDir puts the new site in place of the old one with two renames, so the
-// site folder is at every moment either the old site or the new one.
-func swapDir(newDir, outDir string) error {
-	var suffix [4]byte
-	rand.Read(suffix[:])
-	old := filepath.Join(filepath.Dir(outDir), "."+filepath.Base(outDir)+".old-"+hex.EncodeToString(suffix[:]))
-	hadOld := false
-	if _, err := os.Stat(outDir); err == nil {
-		if err := os.Rename(outDir, old); err != nil {
-			return fmt.Errorf("move the previous site aside: %w", err)
-		}
-		hadOld = true
-	}
-	if err := os.Rename(newDir, outDir); err != nil {
-		if hadOld {
-			os.Rename(old, outDir)
-		}
-		return fmt.Errorf("put the new site in place: %w", err)
-	}
-	if hadOld {
-		os.RemoveAll(old)
-	}
-	return nil
 }
