@@ -339,6 +339,32 @@ func TestServe(t *testing.T) {
 			t.Errorf("%s served a file outside the site", path)
 		}
 	}
+	// Links inside the site that lead out of it are refused; one that stays
+	// inside is followed.
+	site := filepath.Join(dir, "site")
+	for link, target := range map[string]string{"etc": "/etc", "passwd": "/etc/passwd", "secret.txt": "../secret.txt", "home.html": "index.html"} {
+		if err := os.Symlink(target, filepath.Join(site, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, path := range []string{"/etc/passwd", "/passwd", "/secret.txt", "/etc/"} {
+		if code, body := get(path); code != http.StatusForbidden && code != http.StatusNotFound || strings.Contains(body, "root:") || strings.Contains(body, "not for the web") {
+			t.Errorf("%s through a link out of the site: %d %.80q", path, code, body)
+		}
+	}
+	if code, body := get("/home.html"); code != 200 || !strings.Contains(body, "assets/echarts.min.js") {
+		t.Errorf("/home.html, a link inside the site: %d", code)
+	}
+	// The site is a link to its version; a new render is served at once.
+	if code, _, errOut := jixiao(t, dir, "render"); code != ExitOK {
+		t.Fatal(errOut)
+	}
+	if code, body := get("/"); code != 200 || !strings.Contains(body, "assets/echarts.min.js") {
+		t.Errorf("/ after a new render: %d", code)
+	}
+	if code, _ := get("/home.html"); code != http.StatusNotFound {
+		t.Errorf("/home.html of the previous version is still served: %d", code)
+	}
 	cancel()
 	if code := <-done; code != ExitOK {
 		t.Errorf("serve exit %d", code)

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -160,21 +162,43 @@ func (s *statusServer) listen(addr string) (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/status", s.status)
-	// http.Dir refuses paths that climb out of the folder; dot files (the
-	// swap's temporary folders) are not served either.
-	files := http.FileServer(http.Dir(s.siteDir()))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		for _, part := range strings.Split(r.URL.Path, "/") {
-			if strings.HasPrefix(part, ".") {
-				http.NotFound(w, r)
-				return
-			}
-		}
-		files.ServeHTTP(w, r)
-	})
+	mux.HandleFunc("/", s.site)
 	srv := &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return srv, nil
+}
+
+// site serves the site folder and nothing outside it: paths that climb out
+// and symbolic links that lead out are refused (os.Root), dot files (the
+// swap's temporary folders) are not served. The folder is opened for each
+// request, so a render's swap shows at once.
+func (s *statusServer) site(w http.ResponseWriter, r *http.Request) {
+	for _, part := range strings.Split(r.URL.Path, "/") {
+		if strings.HasPrefix(part, ".") {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	root, err := os.OpenRoot(s.siteDir())
+	if err != nil {
+		http.Error(w, "看板尚未生成：请先运行 jixiao run", http.StatusNotFound)
+		return
+	}
+	defer root.Close()
+	http.FileServerFS(insideFS{root.FS()}).ServeHTTP(w, r)
+}
+
+// insideFS reports a path that leaves the site (a link to /etc) as not
+// permitted, which the file server answers 403, instead of an error it
+// would answer 500.
+type insideFS struct{ fs.FS }
+
+func (f insideFS) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+	}
+	return file, err
 }
 
 // lastRuns reads recent runs; while a run writes the warehouse it says so
