@@ -22,7 +22,7 @@ import (
 func Parse(file string, data []byte, diags *diag.List) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		diags.Errorf(posOfYAMLError(file, err), "invalid YAML: %s", stripLinePrefix(err.Error()))
+		diags.Errorf(diag.Pos{File: file, Line: syntaxErrorLine(data, err)}, "invalid YAML: %s", stripLinePrefix(err.Error())+syntaxHint(err))
 		return nil
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -182,13 +182,65 @@ func posOfMessage(file, msg string, fallback *yaml.Node) diag.Pos {
 	return At(file, fallback)
 }
 
-func posOfYAMLError(file string, err error) diag.Pos {
-	m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(err.Error())
+var errLineRe = regexp.MustCompile(`line (\d+)`)
+
+// reportedLine is the line yaml.v3 names in a syntax error, or 0.
+func reportedLine(err error) int {
+	m := errLineRe.FindStringSubmatch(err.Error())
 	if m == nil {
-		return diag.Pos{File: file}
+		return 0
 	}
 	n, _ := strconv.Atoi(m[1])
-	return diag.Pos{File: file, Line: n}
+	return n
+}
+
+// syntaxErrorLine finds the line a YAML syntax error is on. yaml.v3 names
+// the line where the enclosing block or flow collection starts (and, for
+// parser errors, that line's 0-based number), not the line at fault: a
+// panel indented one space too far on line 61 is reported at line 12,
+// where the panels' list starts; an unclosed { one line above it. The
+// fault is at or after that line, so the first prefix of the document,
+// cut at a line end from there on, that fails with the same message ends
+// on the line at fault.
+func syntaxErrorLine(data []byte, err error) int {
+	reported := reportedLine(err)
+	if len(data) > 1<<18 {
+		return reported // project files are a few KB; spare a huge one the quadratic search
+	}
+	want := stripLinePrefix(err.Error())
+	lines := strings.SplitAfter(string(data), "\n")
+	start := reported - 1
+	if start < 1 {
+		start = 1
+	}
+	end := 0
+	for i := 0; i < start-1 && i < len(lines); i++ {
+		end += len(lines[i])
+	}
+	for k := start; k <= len(lines); k++ {
+		end += len(lines[k-1])
+		var n yaml.Node
+		if e := yaml.Unmarshal(data[:end], &n); e != nil && stripLinePrefix(e.Error()) == want {
+			return k
+		}
+	}
+	return reported
+}
+
+// syntaxHint says what yaml.v3's terse messages usually mean.
+func syntaxHint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "did not find expected ',' or '}'"):
+		return " (a { on this line is not closed with })"
+	case strings.Contains(msg, "did not find expected ',' or ']'"):
+		return " (a [ on this line is not closed with ])"
+	case strings.Contains(msg, "did not find expected key"), strings.Contains(msg, "did not find expected '-' indicator"):
+		return " (check this line's indentation against the lines above)"
+	case strings.Contains(msg, "found a tab character"):
+		return " (indent with spaces, not tabs)"
+	}
+	return ""
 }
 
 // Describe names a node's kind for messages ("a list", "a mapping", ...).

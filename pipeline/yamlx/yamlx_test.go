@@ -54,3 +54,63 @@ func TestDecode(t *testing.T) {
 		})
 	}
 }
+
+// A page much like dashboards/overview.yaml, for placing syntax errors.
+const pageYAML = `# a page
+slug: index
+title: 总览
+panels:
+  - title: 全市指标状态
+    sql: |
+      SELECT status, count(*) AS indicators
+      FROM marts.city_completion
+      GROUP BY status
+    chart: pie
+    x: status
+    y: [indicators]
+    labels: {status: 状态, indicators: 指标数}
+  - title: 走势
+    sql: |
+      SELECT month, unit_name, avg(completion_rate) AS completion_rate
+      FROM marts.indicator_completion
+      GROUP BY month, unit_name
+    chart: line
+    x: month
+    y: [completion_rate]
+    series: unit_name
+`
+
+// Syntax errors are reported on the line at fault, not where yaml.v3 says
+// (the start of the enclosing block, or for parser errors the line above).
+func TestSyntaxErrorLines(t *testing.T) {
+	lines := strings.Split(pageYAML, "\n")
+	edit := func(line int, f func(string) string) string {
+		l := append([]string(nil), lines...)
+		l[line-1] = f(l[line-1])
+		return strings.Join(l, "\n")
+	}
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"a SQL line dedented out of its block", edit(17, func(s string) string { return "     " + strings.TrimSpace(s) }), "f.yaml:17: invalid YAML: did not find expected key"},
+		{"a panel indented one space less", edit(14, func(s string) string { return s[1:] }), "f.yaml:14: invalid YAML: did not find expected"},
+		{"a field indented one space more", edit(20, func(s string) string { return " " + s }), "f.yaml:20: invalid YAML: mapping values are not allowed"},
+		{"an unclosed {", edit(13, func(s string) string { return strings.TrimSuffix(s, "}") }), "f.yaml:13: invalid YAML: did not find expected ',' or '}' (a { on this line is not closed with })"},
+		{"an unclosed [", edit(12, func(s string) string { return strings.TrimSuffix(s, "]") }), "f.yaml:12: invalid YAML: did not find expected ',' or ']'"},
+		{"a tab", edit(11, func(s string) string { return "\t" + strings.TrimSpace(s) }), "f.yaml:11: invalid YAML: found a tab character"},
+		{"the first line", "name: [x\n", "f.yaml:1: invalid YAML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var diags diag.List
+			if Parse("f.yaml", []byte(tt.src), &diags) != nil || len(diags) != 1 {
+				t.Fatalf("want one diagnostic, got %v", diags)
+			}
+			if got := diags[0].String(); !strings.HasPrefix(got, tt.want) {
+				t.Errorf("got  %s\nwant %s…", got, tt.want)
+			}
+		})
+	}
+}
