@@ -128,7 +128,7 @@ func TestCheckReportsBrokenProjects(t *testing.T) {
 		t.Errorf("check exit %d, want %d", code, ExitUsage)
 	}
 	for _, want := range []string{
-		"transforms/marts/a.sql: dependency cycle: marts.a -> marts.b -> marts.a",
+		"transforms/marts/b.sql:1: dependency cycle: marts.a -> marts.b -> marts.a",
 		`sources/extra.yaml:1:1: unknown source kind "excel"`,
 		`dashboards/index.yaml:3:5: panel "x": unknown chart "donut"`,
 	} {

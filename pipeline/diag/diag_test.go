@@ -46,3 +46,24 @@ func TestListErr(t *testing.T) {
 		t.Errorf("warnings must not be listed as errors: %q", msg)
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	cands := []string{"staging.stg_services", "staging.stg_units", "marts.unit_assessment", "raw.services"}
+	tests := []struct {
+		name string
+		want string
+	}{
+		{"staging.stg_servics", "staging.stg_services"},
+		{"staging.stg_unit", "staging.stg_units"},
+		{"stg_services", "staging.stg_services"},
+		{"marts.nothing_like_it", ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(Suggest(tt.name, cands), ","); got != tt.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got := DidYouMean("unit_cod", []string{"unit_code", "unit_name"}); got != "; did you mean unit_code?" {
+		t.Errorf("DidYouMean: %q", got)
+	}
+}

@@ -34,6 +34,8 @@ type Graph struct {
 	Children map[string][]string
 	// Sources maps raw.<source> ids to their declarations.
 	Sources map[string]*project.Source
+	// refs[model][parent] is where the model's SQL names the parent.
+	refs map[string]map[string]diag.Pos
 }
 
 // BuildGraph parses every model, resolves its references and orders the
@@ -45,6 +47,7 @@ func BuildGraph(ctx context.Context, p *project.Project, parser RefParser) (*Gra
 		Parents:  map[string][]string{},
 		Children: map[string][]string{},
 		Sources:  map[string]*project.Source{},
+		refs:     map[string]map[string]diag.Pos{},
 	}
 	for _, s := range p.Sources {
 		g.Sources[s.Table()] = s
@@ -74,6 +77,12 @@ func BuildGraph(ctx context.Context, p *project.Project, parser RefParser) (*Gra
 			}
 			g.Parents[m.ID()] = appendUnique(g.Parents[m.ID()], id)
 			g.Children[id] = appendUnique(g.Children[id], m.ID())
+			if g.refs[m.ID()] == nil {
+				g.refs[m.ID()] = map[string]diag.Pos{}
+			}
+			if _, seen := g.refs[m.ID()][id]; !seen {
+				g.refs[m.ID()][id] = pos
+			}
 		}
 	}
 	g.Order = g.topoOrder(&diags)
@@ -106,11 +115,27 @@ func (g *Graph) resolve(p *project.Project, r warehouse.TableRef, pos diag.Pos, 
 	case schema == project.MetaSchema && contains(MetaTables, name):
 		return id, true
 	case schema == project.RawSchema:
-		diags.Errorf(pos, "unknown source %q: no file sources/%s.yaml declares it", id, name)
+		diags.Errorf(pos, "unknown source %q: no file sources/%s.yaml declares it%s", id, name, diag.DidYouMean(id, g.knownIDs()))
 	default:
-		diags.Errorf(pos, "unknown table %q: no model transforms/%s/%s.sql and no such source", id, schema, name)
+		diags.Errorf(pos, "unknown table %q: no model transforms/%s/%s.sql and no such source%s", id, schema, name, diag.DidYouMean(id, g.knownIDs()))
 	}
 	return "", false
+}
+
+// knownIDs lists every table a model may read, for "did you mean" hints.
+func (g *Graph) knownIDs() []string {
+	ids := make([]string, 0, len(g.Models)+len(g.Sources)+len(MetaTables))
+	for id := range g.Models {
+		ids = append(ids, id)
+	}
+	for id := range g.Sources {
+		ids = append(ids, id)
+	}
+	for _, t := range MetaTables {
+		ids = append(ids, project.MetaSchema+"."+t)
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 // topoOrder sorts the models (Kahn's algorithm, ties by name for a stable
@@ -173,7 +198,14 @@ func (g *Graph) topoOrder(diags *diag.List) []string {
 			for i, c := range cycle {
 				files[i] = g.Models[c].File
 			}
-			diags.Errorf(diag.Pos{File: g.Models[cycle[0]].File}, "dependency cycle: %s -> %s (files: %s)",
+			// Placed at the reference that closes the cycle: where the
+			// last model of the chain names the first.
+			last := cycle[len(cycle)-1]
+			pos, ok := g.refs[last][cycle[0]]
+			if !ok {
+				pos = diag.Pos{File: g.Models[last].File}
+			}
+			diags.Errorf(pos, "dependency cycle: %s -> %s (files: %s)",
 				strings.Join(cycle, " -> "), cycle[0], strings.Join(files, ", "))
 		}
 	}

@@ -84,14 +84,16 @@ func TestGraphErrors(t *testing.T) {
 		want   []string
 	}{
 		{"unknown table", map[string]string{"marts/x.sql": "SELECT 1\nFROM staging.nope"}, []string{`transforms/marts/x.sql:2: unknown table "staging.nope"`}},
+		{"misspelt table", map[string]string{"staging/stg_services.sql": "SELECT 1 AS v", "marts/x.sql": "SELECT 1\nFROM staging.stg_servics"},
+			[]string{`transforms/marts/x.sql:2: unknown table "staging.stg_servics": no model transforms/staging/stg_servics.sql and no such source; did you mean staging.stg_services?`}},
 		{"unknown source", map[string]string{"marts/x.sql": "SELECT * FROM raw.nope"}, []string{`transforms/marts/x.sql:1: unknown source "raw.nope": no file sources/nope.yaml`}},
 		{"unqualified model", map[string]string{"staging/a.sql": "SELECT 1 AS v", "marts/x.sql": "SELECT * FROM a"}, []string{`transforms/marts/x.sql:1: table "a" needs its schema: write staging.a`}},
 		{"self reference", map[string]string{"marts/x.sql": "SELECT * FROM marts.x"}, []string{"model marts.x reads itself"}},
 		{"cycle", map[string]string{
 			"marts/x.sql": "SELECT * FROM marts.y",
 			"marts/y.sql": "SELECT * FROM marts.z",
-			"marts/z.sql": "SELECT * FROM marts.x",
-		}, []string{"dependency cycle: marts.x -> marts.y -> marts.z -> marts.x (files: transforms/marts/x.sql, transforms/marts/y.sql, transforms/marts/z.sql)"}},
+			"marts/z.sql": "SELECT 1 AS v\nFROM raw.s JOIN marts.x ON true",
+		}, []string{"transforms/marts/z.sql:2: dependency cycle: marts.x -> marts.y -> marts.z -> marts.x (files: transforms/marts/x.sql, transforms/marts/y.sql, transforms/marts/z.sql)"}},
 		{"not a select", map[string]string{"marts/x.sql": "DELETE FROM raw.s"}, []string{"transforms/marts/x.sql: a model must be one SELECT statement"}},
 		{"syntax error", map[string]string{"marts/x.sql": "/* jixiao\nmaterialized: view\n*/\nSELECT 1,\nFROM FROM"}, []string{`transforms/marts/x.sql:5: syntax error at or near "FROM"`}},
 	}
