@@ -42,9 +42,20 @@ func buildState(ctx context.Context, w *warehouse.Warehouse) (map[string]warehou
 }
 
 // changedTests keeps the tests of models built in this run, tests that read
-// a model built in this run, and tests that did not pass last time.
+// a model built in this run, tests that did not pass last time, and tests
+// that have not run since their model (or a table they read) was last
+// built: a run killed between its builds and its tests leaves such builds,
+// which must not pass for tested.
 func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult) ([]check.Test, error) {
 	unpassed, err := w.ModelsWithUnpassedTests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lastRun, err := w.LastTestRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	prior, err := w.PriorBuilds(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +67,13 @@ func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Tes
 	}
 	var out []check.Test
 	for _, t := range tests {
-		keep := built[t.Model] || unpassed[t.Model]
-		for _, r := range t.Refs {
-			keep = keep || built[r]
+		ran, ever := lastRun[warehouse.TestKey(t.Model, t.Name)]
+		keep := built[t.Model] || unpassed[t.Model] || !ever
+		for _, m := range append([]string{t.Model}, t.Refs...) {
+			keep = keep || built[m]
+			if b, ok := prior[m]; ok && b.Status == transform.BuildSuccess && b.FinishedAt.After(ran) {
+				keep = true
+			}
 		}
 		if keep {
 			out = append(out, t)

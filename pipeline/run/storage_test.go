@@ -74,3 +74,24 @@ func TestRunOnFullDiskSaysWhatToDo(t *testing.T) {
 		t.Fatalf("want the disk-full explanation, got %v", err)
 	}
 }
+
+// Models built by a run that never got to their tests (killed between the
+// stages, or a `jixiao transform` alone) are tested by the next run, though
+// nothing changed since: their last tests ran on the builds before.
+func TestBuildsWithoutTheirTestsAreTestedNext(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	skip := Options{SkipUnchanged: true}
+	if s := rerun(t, dir, skip); s.Err != nil || len(s.Tests) != 4 {
+		t.Fatalf("first run: %v, %d tests", s.Err, len(s.Tests))
+	}
+	if _, err := execute(t, dir, StageTransform); err != nil {
+		t.Fatal(err)
+	}
+	s := rerun(t, dir, skip)
+	if s.Err != nil || statuses(s) != "staging.stg_progress=unchanged marts.completion=unchanged" || len(s.Tests) != 4 {
+		t.Fatalf("after models were built without their tests: %v, %s, %d tests, want all 4", s.Err, statuses(s), len(s.Tests))
+	}
+	if s = rerun(t, dir, skip); len(s.Tests) != 0 {
+		t.Errorf("tested since: want no tests, ran %d", len(s.Tests))
+	}
+}

@@ -170,6 +170,28 @@ func (w *Warehouse) RecordTestResult(ctx context.Context, t TestResultRecord) er
 		t.RunID, t.Model, t.TestName, t.Kind, t.Severity, t.Status, t.Failures, nullString(t.Sample), nullString(t.Error), t.RanAt.UTC())
 }
 
+// LastTestRuns returns when each data test last ran, by TestKey.
+func (w *Warehouse) LastTestRuns(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT model, test_name, max(ran_at) FROM meta.test_results GROUP BY ALL`)
+	if err != nil {
+		return nil, fmt.Errorf("read test results: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var model, name string
+		var at time.Time
+		if err := rows.Scan(&model, &name, &at); err != nil {
+			return nil, err
+		}
+		out[TestKey(model, name)] = at
+	}
+	return out, rows.Err()
+}
+
+// TestKey names a data test: its model and its name.
+func TestKey(model, name string) string { return model + "\x00" + name }
+
 // RecentRuns lists the newest runs first.
 func (w *Warehouse) RecentRuns(ctx context.Context, limit int) ([]RunRecord, error) {
 	rows, err := w.db.QueryContext(ctx, `SELECT run_id, command, coalesce(job, ''), coalesce(project, ''), started_at,
