@@ -3,6 +3,7 @@ package transform
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -215,7 +216,8 @@ type ModelError struct {
 }
 
 func (e *ModelError) Error() string {
-	return fmt.Sprintf("%s: build %s: %s", e.Pos, e.Model, warehouse.FirstLine(e.Err))
+	// An explained error's second line (DuckDB's words) is indented under it.
+	return fmt.Sprintf("%s: build %s: %s", e.Pos, e.Model, strings.ReplaceAll(warehouse.FirstLine(e.Err), "\n", "\n    "))
 }
 
 func (e *ModelError) Unwrap() error { return e.Err }

@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -190,12 +191,16 @@ func lineOfDuckDBError(msg string) int {
 	return n
 }
 
-// LineOfError returns the SQL line an error from DuckDB names, or 0.
+// LineOfError returns the SQL line an error from DuckDB names, or 0. An
+// explained error (EngineError, RefusedError) shows DuckDB's first line
+// only, so the errors it wraps are searched too.
 func LineOfError(err error) int {
-	if err == nil {
-		return 0
+	for ; err != nil; err = errors.Unwrap(err) {
+		if n := lineOfDuckDBError(err.Error()); n > 0 {
+			return n
+		}
 	}
-	return lineOfDuckDBError(err.Error())
+	return 0
 }
 
 // cleanDuckDBMessage keeps DuckDB's first line: the caret excerpt that
@@ -209,11 +214,26 @@ func cleanDuckDBMessage(msg string) string {
 }
 
 // FirstLine shortens a DuckDB error to its first line for one-line reports.
+// An explained error keeps its two lines, the Chinese explanation and
+// DuckDB's own words, with whatever the error's wrappers put before them.
 func FirstLine(err error) string {
 	if err == nil {
 		return ""
 	}
-	return cleanDuckDBMessage(err.Error())
+	msg := err.Error()
+	var engine *EngineError
+	var refused *RefusedError
+	explained := ""
+	switch {
+	case errors.As(err, &engine):
+		explained = engine.Error()
+	case errors.As(err, &refused):
+		explained = refused.Error()
+	}
+	if i := strings.Index(msg, explained); explained != "" && i >= 0 {
+		return strings.TrimSpace(msg[:i+len(explained)])
+	}
+	return cleanDuckDBMessage(msg)
 }
 
 // ModelLine maps the line DuckDB names in a BuildModel error back to the

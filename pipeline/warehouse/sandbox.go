@@ -74,8 +74,10 @@ var (
 	refusedWrite = regexp.MustCompile(`Cannot execute statement of type "([^"]*)".*read-only mode`)
 )
 
-// Explain turns DuckDB's refusals into a RefusedError with a Chinese reason;
-// any other error is returned as it is.
+// Explain turns DuckDB's refusals into a RefusedError with a Chinese reason,
+// and its common errors about the SQL itself (see engine_errors.go) into an
+// EngineError; any other error is returned as it is. Every place that runs
+// a user's SQL calls it.
 func Explain(err error) error {
 	if err == nil {
 		return nil
@@ -97,7 +99,7 @@ func Explain(err error) error {
 	case refusedWrite.MatchString(msg):
 		return &RefusedError{Reason: fmt.Sprintf("已拒绝：只读查询不能执行 %s，不能修改仓库", refusedWrite.FindStringSubmatch(msg)[1]), Err: err}
 	}
-	return err
+	return explainEngine(err)
 }
 
 // RequireSelect refuses anything but exactly one SELECT (WITH, FROM-first
