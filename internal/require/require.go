@@ -22,10 +22,12 @@ const (
 	Postgres = "postgres"
 	MySQL    = "mysql"
 	Chromium = "chromium"
+	// LibreOffice opens generated .docx and .xlsx files as an office would.
+	LibreOffice = "libreoffice"
 )
 
 // Known lists every service name JIXIAO_REQUIRE accepts.
-var Known = []string{Postgres, MySQL, Chromium}
+var Known = []string{Postgres, MySQL, Chromium, LibreOffice}
 
 // Required reports whether JIXIAO_REQUIRE lists service (or says all).
 // A name it does not know fails the test: a misspelt requirement would

@@ -77,9 +77,18 @@ type Panel struct {
 	Max string `yaml:"max"`
 	// Status names a column of 完成/正常/滞后 that colours the table's rows.
 	Status string `yaml:"status"`
+	// Template words a text panel's rows (chart: text) as paragraphs: a Go
+	// text/template over .Rows (and .Row, the first), blank lines between
+	// paragraphs. The bulletin's 调度通报 text is written this way.
+	Template string `yaml:"template"`
 	// Labels names fields for legends and table headers where the model's
 	// own column documentation does not (SQL panels, say).
 	Labels map[string]string `yaml:"labels"`
+	// Formats sets a field's format on the page and in its downloads
+	// (percent, wanyuan, wanyuan_wan, integer, number, month, date), or
+	// names the field holding each row's format (a format or a unit of
+	// measure: %, 人, 万元/人), which is then not shown itself.
+	Formats map[string]string `yaml:"formats"`
 
 	Pos diag.Pos `yaml:"-"`
 }

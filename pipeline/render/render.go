@@ -235,6 +235,9 @@ type panelView struct {
 	XLSXName string
 	// Open shows the table without a click (table panels).
 	Open bool
+	// data and labels are the panel's rows, for the page's Word document.
+	data   *warehouse.Result
+	labels map[string]string
 }
 
 type rowView struct {
@@ -261,13 +264,16 @@ type pageView struct {
 	Guide       *guideView
 	Rules       []project.Rule
 	// Workbook is the page's Excel download: every panel, a sheet each.
-	Workbook  string
-	Print     bool
-	Stale     []string
-	AsOf      string
-	Period    string
-	RunID     string
-	Generated string
+	Workbook string
+	// Document is a printable page's Word download (the 调度通报 to edit and send).
+	Document     template.URL
+	DocumentName string
+	Print        bool
+	Stale        []string
+	AsOf         string
+	Period       string
+	RunID        string
+	Generated    string
 }
 
 //go:embed page.html.tmpl
@@ -321,6 +327,11 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 			return err
 		}
 	}
+	if pg.Print {
+		if err := writePageDocument(&view, pg.Panels, dir, base); err != nil {
+			return fmt.Errorf("%s: Word document: %w", pg.File, err)
+		}
+	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, view); err != nil {
 		return fmt.Errorf("render page %s: %w", pg.File, err)
@@ -369,7 +380,7 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
 	title := in.fill(pn.Title)
-	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table",
+	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
 		CSVName: downloadName(pageTitle, title, ".csv"), XLSXName: downloadName(pageTitle, title, ".xlsx")}
 	csvData, err := csvBytes(data, labels)
 	if err != nil {

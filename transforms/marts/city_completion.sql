@@ -29,8 +29,9 @@ agg AS (
     SELECT
         i.indicator_id, i.indicator_name, i.section, i.kind, i.direction, i.month,
         count(*) AS units,
-        sum(i.actual_cum) AS units_actual_cum,
-        sum(i.demand_cum) AS demand_cum,
+        -- exact (DECIMAL) sums: the same figures in any order give the same total
+        sum(i.actual_cum::DECIMAL(18, 4))::DOUBLE AS units_actual_cum,
+        sum(i.demand_cum::DECIMAL(18, 4))::DOUBLE AS demand_cum,
         sum(i.target) AS unit_targets,
         count(*) FILTER (WHERE i.status = '完成') AS units_done,
         count(*) FILTER (WHERE i.status IN ('滞后', '超限')) AS units_behind

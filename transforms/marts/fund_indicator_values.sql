@@ -28,7 +28,7 @@ WITH ledger_pace AS (
 ),
 money AS (
     SELECT fund_id, unit_code,
-        sum(budget_wan + adjustment_wan) AS planned_wan, sum(arrived_wan) AS arrived_wan, sum(spent_wan) AS spent_wan
+        sum((budget_wan + adjustment_wan)::DECIMAL(18, 4))::DOUBLE AS planned_wan, sum((arrived_wan)::DECIMAL(18, 4))::DOUBLE AS arrived_wan, sum((spent_wan)::DECIMAL(18, 4))::DOUBLE AS spent_wan
     FROM staging.stg_ledger GROUP BY ALL
 ),
 units AS (
@@ -96,15 +96,16 @@ citywide AS (
         any_value(pu.nature) AS nature, any_value(pu.direction) AS direction, any_value(pu.weight) AS weight,
         any_value(pu.data_source) AS data_source, any_value(pu.service_type) AS service_type,
         CASE any_value(pu.data_source)
-            WHEN 'survey' THEN avg(pu.numerator)
+            -- DECIMAL sums are exact: the same rows give the same figure in any order
+            WHEN 'survey' THEN avg(pu.numerator::DECIMAL(18, 8))::DOUBLE
             WHEN 'services' THEN coalesce(any_value(sc.persons), 0)
-            ELSE sum(pu.numerator) END AS numerator,
+            ELSE sum(pu.numerator::DECIMAL(18, 8))::DOUBLE END AS numerator,
         CASE any_value(pu.data_source)
             WHEN 'survey' THEN 1
             WHEN 'services' THEN 1
             -- cost per person: the city's spending over the city's distinct people
             WHEN 'unit_cost' THEN nullif(coalesce(any_value(sc.persons), 0), 0)
-            ELSE sum(pu.denominator) END AS denominator,
+            ELSE sum(pu.denominator::DECIMAL(18, 8))::DOUBLE END AS denominator,
         -- The city's own target, pro-rated like the units' (not their rounded parts added up).
         CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) * any_value(pu.pace) ELSE any_value(pu.target) END AS target,
         CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) ELSE any_value(pu.annual_target) END AS annual_target,

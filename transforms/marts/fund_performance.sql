@@ -51,11 +51,12 @@ tests:
 WITH scores AS (SELECT * FROM marts.indicator_scores WHERE context = 'fund'),
 parts AS (
     SELECT group_id AS fund_id, unit_code,
-        sum(score) FILTER (WHERE level1 = '决策') AS decision_score,
-        sum(score) FILTER (WHERE level1 = '过程') AS process_score,
-        sum(score) FILTER (WHERE level1 = '产出') AS output_score,
-        sum(score) FILTER (WHERE level1 = '效益') AS benefit_score,
-        sum(score) AS raw_total,
+        -- exact sums (DECIMAL): the same scores give the same total every run
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE level1 = '决策')::DOUBLE AS decision_score,
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE level1 = '过程')::DOUBLE AS process_score,
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE level1 = '产出')::DOUBLE AS output_score,
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE level1 = '效益')::DOUBLE AS benefit_score,
+        sum(score::DECIMAL(18, 4))::DOUBLE AS raw_total,
         bool_or(over_target) AS needs_explanation
     FROM scores GROUP BY ALL
 ),
@@ -65,11 +66,11 @@ deductions AS (
     SELECT fund_id, 'ALL', sum(deduction) FROM staging.stg_fund_reviews GROUP BY ALL
 ),
 money AS (
-    SELECT fund_id, unit_code, sum(budget_wan) AS budget_wan, sum(adjustment_wan) AS adjustment_wan,
-        sum(budget_wan + adjustment_wan) AS planned_wan, sum(arrived_wan) AS arrived_wan, sum(spent_wan) AS spent_wan
+    SELECT fund_id, unit_code, sum((budget_wan)::DECIMAL(18, 4))::DOUBLE AS budget_wan, sum((adjustment_wan)::DECIMAL(18, 4))::DOUBLE AS adjustment_wan,
+        sum((budget_wan + adjustment_wan)::DECIMAL(18, 4))::DOUBLE AS planned_wan, sum((arrived_wan)::DECIMAL(18, 4))::DOUBLE AS arrived_wan, sum((spent_wan)::DECIMAL(18, 4))::DOUBLE AS spent_wan
     FROM staging.stg_ledger GROUP BY ALL
     UNION ALL
-    SELECT fund_id, 'ALL', sum(budget_wan), sum(adjustment_wan), sum(budget_wan + adjustment_wan), sum(arrived_wan), sum(spent_wan)
+    SELECT fund_id, 'ALL', sum((budget_wan)::DECIMAL(18, 4))::DOUBLE, sum((adjustment_wan)::DECIMAL(18, 4))::DOUBLE, sum((budget_wan + adjustment_wan)::DECIMAL(18, 4))::DOUBLE, sum((arrived_wan)::DECIMAL(18, 4))::DOUBLE, sum((spent_wan)::DECIMAL(18, 4))::DOUBLE
     FROM staging.stg_ledger GROUP BY ALL
 ),
 pace AS (

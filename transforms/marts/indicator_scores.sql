@@ -116,7 +116,9 @@ bounded AS (
         CASE
             -- The citywide row of a qualitative fund indicator is the mean of the units' scores.
             WHEN context = 'fund' AND unit_code = 'ALL' AND method = 'qualitative'
-                THEN avg(CASE WHEN unit_code <> 'ALL' THEN least(weight, greatest(0, raw_score)) END) OVER (PARTITION BY context, group_id, item_id)
+                -- in DECIMAL: a sum of floats depends on the order it is added in,
+                -- and the same data must give the same score every run
+                THEN avg(CASE WHEN unit_code <> 'ALL' THEN least(weight, greatest(0, raw_score))::DECIMAL(18, 8) END) OVER (PARTITION BY context, group_id, item_id)::DOUBLE
             ELSE least(weight, greatest(0, raw_score)) * late_factor
         END AS final_score
     FROM scored

@@ -56,10 +56,12 @@ pending AS (
 agg AS (
     SELECT unit_code,
         count(*) FILTER (WHERE method <> 'bonus') AS indicators,
-        sum(weight) FILTER (WHERE method <> 'bonus') AS base_weight,
-        sum(score) FILTER (WHERE method <> 'bonus') AS base_score,
-        coalesce(sum(score) FILTER (WHERE method = 'bonus'), 0) AS bonus_raw,
-        sum(lost) FILTER (WHERE method <> 'bonus') AS points_lost,
+        -- Sums in DECIMAL are exact: a float sum depends on the order rows
+        -- arrive in, and a rank must not change between two runs.
+        sum(weight::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE AS base_weight,
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE AS base_score,
+        coalesce(sum(score::DECIMAL(18, 4)) FILTER (WHERE method = 'bonus'), 0)::DOUBLE AS bonus_raw,
+        sum(lost::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE AS points_lost,
         -- Ties in points lost are broken by indicator id, so the list is the same every run.
         string_agg(item_name, '；' ORDER BY lost DESC, item_id) FILTER (WHERE method <> 'bonus' AND lost > 0) AS lost_items
     FROM scores GROUP BY unit_code

@@ -27,11 +27,12 @@ SELECT
     l.fund_id,
     l.unit_code,
     f.month,
-    -- Rows within one file add up: a month may have several entries.
-    sum(coalesce(l.budget_wan, 0)) AS budget_wan,
-    sum(coalesce(l.adjustment_wan, 0)) AS adjustment_wan,
-    sum(coalesce(l.arrived_wan, 0)) AS arrived_wan,
-    sum(coalesce(l.spent_wan, 0)) AS spent_wan,
+    -- Rows within one file add up: a month may have several entries. Money
+    -- is summed in DECIMAL, exact whatever order the rows come in.
+    sum(coalesce(l.budget_wan, 0)::DECIMAL(18, 4))::DOUBLE AS budget_wan,
+    sum(coalesce(l.adjustment_wan, 0)::DECIMAL(18, 4))::DOUBLE AS adjustment_wan,
+    sum(coalesce(l.arrived_wan, 0)::DECIMAL(18, 4))::DOUBLE AS arrived_wan,
+    sum(coalesce(l.spent_wan, 0)::DECIMAL(18, 4))::DOUBLE AS spent_wan,
     any_value(l._file) AS source_file,
     any_value(l._load_id) AS load_id
 FROM raw.ledger l
