@@ -232,7 +232,8 @@ func TestExport(t *testing.T) {
 		data, _ := os.ReadFile(out)
 		switch format {
 		case "csv":
-			if !strings.HasPrefix(string(data), "\uFEFF单位代码,累计完成,全年目标,完成率\n371002,22,120,0.1833\n") {
+			// The rate as the pages show it, which Excel reads back as 0.1833.
+			if !strings.HasPrefix(string(data), "\uFEFF单位代码,累计完成,全年目标,完成率\n371002,22,120,18.33%\n") {
 				t.Errorf("csv: %q", data)
 			}
 		case "xlsx":
@@ -243,6 +244,10 @@ func TestExport(t *testing.T) {
 			rows, _ := f.GetRows("累计完成与完成率")
 			if len(rows) != 4 || strings.Join(rows[1], ",") != "单位代码,累计完成,全年目标,完成率" || rows[2][1] != "22" {
 				t.Errorf("xlsx rows: %v", rows)
+			}
+			// A percentage is a number formatted as one, not text: formulas still work.
+			if raw, _ := f.GetCellValue("累计完成与完成率", "D3", excelize.Options{RawCellValue: true}); raw != "0.1833" {
+				t.Errorf("xlsx rate holds %q", raw)
 			}
 		case "parquet":
 			if !strings.HasPrefix(string(data), "PAR1") {

@@ -13,19 +13,21 @@ import (
 )
 
 // WriteXLSX writes rows as a workbook for finance staff: a title row,
-// Chinese column headers where the model documents them, numbers as
-// numbers (so Excel can add them up) and dates as dates.
+// Chinese column headers where the model documents them (money with its
+// unit, 万元), numbers as numbers (so Excel can add them up) shown as the
+// pages show them (rates as 74.0%, money with two decimals), months as
+// 2017年9月 and rows coloured by their status or grade.
 func WriteXLSX(path, title string, data *warehouse.Result, labels map[string]string) error {
 	// Say so before writing a million rows into a workbook Excel would refuse.
 	if err := workbook.Fits(len(data.Rows)+2, len(data.Columns)); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return panelBook(title, data, labels).save(path, false)
+	return panelBook(title, data, exportFormat(data, labels)).save(path, false)
 }
 
 // panelBook is one panel's (or one model's) rows as a workbook of their own.
-func panelBook(title string, data *warehouse.Result, labels map[string]string) *pageBook {
-	return &pageBook{sheets: []sheetData{{name: sheetName(title, 31), title: title, data: data, labels: labels}}}
+func panelBook(title string, data *warehouse.Result, tf *tableFormat) *pageBook {
+	return &pageBook{sheets: []sheetData{{name: sheetName(title, 31), title: title, data: data, format: tf}}}
 }
 
 // pageBook gathers a page's panels, one sheet each, so that a page is one
@@ -37,14 +39,14 @@ type pageBook struct {
 type sheetData struct {
 	name, title string
 	data        *warehouse.Result
-	labels      map[string]string
+	format      *tableFormat
 }
 
 // add queues a sheet and returns its name: the title cut to Excel's 31
 // characters, without the characters Excel refuses, and unique.
-func (b *pageBook) add(title string, data *warehouse.Result, labels map[string]string) string {
+func (b *pageBook) add(title string, data *warehouse.Result, tf *tableFormat) string {
 	name := fmt.Sprintf("%d %s", len(b.sheets)+1, sheetName(title, 28))
-	b.sheets = append(b.sheets, sheetData{name: name, title: title, data: data, labels: labels})
+	b.sheets = append(b.sheets, sheetData{name: name, title: title, data: data, format: tf})
 	return name
 }
 
@@ -82,28 +84,31 @@ func (b *pageBook) save(path string, stored bool) error {
 }
 
 // write streams the sheets: a title row, the header row (frozen with it),
-// then the rows, numbers as numbers and dates as dates.
+// then the rows, numbers as numbers and dates as dates, each in its
+// column's format and its row's status colour.
 func (b *pageBook) write(out io.Writer, stored bool) error {
 	w := workbook.New(out)
 	if stored {
 		w = workbook.NewStored(out)
 	}
+	styles := &xlsxStyles{w: w, cache: map[workbook.Style]int{}}
 	for _, s := range b.sheets {
-		if err := w.StartSheet(s.name, len(s.data.Columns), 2); err != nil {
+		tf := s.format
+		cols := tf.visible()
+		if err := w.StartSheetWith(s.name, workbook.SheetOptions{Columns: len(cols), FreezeRows: 2, Widths: tf.widths(s.data)}); err != nil {
 			return err
 		}
 		w.TitleRow(s.title)
-		header := make([]string, len(s.data.Columns))
-		for j, c := range s.data.Columns {
-			header[j] = seriesLabel(s.labels, c)
+		header := make([]string, len(cols))
+		for i, j := range cols {
+			header[i] = tf.header[j]
 		}
 		w.HeaderRow(header)
-		cells := make([]any, len(s.data.Columns))
+		cells := make([]any, len(cols))
+		cellStyles := make([]int, len(cols))
 		for _, row := range s.data.Rows {
-			for j, v := range row {
-				cells[j] = excelValue(v)
-			}
-			if err := w.Row(cells); err != nil {
+			tf.xlsxRow(row, cols, cells, cellStyles, styles)
+			if err := w.RowStyled(cells, cellStyles); err != nil {
 				return err
 			}
 		}

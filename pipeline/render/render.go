@@ -9,7 +9,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/base64"
-	"encoding/csv"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -18,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-echarts/go-echarts/v2/render"
 
@@ -382,7 +380,11 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 	title := in.fill(pn.Title)
 	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
 		CSVName: downloadName(pageTitle, title, ".csv"), XLSXName: downloadName(pageTitle, title, ".xlsx")}
-	csvData, err := csvBytes(data, labels)
+	tf, err := newTableFormat(pn, data, labels)
+	if err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
+	}
+	csvData, err := tf.csv(data)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: CSV: %w", pn.Pos, pn.Title, err)
 	}
@@ -390,33 +392,14 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		return panelView{}, err
 	}
 	var xlsxData bytes.Buffer
-	if err := panelBook(title, data, labels).write(&xlsxData, true); err != nil {
+	if err := panelBook(title, data, tf).write(&xlsxData, true); err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: Excel: %w", pn.Pos, pn.Title, err)
 	}
 	if pv.XLSX, err = download(dir, name+".xlsx", xlsxMIME, xlsxData.Bytes()); err != nil {
 		return panelView{}, err
 	}
-	book.add(title, data, labels)
-	for _, c := range data.Columns {
-		pv.Columns = append(pv.Columns, seriesLabel(labels, c))
-	}
-	statusCol := indexOf(data.Columns, pn.Status)
-	const shown = 200
-	for r, row := range data.Rows {
-		if r >= shown {
-			pv.More = len(data.Rows) - shown
-			break
-		}
-		rv := rowView{Cells: make([]cellView, len(row))}
-		for j, v := range row {
-			text := FormatCell(v, formatFor(pn, data.Columns[j]))
-			rv.Cells[j] = cellView{Text: text, Long: utf8.RuneCountInString(text) > longCellRunes}
-		}
-		if statusCol >= 0 {
-			rv.Class = statusClass(FormatCell(row[statusCol], ""))
-		}
-		pv.Rows = append(pv.Rows, rv)
-	}
+	book.add(title, data, tf)
+	pv.Columns, pv.Rows, pv.More = tf.table(data)
 	return pv, nil
 }
 
@@ -457,47 +440,11 @@ func statusClass(s string) string {
 // WriteCSV writes rows as CSV for Excel: UTF-8 with a BOM so that Excel
 // shows Chinese correctly, headers in Chinese where labels give them.
 func WriteCSV(path string, data *warehouse.Result, labels map[string]string) error {
-	b, err := csvBytes(data, labels)
+	b, err := exportFormat(data, labels).csv(data)
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, b, 0o644)
-}
-
-// csvBytes is the CSV WriteCSV writes, and a panel offers for download.
-func csvBytes(data *warehouse.Result, labels map[string]string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	cw := csv.NewWriter(&buf)
-	header := make([]string, len(data.Columns))
-	for i, c := range data.Columns {
-		header[i] = seriesLabel(labels, c)
-	}
-	cw.Write(header)
-	for _, row := range data.Rows {
-		cells := make([]string, len(row))
-		for j, v := range row {
-			if v == nil {
-				continue
-			}
-			switch t := v.(type) {
-			case time.Time:
-				cells[j] = t.Format("2006-01-02")
-			default:
-				if f, ok := toFloat(v); ok {
-					cells[j] = FormatNumberPlain(f)
-				} else {
-					cells[j] = FormatCell(v, "")
-				}
-			}
-		}
-		cw.Write(cells)
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // inlineDownloadBytes is the size up to which a panel's download travels

@@ -93,7 +93,8 @@ func TestSiteWritesEveryPageOffline(t *testing.T) {
 	}
 	csv := got["总览 - 完成率.csv"]
 	// Documented columns get their Chinese label; undocumented keep their name.
-	if !strings.HasPrefix(string(csv), "\uFEFF单位,month,完成率\n环翠区,2017-05-01,0.5\n") {
+	// Months read 2017年5月 and rates 50%: Excel reads both back as values.
+	if !strings.HasPrefix(string(csv), "\uFEFF单位,month,完成率\n环翠区,2017年5月,50%\n") {
 		t.Errorf("CSV download: %q", csv)
 	}
 	checkPageWorkbook(t, filepath.Join(out, "data", "index.xlsx"))
@@ -190,7 +191,7 @@ func checkPageWorkbook(t *testing.T, path string) {
 			t.Errorf("%s: %v, want %v", tc.sheet, rows, tc.rows)
 		}
 	}
-	if v, _ := f.GetCellValue("1 完成率", "B3"); v != "2017年5月1日" {
+	if v, _ := f.GetCellValue("1 完成率", "B3"); v != "2017年5月" {
 		t.Errorf("dates show as %q", v)
 	}
 }
