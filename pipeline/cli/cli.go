@@ -55,6 +55,7 @@ func commands() []command {
 		{"schedule", "按 schedules/ 中的定时任务长期运行（前台）", cmdSchedule},
 		{"serve", "在本机地址上提供看板、/healthz 与运行状态页", cmdServe},
 		{"quarantine", "列出被隔离的数据行及原因", cmdQuarantine},
+		{"reports", "各单位月报报送情况与催报清单（--format xlsx 写成 Excel）", cmdReports},
 		{"init", "把内置的默认项目写到一个文件夹以便修改", cmdInit},
 		{"demo", "生成演示数据（进度报表、资金台账、花名册、服务记录、问卷）", cmdDemo},
 		{"version", "显示版本", cmdVersion},

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // The warehouse runs SQL that users wrote (models, data tests, panels,
@@ -102,10 +104,10 @@ func Explain(err error) error {
 	return explainEngine(err)
 }
 
-// RequireSelect refuses anything but exactly one SELECT (WITH, FROM-first
-// and table functions included): SQL that users write for models, tests
-// and panels runs on the writing connection, where a second statement
-// after the SELECT would otherwise run too.
+// RequireSelect refuses anything but exactly one SELECT (WITH, FROM-first,
+// PIVOT and table functions included): SQL that users write for models,
+// tests and panels runs on the writing connection, where a second
+// statement after the SELECT would otherwise run too.
 func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 	var js string
 	if err := w.db.QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js); err != nil {
@@ -119,11 +121,29 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 	if err := json.Unmarshal([]byte(js), &tree); err != nil {
 		return fmt.Errorf("read parse tree: %w", err)
 	}
+	notSelect := func(what string) error {
+		return &RefusedError{Reason: "已拒绝：这里只能写一条 SELECT 查询（不能有 COPY、CREATE、INSERT、SET、INSTALL 等语句）",
+			Err: errors.New(what)}
+	}
 	switch {
 	case tree.Error && strings.Contains(tree.ErrorMessage, "Only SELECT statements"):
-		// Only SELECTs serialise: COPY, CREATE, SET and the rest come back so.
-		return &RefusedError{Reason: "已拒绝：这里只能写一条 SELECT 查询（不能有 COPY、CREATE、INSERT、SET、INSTALL 等语句）",
-			Err: errors.New(tree.ErrorMessage)}
+		// Only plain SELECTs serialise. Ask the engine what the statement
+		// is (PIVOT is a SELECT too); preparing one statement runs nothing.
+		kind, count, err := w.statementKind(ctx, query)
+		switch {
+		case count > 1:
+			// A PIVOT that finds its columns first is two statements too.
+			return &RefusedError{Reason: "已拒绝：这里只能写一条 SELECT 查询，却有多条语句（PIVOT 请用 IN 写明列，如 ON k IN ('a', 'b')）",
+				Err: errors.New("more than one statement")}
+		case err != nil:
+			var refused *RefusedError
+			if errors.As(Explain(err), &refused) {
+				return refused // the sandbox refused it already at prepare time
+			}
+			return nil // a binding error: DuckDB reports it with its line where the SQL runs
+		case kind != duckdb.STATEMENT_TYPE_SELECT:
+			return notSelect(tree.ErrorMessage)
+		}
 	case tree.Error:
 		return nil // a syntax error: DuckDB reports it with its line where the SQL runs
 	case len(tree.Statements) != 1:
@@ -131,4 +151,34 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 			Err: fmt.Errorf("%d statements", len(tree.Statements))}
 	}
 	return nil
+}
+
+// statementKind prepares query on its own connection, without running it,
+// and says what kind of statement it is, or how many it holds. duckdb-go's
+// PrepareContext would run every statement but the last, so the plain
+// Prepare, which refuses more than one, is called through the raw driver.
+func (w *Warehouse) statementKind(ctx context.Context, query string) (kind duckdb.StmtType, count int, err error) {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return fmt.Errorf("unexpected driver connection %T", dc)
+		}
+		st, err := c.Prepare(query)
+		if err != nil {
+			if strings.Contains(err.Error(), "multi-statement") {
+				count = 2
+			}
+			return err
+		}
+		defer st.Close()
+		count = 1
+		kind, err = st.(*duckdb.Stmt).StatementType()
+		return err
+	})
+	return kind, count, err
 }
