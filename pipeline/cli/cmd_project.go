@@ -9,7 +9,6 @@ import (
 
 	"jixiao/pipeline/demo"
 	"jixiao/pipeline/project"
-	"jixiao/pipeline/render"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/transform"
 	"jixiao/pipeline/warehouse"
@@ -24,32 +23,25 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	if l == nil {
 		return ExitUsage
 	}
-	plan, diags, err := run.CheckProject(ctx, l.project, run.DefaultRegistries())
-	if err != nil {
-		return reportErr(env, err)
-	}
-	// With a warehouse built, panel fields are checked against real columns.
+	// Every query is bound against the built warehouse's raw tables, or
+	// before the first run against the sources' declared columns.
+	opts := run.CheckOptions{Bind: true, BindOptions: run.BindOptions{Base: l.base}}
 	whPath := l.warehouse
 	if whPath == "" {
 		whPath = run.Resolve(l.base, l.project.Config.Warehouse)
 	}
+	against := "各数据源声明的列"
 	if _, statErr := os.Stat(whPath); statErr == nil {
-		// While a run writes, check skips this rather than wait.
+		// While a run writes, check binds against the declarations rather than wait.
 		if w, err := openReader(ctx, whPath, 0, warehouse.Options{}); err == nil {
-			render.CheckFields(l.project, func(schema, name string) []string {
-				cols, err := w.Columns(ctx, schema, name)
-				if err != nil || len(cols) == 0 {
-					return nil
-				}
-				names := make([]string, len(cols))
-				for i, c := range cols {
-					names[i] = c.Name
-				}
-				return names
-			}, &diags)
-			w.Close()
-			diags.Sort()
+			defer w.Close()
+			opts.Loaded = w
+			against = "仓库 " + whPath + " 中已入库的数据源"
 		}
+	}
+	plan, diags, err := run.CheckProjectWith(ctx, l.project, opts)
+	if err != nil {
+		return reportErr(env, err)
 	}
 	printDiagnostics(env, diags, g.project)
 	if diags.HasErrors() {
@@ -59,6 +51,7 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	p := l.project
 	fmt.Fprintf(env.Stdout, "项目 %s 检查通过：%d 个数据源，%d 个模型，%d 项数据测试，%d 个看板页面，%d 个定时任务。\n",
 		p.Config.Name, len(p.Sources), len(p.Models), len(plan.Tests), len(p.Pages), len(p.Schedules))
+	fmt.Fprintf(env.Stdout, "所有模型、数据测试和看板查询已对照%s检查（未运行）。\n", against)
 	return ExitOK
 }
 
@@ -76,7 +69,8 @@ func cmdLineage(ctx context.Context, env Env, args []string) int {
 	if l == nil {
 		return ExitUsage
 	}
-	plan, diags, err := run.CheckProject(ctx, l.project, run.DefaultRegistries())
+	// Lineage needs the graph only: the SQL is parsed, not bound.
+	plan, diags, err := run.CheckProjectWith(ctx, l.project, run.CheckOptions{})
 	if err != nil {
 		return reportErr(env, err)
 	}

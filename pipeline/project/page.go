@@ -3,6 +3,9 @@ package project
 import (
 	"io/fs"
 	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/yamlx"
@@ -36,6 +39,9 @@ type PageEach struct {
 	SQL   string `yaml:"sql"`
 	Key   string `yaml:"key"`
 	Title string `yaml:"title"`
+
+	// At places each setting (see Panel.At).
+	At map[string]diag.Pos `yaml:"-"`
 }
 
 // Rule is one entry of a page's 口径说明: what kind of figure it is about,
@@ -64,6 +70,11 @@ type Panel struct {
 	Series string   `yaml:"series"`
 	Format string   `yaml:"format"`
 	Note   string   `yaml:"note"`
+	// Order sorts the panel's rows: columns separated by commas, each
+	// optionally followed by desc ("month", "total desc, unit_name").
+	// Without it a model panel keeps the table's order, except that a
+	// chart whose x holds dates is drawn in date order.
+	Order string `yaml:"order"`
 	// Filter, on a repeated page, keeps the model's rows whose column of this
 	// name equals the page's key.
 	Filter string `yaml:"filter"`
@@ -91,6 +102,61 @@ type Panel struct {
 	Formats map[string]string `yaml:"formats"`
 
 	Pos diag.Pos `yaml:"-"`
+	// At places each setting the panel gives (x, y, sql...) at its value's
+	// line; a block of SQL (sql: |) at its first line, so that a line of
+	// the SQL is At["sql"].Line + its line - 1.
+	At map[string]diag.Pos `yaml:"-"`
+}
+
+// AtOr is where the panel gives setting key, or the panel's own position.
+func (p Panel) AtOr(key string) diag.Pos {
+	if pos, ok := p.At[key]; ok {
+		return pos
+	}
+	return p.Pos
+}
+
+// OrderTerm is one column of a panel's order.
+type OrderTerm struct {
+	Column string
+	Desc   bool
+}
+
+// OrderTerms reads Order; ok is false when a term is not "column" or
+// "column asc|desc".
+func (p Panel) OrderTerms() (terms []OrderTerm, ok bool) {
+	if strings.TrimSpace(p.Order) == "" {
+		return nil, true
+	}
+	for _, part := range strings.Split(p.Order, ",") {
+		f := strings.Fields(part)
+		switch {
+		case len(f) == 1:
+			terms = append(terms, OrderTerm{Column: f[0]})
+		case len(f) == 2 && (strings.EqualFold(f[1], "asc") || strings.EqualFold(f[1], "desc")):
+			terms = append(terms, OrderTerm{Column: f[0], Desc: strings.EqualFold(f[1], "desc")})
+		default:
+			return nil, false
+		}
+	}
+	return terms, true
+}
+
+// settingLines maps each key of a mapping node to where its value starts.
+func settingLines(file string, node *yaml.Node) map[string]diag.Pos {
+	at := map[string]diag.Pos{}
+	if node == nil || node.Kind != yaml.MappingNode {
+		return at
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k, v := node.Content[i], node.Content[i+1]
+		pos := yamlx.At(file, v)
+		if v.Kind == yaml.ScalarNode && v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			pos.Line, pos.Col = v.Line+1, 0 // the block's text starts on the next line
+		}
+		at[k.Value] = pos
+	}
+	return at
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
@@ -121,6 +187,7 @@ func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
 		diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "kind")), "page kind %q must be panels or data_guide", pg.Kind)
 	}
 	if e := pg.Each; e != nil {
+		e.At = settingLines(file, yamlx.MappingValue(node, "each"))
 		at := yamlx.At(file, yamlx.MappingValue(node, "each"))
 		if (e.Model == "") == (e.SQL == "") {
 			diags.Errorf(at, "each: give either model or sql")
@@ -141,8 +208,13 @@ func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
 	for i := range pg.Panels {
 		p := &pg.Panels[i]
 		p.Pos = pg.Pos
+		p.At = map[string]diag.Pos{}
 		if panels != nil && i < len(panels.Content) {
 			p.Pos = yamlx.At(file, panels.Content[i])
+			p.At = settingLines(file, panels.Content[i])
+		}
+		if _, ok := p.OrderTerms(); !ok {
+			diags.Errorf(p.AtOr("order"), "panel %q: order %q: give columns separated by commas, each optionally followed by desc (total desc, unit_name)", p.Title, p.Order)
 		}
 		if (p.Model == "") == (p.SQL == "") {
 			diags.Errorf(p.Pos, "panel %q: give either model or sql", p.Title)

@@ -83,37 +83,6 @@ func Validate(p *project.Project, kinds *Kinds, diags *diag.List) {
 	}
 }
 
-// CheckFields checks every model panel's fields against the model's columns
-// as the warehouse has them (columns returns nil for a model not built), so
-// that jixiao check finds a misspelt field before anything renders. SQL
-// panels are checked when they run.
-func CheckFields(p *project.Project, columns func(schema, name string) []string, diags *diag.List) {
-	for _, pg := range p.Pages {
-		for _, pn := range pg.Panels {
-			if pn.Model == "" {
-				continue
-			}
-			m, err := modelOf(p, pn.Model)
-			if err != nil {
-				continue // reported by Validate
-			}
-			cols := columns(m.Schema, m.Name)
-			if cols == nil {
-				continue
-			}
-			known := map[string]bool{}
-			for _, c := range cols {
-				known[c] = true
-			}
-			for _, f := range append([]string{pn.X, pn.Series, pn.Value, pn.Delta, pn.Max, pn.Status, pn.Filter}, pn.Y...) {
-				if f != "" && !known[f] {
-					diags.Errorf(pn.Pos, "panel %q: %s has no column %q (its columns: %s)", pn.Title, m.ID(), f, strings.Join(cols, ", "))
-				}
-			}
-		}
-	}
-}
-
 func modelOf(p *project.Project, ref string) (*project.Model, error) {
 	schema, name, ok := strings.Cut(strings.ToLower(ref), ".")
 	if !ok {

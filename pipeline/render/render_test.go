@@ -248,17 +248,3 @@ func TestUnknownFieldIsAnError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
-
-func TestCheckFieldsAgainstTheWarehouse(t *testing.T) {
-	p := siteProject(t, "title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit, y: [rates]}\n")
-	var diags diag.List
-	CheckFields(p, func(schema, name string) []string { return []string{"unit", "month", "rate"} }, &diags)
-	if len(diags) != 1 || !strings.Contains(diags[0].String(), `dashboards/overview.yaml:3:5: panel "a": marts.c has no column "rates" (its columns: unit, month, rate)`) {
-		t.Errorf("got %v", diags)
-	}
-	diags = nil
-	CheckFields(p, func(string, string) []string { return nil }, &diags)
-	if len(diags) != 0 {
-		t.Errorf("a model not built yet cannot be checked: %v", diags)
-	}
-}

@@ -73,18 +73,43 @@ func Validate(ctx context.Context, p *project.Project, parser transform.RefParse
 }
 
 // CheckProject loads nothing and builds nothing: it validates p with a
-// throwaway in-memory DuckDB as the SQL parser. It also warns of files in
-// a source's folder that its path passes over, as extract does.
+// throwaway in-memory DuckDB as the SQL parser, then binds every model,
+// data test and page query against the declared tables (see Bind). It
+// also warns of files in a source's folder that its path passes over, as
+// extract does.
 func CheckProject(ctx context.Context, p *project.Project, reg Registries) (*Plan, diag.List, error) {
+	return CheckProjectWith(ctx, p, CheckOptions{Registries: reg, Bind: true})
+}
+
+// CheckOptions say how far CheckProjectWith checks.
+type CheckOptions struct {
+	Registries Registries
+	// Bind binds the SQL (see Bind) once the project validates; lineage,
+	// which needs only the graph, leaves it out.
+	Bind bool
+	BindOptions
+}
+
+// CheckProjectWith is CheckProject with options: the built warehouse to
+// take the raw tables' columns from, or no binding at all.
+func CheckProjectWith(ctx context.Context, p *project.Project, o CheckOptions) (*Plan, diag.List, error) {
 	mem, err := warehouse.Open(ctx, ":memory:", warehouse.Options{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open an in-memory DuckDB to parse SQL: %w", err)
 	}
 	defer mem.Close()
+	reg := o.Registries
 	reg.fill()
 	plan, diags := Validate(ctx, p, mem, reg)
 	for _, src := range p.Sources {
 		diags = append(diags, reg.Extractors.IgnoredFiles(p, src)...)
+	}
+	if o.Bind {
+		bound, err := Bind(ctx, plan, diags, o.BindOptions)
+		if err != nil {
+			return nil, nil, err
+		}
+		diags = append(diags, bound...)
 	}
 	diags.Sort()
 	return plan, diags, nil

@@ -44,8 +44,9 @@ var engineRules = []engineRule{
 	{regexp.MustCompile(`Referenced column "([^"]+)" not found in FROM clause`), func(m []string, s string) string {
 		return fmt.Sprintf("找不到列 %q：FROM 中的表都没有这一列%s", m[1], didYouMean(s))
 	}},
-	{regexp.MustCompile(`(?:Values list|Table|Subquery|CTE) "([^"]+)" does not have a column named "([^"]+)"`), func(m []string, s string) string {
-		return fmt.Sprintf("%q 没有名为 %q 的列%s", m[1], m[2], didYouMean(s))
+	{regexp.MustCompile(`(Values list|Table|Subquery|CTE) "([^"]+)" does not have a column named "([^"]+)"`), func(m []string, s string) string {
+		what := map[string]string{"Values list": "VALUES 列表", "Table": "表", "Subquery": "子查询", "CTE": "WITH 子查询"}[m[1]]
+		return fmt.Sprintf("%s %q 没有名为 %q 的列%s", what, m[2], m[3], didYouMean(s))
 	}},
 	{regexp.MustCompile(`Referenced table "([^"]+)" not found`), func(m []string, s string) string {
 		return fmt.Sprintf("找不到表或别名 %q：列名前的表名须是 FROM 中的表或它的别名%s", m[1], didYouMean(s))

@@ -30,7 +30,7 @@ func TestEngineErrorsInChinese(t *testing.T) {
 		{"unknown column", "SELECT unit_cod FROM staging.stg_units", []string{`找不到列 "unit_cod"`, `是否想写 unit_code？`}, `Referenced column "unit_cod" not found`},
 		{"unknown table", "SELECT * FROM staging.stg_servics", []string{"表 stg_servics 不存在", "是否想写 stg_services？"}, "Table with name stg_servics does not exist"},
 		{"unknown schema", "SELECT * FROM stagin.stg_units", []string{"表 stagin.stg_units 不存在", `没有名为 "stagin" 的 schema`}, "because schema"},
-		{"values list", "SELECT t.x FROM (VALUES (1)) t(a)", []string{`"t" 没有名为 "x" 的列`}, `Values list "t"`},
+		{"values list", "SELECT t.x FROM (VALUES (1)) t(a)", []string{`VALUES 列表 "t" 没有名为 "x" 的列`}, `Values list "t"`},
 		{"text to number", "SELECT CAST('十二' AS INTEGER)", []string{"无法把文本 '十二' 转换为 INT32", "不是整数的值", "try_cast"}, "Could not convert string"},
 		{"text compared with a date", "SELECT * FROM staging.stg_services WHERE month = '九月'", []string{`"九月" 不是日期`}, "invalid date field format"},
 		{"sum of text", "SELECT sum(unit_name) FROM staging.stg_units", []string{"类型不匹配：sum 不接受 (VARCHAR)"}, "No function matches"},

@@ -1,0 +1,157 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/render"
+	"jixiao/pipeline/transform"
+	"jixiao/pipeline/warehouse"
+)
+
+// BindOptions say what Bind binds against.
+type BindOptions struct {
+	// Loaded is the built warehouse, open for reading, or nil before the
+	// first run. Its raw tables give the sources' columns as loaded; a
+	// source not loaded yet has its declared columns.
+	Loaded *warehouse.Warehouse
+	// Base is the folder a model's read_csv('data/...') may read from.
+	Base string
+}
+
+// Bind binds every model, data test and page query of a validated plan,
+// without running any of them, so that a misspelt column or a type that
+// does not fit is found by jixiao check rather than at build or render.
+// It builds the project's tables empty in a throwaway in-memory DuckDB:
+// the raw tables (as loaded, or as declared), the engine's meta tables,
+// then each model from its SQL in dependency order, so that an edited
+// model is checked before it is built. A model that does not bind is
+// reported at its line, and what reads it is not bound. prior are the
+// diagnostics found so far: models with errors in their files are not
+// bound, nor what reads them.
+func Bind(ctx context.Context, plan *Plan, prior diag.List, o BindOptions) (diag.List, error) {
+	var diags diag.List
+	base := o.Base
+	if base == "" {
+		base = "."
+	}
+	mem, err := warehouse.Open(ctx, ":memory:", warehouse.Options{ReadDirs: []string{base}})
+	if err != nil {
+		return nil, fmt.Errorf("open an in-memory DuckDB to bind SQL: %w", err)
+	}
+	defer mem.Close()
+	p, g := plan.Project, plan.Graph
+
+	for _, src := range p.Sources {
+		cols := declaredColumns(src)
+		if o.Loaded != nil {
+			if loaded, err := o.Loaded.Columns(ctx, project.RawSchema, src.Name); err == nil && len(loaded) > 0 {
+				cols = loaded
+			}
+		}
+		if err := mem.CreateEmptyTable(ctx, project.RawSchema, src.Name, cols); err != nil {
+			return nil, fmt.Errorf("create %s: %w", src.Table(), err)
+		}
+	}
+
+	// Models whose files already have errors are left out, with what
+	// reads them; so are models that do not bind.
+	broken := map[string]bool{}
+	for _, d := range prior {
+		if d.Severity == diag.Error {
+			broken[d.Pos.File] = true
+		}
+	}
+	failed := map[string]bool{}
+	for _, id := range g.Order {
+		m := g.Models[id]
+		if broken[m.File] || readsAny(g, id, failed) {
+			failed[id] = true
+			continue
+		}
+		if err := mem.CreateEmptyModel(ctx, m.Schema, m.Name, m.BodySQL()); err != nil {
+			failed[id] = true
+			diags.Errorf(diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, "%s", warehouse.FirstLine(err))
+		}
+	}
+
+	for _, t := range plan.Tests {
+		if failed[t.Model] || anyIn(t.Refs, failed) {
+			continue
+		}
+		if _, err := mem.Describe(ctx, t.Query); err != nil {
+			diags.Errorf(t.Pos, "test %s of %s: %s", t.Name, t.Model, warehouse.FirstLine(err))
+		}
+	}
+
+	for _, q := range render.PageQueries(p) {
+		if q.Model != "" && failed[q.Model] {
+			continue
+		}
+		if q.Own {
+			refs, err := mem.TableRefs(ctx, q.Query)
+			if err == nil && refsAny(refs, failed) {
+				continue
+			}
+		}
+		cols, err := mem.Describe(ctx, q.Query)
+		if err != nil {
+			pos := q.SQLAt
+			if n := warehouse.LineOfError(err); n > 0 && q.Own {
+				pos.Line, pos.Col = pos.Line+n-1, 0
+			}
+			diags.Errorf(pos, "%s: %s", q.What, warehouse.FirstLine(err))
+			continue
+		}
+		render.CheckFields(q, cols, &diags)
+	}
+	diags.Sort()
+	return diags, nil
+}
+
+// rawTypes are the DuckDB types extract loads each declared column type
+// as (see extract.Schema): TestBindSchemaMatchesALoad holds them equal.
+var rawTypes = map[string]string{
+	"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP",
+	"text": "VARCHAR", "unit": "VARCHAR",
+}
+
+// declaredColumns is a source's raw table as a load creates it: the
+// declared columns, then the lineage columns.
+func declaredColumns(src *project.Source) []warehouse.Column {
+	cols := make([]warehouse.Column, 0, len(src.Columns)+3)
+	for _, c := range src.Columns {
+		t := rawTypes[c.Type]
+		if t == "" {
+			t = "VARCHAR"
+		}
+		cols = append(cols, warehouse.Column{Name: c.Name, Type: t})
+	}
+	return append(cols, warehouse.Column{Name: warehouse.FileColumn, Type: "VARCHAR"},
+		warehouse.Column{Name: warehouse.RowColumn, Type: "BIGINT"}, warehouse.Column{Name: warehouse.LoadColumn, Type: "VARCHAR"})
+}
+
+func readsAny(g *transform.Graph, id string, set map[string]bool) bool {
+	return anyIn(g.Parents[id], set)
+}
+
+func anyIn(ids []string, set map[string]bool) bool {
+	for _, id := range ids {
+		if set[id] {
+			return true
+		}
+	}
+	return false
+}
+
+func refsAny(refs []warehouse.TableRef, set map[string]bool) bool {
+	for _, r := range refs {
+		if set[strings.ToLower(r.Schema+"."+r.Name)] {
+			return true
+		}
+	}
+	return false
+}
