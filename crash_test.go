@@ -101,12 +101,13 @@ func jixiaoProcess(t *testing.T, dir string, args []string, kill func(stage, lin
 	}
 	cmd.Env = append(cmd.Env, "JIXIAO_TEST_AS_CLI=1")
 	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		cmd.Stderr = cmd.Stdout
+		err = cmd.Start()
 	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if err != nil {
+		t.Errorf("start jixiao: %v", err) // not Fatal: this may run on another goroutine
+		return false, err.Error()
 	}
 	killed := false
 	if after > 0 {
@@ -293,12 +294,20 @@ func TestKilledRunsLeaveNoResidue(t *testing.T) {
 	copyDir(t, project, clean)
 	copyDir(t, project, crashed)
 
-	start := time.Now()
-	if killed, out := jixiaoProcess(t, clean, []string{"run"}, nil, 0); killed || !strings.Contains(out, "成功") {
-		t.Fatalf("clean run:\n%s", out)
-	}
-	full := time.Since(start)
-	want := snapshot(t, clean)
+	// The clean run goes on beside the first kills; the random ones need
+	// its duration.
+	cleanDone := make(chan time.Duration, 1)
+	var cleanOut string
+	go func() {
+		start := time.Now()
+		killed, out := jixiaoProcess(t, clean, []string{"run"}, nil, 0)
+		if killed || !strings.Contains(out, "成功") {
+			cleanOut = out
+			cleanDone <- 0
+			return
+		}
+		cleanDone <- time.Since(start)
+	}()
 
 	items := 0
 	at := func(stage string, nth int) func(string, string) bool {
@@ -316,28 +325,46 @@ func TestKilledRunsLeaveNoResidue(t *testing.T) {
 			return items >= nth
 		}
 	}
+	var full time.Duration
+	received := false
+	waitClean := func() {
+		if !received {
+			full, received = <-cleanDone, true
+		}
+	}
+	defer waitClean() // the clean run's folder goes when the test ends
 	seed := time.Now().UnixNano()
 	rnd := rand.New(rand.NewPCG(uint64(seed), 0))
+	random := func() time.Duration {
+		if waitClean(); full == 0 {
+			t.Fatalf("clean run:\n%s", cleanOut)
+		}
+		return time.Duration(rnd.Int64N(int64(full)))
+	}
 	kills := []struct {
 		name  string
 		args  []string
 		kill  func(string, string) bool
-		after time.Duration
+		after func() time.Duration
 	}{
-		{"as extract begins", []string{"run"}, at("读取数据源", 0), 0},
-		{"after the first source", []string{"run"}, at("读取数据源", 1), 0},
-		{"as transform begins", []string{"run"}, at("构建模型", 0), 0},
-		{"after five models", []string{"run"}, at("构建模型", 5), 0},
-		{"as the tests begin", []string{"run"}, at("数据测试", 0), 0},
-		{"as render begins", []string{"run"}, at("生成看板", 0), 0},
-		{"at random", []string{"run", "--full-refresh"}, nil, time.Duration(rnd.Int64N(int64(full)))},
-		{"at random", []string{"run", "--full-refresh"}, nil, time.Duration(rnd.Int64N(int64(full)))},
+		{"as extract begins", []string{"run"}, at("读取数据源", 0), nil},
+		{"after the first source", []string{"run"}, at("读取数据源", 1), nil},
+		{"as transform begins", []string{"run"}, at("构建模型", 0), nil},
+		{"after five models", []string{"run"}, at("构建模型", 5), nil},
+		{"as the tests begin", []string{"run"}, at("数据测试", 0), nil},
+		{"as render begins", []string{"run"}, at("生成看板", 0), nil},
+		{"at random", []string{"run", "--full-refresh"}, nil, random},
+		{"at random", []string{"run", "--full-refresh"}, nil, random},
 	}
 	interrupted := 0
 	for _, k := range kills {
-		killed, out := jixiaoProcess(t, crashed, k.args, k.kill, k.after)
-		t.Logf("killed %s (%v): %v", k.name, k.after.Round(time.Millisecond), killed)
-		if !killed && k.after == 0 {
+		var after time.Duration
+		if k.after != nil {
+			after = k.after()
+		}
+		killed, out := jixiaoProcess(t, crashed, k.args, k.kill, after)
+		t.Logf("killed %s (%v): %v", k.name, after.Round(time.Millisecond), killed)
+		if !killed && after == 0 {
 			t.Fatalf("the run ended before it could be killed %s:\n%s", k.name, out)
 		}
 		if killed && strings.Contains(out, "读取数据源") {
@@ -348,7 +375,7 @@ func TestKilledRunsLeaveNoResidue(t *testing.T) {
 	if killed || !strings.Contains(out, "成功") {
 		t.Fatalf("the run after the crashes (random kills: seed %d):\n%s", seed, out)
 	}
-	got := snapshot(t, crashed)
+	want, got := snapshot(t, clean), snapshot(t, crashed)
 	var names []string
 	for name := range want {
 		names = append(names, name)
