@@ -1,14 +1,20 @@
 # jixiao: build, run and test. `make run` and `make test` are all a fresh
 # machine needs (Go, gcc and npm present).
 
+SHELL     := bash
 GO        ?= go
 TAGS      := duckdb_arrow
 GOFLAGS_  := -tags=$(TAGS)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 ECHARTS   := pipeline/render/assets/echarts.min.js
 BENCHTIME ?= 3x
+FUZZTIME  ?= 3s
+# The fuzz targets, package:Target; go test -fuzz runs one at a time.
+FUZZ      := ./pipeline/extract:FuzzParseNumber ./pipeline/extract:FuzzXLSXHeader \
+             ./pipeline/extract:FuzzCSVEncoding ./pipeline/project:FuzzModelHeader \
+             ./pipeline/project:FuzzProjectYAML
 
-.PHONY: all build run test bench vet fmt assets check clean screenshots
+.PHONY: all build run test fuzz bench vet fmt assets check clean screenshots
 
 all: build
 
@@ -38,10 +44,40 @@ vet: $(ECHARTS)
 	$(GO) vet $(GOFLAGS_) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
 
+# Every test, verbose into a log of which only failures, skips and each
+# package's result are shown; then how many tests skipped (under
+# JIXIAO_REQUIRE a missing service fails instead), then a short fuzz run.
 test: $(ECHARTS)
 	$(GO) vet $(GOFLAGS_) ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || (echo "gofmt needed"; exit 1)
-	$(GO) test $(GOFLAGS_) -count=1 ./...
+	@echo "$(GO) test $(GOFLAGS_) -count=1 -v ./..."
+	@log=$$(mktemp); trap 'rm -f $$log' EXIT; \
+	$(GO) test $(GOFLAGS_) -count=1 -v ./... 2>&1 | tee $$log | grep -Ev '^ *(=== (RUN|PAUSE|CONT|NAME)|--- PASS|PASS$$)'; \
+	rc=$${PIPESTATUS[0]}; \
+	skipped=$$(grep -c -- '--- SKIP' $$log); \
+	echo "skipped: $$skipped test(s)$${JIXIAO_REQUIRE:+ (JIXIAO_REQUIRE=$$JIXIAO_REQUIRE)}"; \
+	grep -- '--- SKIP' $$log | sed 's/^ */  /'; \
+	exit $$rc
+	@$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target for FUZZTIME (FUZZTIME=5m make fuzz to search longer).
+# go test -fuzz takes one target at a time and links its test binary each
+# time, so each package's binary is built once and runs its targets one
+# after the other, the packages side by side, one worker each, with go
+# test's corpus cache. An input that fails is written to the package's
+# testdata/fuzz/<Target>/: fix the code and commit the input with the fix.
+fuzz: $(ECHARTS)
+	@cache=$$($(GO) env GOCACHE)/fuzz/$$($(GO) list -m); \
+	fuzz_pkg() { local dir=$${1#./} bin log; bin=$$(mktemp); log=$$(mktemp); \
+	  $(GO) test $(GOFLAGS_) -c -fuzz . -o $$bin $$1 || return 1; \
+	  for t in $(FUZZ); do [ "$${t%%:*}" = "$$1" ] || continue; name=$${t##*:}; \
+	    if (cd $$dir && $$bin -test.run '^$$' -test.fuzz "^$$name\$$" -test.fuzztime $(FUZZTIME) -test.parallel 1 \
+	        -test.fuzzcachedir $$cache/$$dir) >$$log 2>&1; then \
+	      echo "fuzz $$name: ok, $$(grep -o 'execs: [0-9]*' $$log | tail -1 | cut -d' ' -f2) inputs in $(FUZZTIME)"; \
+	    else cat $$log; echo "fuzz $$name: FAIL"; rm -f $$bin $$log; return 1; fi; \
+	  done; rm -f $$bin $$log; }; \
+	pids=; for pkg in $(sort $(foreach t,$(FUZZ),$(firstword $(subst :, ,$(t))))); do fuzz_pkg $$pkg & pids="$$pids $$!"; done; \
+	rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
 
 # Benchmarks print each figure beside its baseline measured in the same run.
 bench: $(ECHARTS)
