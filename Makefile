@@ -97,4 +97,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf jixiao site .jixiao bench.out
+	rm -rf jixiao site .site-* .site.* .jixiao bench.out
