@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -25,6 +26,9 @@ type Env struct {
 	// DefaultProject is the embedded Weihai 2017 project.
 	DefaultProject fs.FS
 	Version        string
+	// Getwd is the working folder, where jixiao looks for a project
+	// (os.Getwd when nil).
+	Getwd func() (string, error)
 }
 
 // Exit codes.
@@ -104,7 +108,8 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\n不指定 --project（或环境变量 JIXIAO_PROJECT）时使用内置的威海市2017年默认项目。")
+	fmt.Fprintln(w, "\n不指定 --project（或环境变量 JIXIAO_PROJECT）时，使用当前文件夹或其上级中含 jixiao.yaml 的项目；")
+	fmt.Fprintln(w, "都没有时使用内置的威海市2017年默认项目。run 与 check 会先说明用的是哪个项目。")
 	fmt.Fprintln(w, "每个命令的选项：jixiao <命令> -h")
 }
 
@@ -115,7 +120,7 @@ type globalFlags struct {
 }
 
 func (g *globalFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&g.project, "project", "", "project folder (default: $JIXIAO_PROJECT, else the embedded Weihai 2017 project)")
+	fs.StringVar(&g.project, "project", "", "project folder (default: $JIXIAO_PROJECT, else the working folder or a parent holding jixiao.yaml, else the embedded Weihai 2017 project)")
 	fs.StringVar(&g.warehouse, "warehouse", "", "warehouse file (default: the project's jixiao.yaml setting)")
 }
 
@@ -194,45 +199,125 @@ type loaded struct {
 	base      string
 	embedded  bool
 	warehouse string
+	// dir is the project folder as diagnostics are prefixed with it ("" for
+	// the embedded project); how says how it was chosen.
+	dir string
+	how string
+}
+
+// Ways a project is chosen, in the order they are tried.
+const (
+	byFlag    = "--project"
+	byEnv     = "JIXIAO_PROJECT"
+	byFolder  = "folder"
+	byBuiltIn = "built-in"
+)
+
+// describe says, for run and check, which project is used.
+func (l *loaded) describe() string {
+	name := l.project.Config.Name
+	if l.embedded {
+		return fmt.Sprintf("项目：%s（jixiao 内置的默认项目；当前文件夹及其上级都没有 %s）", name, project.ConfigFile)
+	}
+	abs, err := filepath.Abs(l.base)
+	if err != nil {
+		abs = l.base
+	}
+	switch l.how {
+	case byFolder:
+		return fmt.Sprintf("项目：%s（文件夹 %s 中的 %s）", name, abs, project.ConfigFile)
+	case byEnv:
+		return fmt.Sprintf("项目：%s（文件夹 %s，由环境变量 JIXIAO_PROJECT 指定）", name, abs)
+	}
+	return fmt.Sprintf("项目：%s（文件夹 %s，由 --project 指定）", name, abs)
+}
+
+// findProject chooses the project folder: --project, else JIXIAO_PROJECT,
+// else the working folder or the nearest parent holding jixiao.yaml (as git
+// finds its repository), else none: the embedded project.
+func findProject(env Env, g *globalFlags) (dir, how string) {
+	if g.project != "" {
+		return g.project, byFlag
+	}
+	if d := env.Getenv("JIXIAO_PROJECT"); d != "" {
+		return d, byEnv
+	}
+	getwd := env.Getwd
+	if getwd == nil {
+		getwd = os.Getwd
+	}
+	wd, err := getwd()
+	if err != nil {
+		return "", byBuiltIn
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if st, err := os.Stat(filepath.Join(d, project.ConfigFile)); err == nil && !st.IsDir() {
+			return shortPath(d), byFolder
+		}
+		if filepath.Dir(d) == d {
+			return "", byBuiltIn
+		}
+	}
+}
+
+// shortPath writes a folder relative to the process's working folder when
+// it is that folder or one above it (".", "../.."), so that messages name
+// files as the user sees them; else as it is.
+func shortPath(dir string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return dir
+	}
+	rel, err := filepath.Rel(wd, dir)
+	if err != nil {
+		return dir
+	}
+	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+		if part != ".." && part != "." {
+			return dir
+		}
+	}
+	return rel
 }
 
 // loadProject loads the chosen project and prints its diagnostics. It
 // returns nil (after printing) when the project has errors. needData
-// generates the embedded project's demo data when it is missing.
+// lays the demo data over a project with demo_data set, generating it
+// when it is missing or stale (see withDemoData).
 func loadProject(env Env, g *globalFlags, needData bool) *loaded {
-	dir := g.project
-	if dir == "" {
-		dir = env.Getenv("JIXIAO_PROJECT")
-	}
-	l := &loaded{}
+	dir, how := findProject(env, g)
+	l := &loaded{how: how}
 	var fsys fs.FS
-	if dir == "" {
+	if how == byBuiltIn {
 		if env.DefaultProject == nil {
-			fmt.Fprintln(env.Stderr, "jixiao: 没有指定项目（--project），本程序也没有内置默认项目")
+			fmt.Fprintln(env.Stderr, "jixiao: 没有指定项目（--project），当前文件夹及其上级没有 jixiao.yaml，本程序也没有内置默认项目")
 			return nil
 		}
 		fsys, l.base, l.embedded = env.DefaultProject, ".", true
-		if needData {
-			withData, err := withDemoData(context.Background(), env, fsys)
-			if err != nil {
-				fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
-				return nil
-			}
-			fsys = withData
-		}
 	} else {
 		st, err := os.Stat(dir)
 		if err != nil || !st.IsDir() {
 			fmt.Fprintf(env.Stderr, "jixiao: 项目文件夹 %s 不存在或不是文件夹\n", dir)
 			return nil
 		}
-		fsys, l.base = os.DirFS(dir), dir
+		fsys, l.base, l.dir = os.DirFS(dir), dir, dir
 	}
 	p, diags := project.Load(fsys)
-	printDiagnostics(env, diags, dir)
+	printDiagnostics(env, diags, l.dir)
 	if diags.HasErrors() {
 		fmt.Fprintf(env.Stderr, "项目有错误（见上），未运行任何步骤。\n")
 		return nil
+	}
+	if needData && wantsDemoData(p) {
+		withData, err := withDemoData(context.Background(), env, p, l.base)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
+			return nil
+		}
+		if p, diags = project.Load(withData); diags.HasErrors() {
+			printDiagnostics(env, diags, l.dir)
+			return nil
+		}
 	}
 	l.project = p
 	l.warehouse = g.warehouse
@@ -246,7 +331,7 @@ func loadProject(env Env, g *globalFlags, needData bool) *loaded {
 // the working folder.
 func printDiagnostics(env Env, diags diag.List, dir string) {
 	for _, d := range diags {
-		if dir != "" && d.Pos.File != "" {
+		if dir != "" && dir != "." && d.Pos.File != "" {
 			d.Pos.File = strings.TrimPrefix(dir+"/"+d.Pos.File, "./")
 		}
 		fmt.Fprintln(env.Stderr, d.String())

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -72,26 +75,53 @@ func generateDemo(ctx context.Context, p *project.Project, o demo.Options) (*dem
 	return demo.Generate(ctx, cat, o)
 }
 
-// withDemoData lays generated demo data (made now if missing or stale) over
-// the embedded project's data/ folder.
-func withDemoData(ctx context.Context, env Env, embedded fs.FS) (fs.FS, error) {
+// wantsDemoData reports whether p's data files are demo data to generate:
+// it says demo_data and its data/ holds no demo data of its own (jixiao
+// init, or jixiao demo --out data, writes it there).
+func wantsDemoData(p *project.Project) bool {
+	if !p.Config.DemoData {
+		return false
+	}
+	_, err := fs.Stat(p.FS, "data/"+demo.MarkerFile)
+	return err != nil
+}
+
+// demoInputsFile records a hash of what the demo data was generated from
+// (the catalog and the units), so that an edited catalog regenerates it.
+const demoInputsFile = ".jixiao-demo-inputs"
+
+// withDemoData lays generated demo data over the project's data/ folder,
+// generating it first when it is missing, made by another generator or
+// options, or made from another catalog. The embedded project and a
+// project folder are treated alike: the data goes into .jixiao/demo under
+// base (the working folder for the embedded project), or JIXIAO_DEMO_DIR.
+func withDemoData(ctx context.Context, env Env, p *project.Project, base string) (fs.FS, error) {
 	dir := env.Getenv("JIXIAO_DEMO_DIR")
 	if dir == "" {
-		dir = demoDir
+		dir = filepath.Join(base, demoDir)
 	}
 	opts := demo.Options{Scale: demoScale, Seed: demoSeed, Months: demoMonths, Out: dir}
-	overlay := demo.Overlay{Base: embedded, Upper: os.DirFS(dir), Prefix: "data"}
-	if demo.Current(dir, opts) {
+	overlay := demo.Overlay{Base: p.FS, Upper: os.DirFS(dir), Prefix: "data"}
+	cat, err := demo.ReadCatalog(p)
+	if err != nil {
+		return nil, fmt.Errorf("generate the demo data: %w", err)
+	}
+	inputs, err := json.Marshal(cat)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(inputs)
+	stamp := hex.EncodeToString(sum[:]) + "\n"
+	if old, err := os.ReadFile(filepath.Join(dir, demoInputsFile)); err == nil && string(old) == stamp && demo.Current(dir, opts) {
 		return overlay, nil
 	}
-	p, diags := project.Load(embedded)
-	if diags.HasErrors() {
-		return nil, diags.Err()
-	}
-	fmt.Fprintf(env.Stdout, "首次运行：正在生成演示数据到 %s …\n", filepath.Clean(dir))
+	fmt.Fprintf(env.Stdout, "正在生成演示数据到 %s（首次运行，或指标目录、单位已更改）…\n", filepath.Clean(dir))
 	os.RemoveAll(dir)
-	if _, err := generateDemo(ctx, p, opts); err != nil {
+	if _, err := demo.Generate(ctx, cat, opts); err != nil {
 		return nil, fmt.Errorf("generate the demo data: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, demoInputsFile), []byte(stamp), 0o644); err != nil {
+		return nil, err
 	}
 	return overlay, nil
 }

@@ -23,6 +23,7 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	if l == nil {
 		return ExitUsage
 	}
+	fmt.Fprintln(env.Stdout, l.describe())
 	// Every query is bound against the built warehouse's raw tables, or
 	// before the first run against the sources' declared columns.
 	opts := run.CheckOptions{Bind: true, BindOptions: run.BindOptions{Base: l.base}}
@@ -43,7 +44,7 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return reportErr(env, err)
 	}
-	printDiagnostics(env, diags, g.project)
+	printDiagnostics(env, diags, l.dir)
 	if diags.HasErrors() {
 		fmt.Fprintf(env.Stderr, "项目有错误，共 %d 处。\n", len(diags))
 		return ExitUsage
@@ -75,7 +76,7 @@ func cmdLineage(ctx context.Context, env Env, args []string) int {
 		return reportErr(env, err)
 	}
 	if diags.HasErrors() {
-		printDiagnostics(env, diags, g.project)
+		printDiagnostics(env, diags, l.dir)
 		return ExitUsage
 	}
 	id, err := plan.Graph.Lookup(positional[0])

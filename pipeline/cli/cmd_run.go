@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"jixiao/pipeline/check"
+	"jixiao/pipeline/diag"
 	"jixiao/pipeline/progress"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/transform"
@@ -70,6 +72,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 	if l == nil {
 		return ExitUsage
 	}
+	fmt.Fprintln(env.Stdout, l.describe())
 	opts := run.Options{
 		Project: l.project, Base: l.base, Warehouse: l.warehouse, Site: site, Command: name, Stages: stages,
 		Sources: positional, Select: sel, FullRefresh: fullRefresh, Reporter: progress.New(env.Stdout), Getenv: env.Getenv,
@@ -82,6 +85,14 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 	s, err := run.Execute(ctx, opts)
 	if s == nil {
 		return reportErr(env, err)
+	}
+	// A broken project (an unknown table, a cycle) ran nothing: report it
+	// as check does, with exit code 2.
+	var broken *diag.ListError
+	if errors.As(err, &broken) {
+		printDiagnostics(env, broken.List, l.dir)
+		fmt.Fprintf(env.Stderr, "项目有错误（见上），未运行任何步骤；改正后再运行（jixiao check 只检查不运行）。\n")
+		return ExitUsage
 	}
 	printSummary(env, s)
 	if err != nil {

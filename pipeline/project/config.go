@@ -38,6 +38,12 @@ type Config struct {
 	// pages stamp it as 数据截至 2017年9月, not the time of the run.
 	DataPeriod string  `yaml:"data_period"`
 	Scoring    Scoring `yaml:"scoring"`
+	// DemoData says the project's data files (all but data/catalog/) are
+	// demo data that jixiao generates on first use into .jixiao/demo and
+	// lays over data/, unless data/ holds demo data of its own (jixiao
+	// init writes it there). The default project has it; set it false, or
+	// leave it out, once data/ holds the real reports.
+	DemoData bool `yaml:"demo_data"`
 
 	Location *time.Location `yaml:"-"`
 }
