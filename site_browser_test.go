@@ -170,6 +170,34 @@ func TestSiteInBrowser(t *testing.T) {
 	}
 	os.Remove(filepath.Join(site, "zz-planted.html"))
 
+	// Drill-down from file://: clicking the first bar of the overview's
+	// ranking opens that unit's page.
+	if err := chromedp.Do(tab, chromedp.Navigate(siteURL+"index.html"), chromedp.WaitReady(chromedp.CSS("footer"))); err != nil {
+		t.Fatal(err)
+	}
+	bar, err := chromedp.Run(tab, chromedp.Evaluate[[]any](`(() => {
+  const sec = [...document.querySelectorAll('section.panel')].find(s => s.querySelector('h2').textContent === '单位综合考核排名');
+  const el = sec.querySelector('[id^="chart_"]');
+  el.scrollIntoView({block: 'center'});
+  const c = echarts.getInstanceByDom(el), opt = c.getOption();
+  const d = opt.series[0].data[0], v = (d && d.value !== undefined) ? d.value : d;
+  const [x, y] = c.convertToPixel({seriesIndex: 0}, [0, v / 2]);
+  const r = el.getBoundingClientRect();
+  return [r.left + x, r.top + y, opt.xAxis[0].data[0]];
+})()`))
+	if err != nil || len(bar) != 3 {
+		t.Fatalf("find the ranking's first bar: %v %v", err, bar)
+	}
+	if err := chromedp.Do(tab, chromedp.MouseClickXY(bar[0].(float64), bar[1].(float64)), chromedp.WaitReady(chromedp.CSS("footer")),
+		chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatalf("click the bar: %v", err)
+	}
+	landed, _ := chromedp.Run(tab, chromedp.Location())
+	heading, _ := chromedp.Run(tab, chromedp.Text("h1"))
+	if !strings.Contains(landed, "/unit-") || !strings.Contains(heading, bar[2].(string)) {
+		t.Errorf("clicking %v's bar led to %s (%q), not its unit page", bar[2], landed, heading)
+	}
+
 	// A panel's download link saves its rows: click the overview's first
 	// CSV link and compare the saved file with what the link carries.
 	saved := t.TempDir()

@@ -92,6 +92,9 @@ type Panel struct {
 	// text/template over .Rows (and .Row, the first), blank lines between
 	// paragraphs. The bulletin's 调度通报 text is written this way.
 	Template string `yaml:"template"`
+	// Link is the page a row leads to, {column} filled from the row
+	// (unit-{unit_code}.html): clicking a bar, a slice or a table row opens it.
+	Link string `yaml:"link"`
 	// Labels names fields for legends and table headers where the model's
 	// own column documentation does not (SQL panels, say).
 	Labels map[string]string `yaml:"labels"`

@@ -120,7 +120,22 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 		if p.Stack {
 			so = append(so, charts.WithSeriesOpts(func(s *charts.SingleSeries) { s.Stack = "total" }))
 		}
-		c.AddSeries(seriesLabel(labels, n), pts, so...)
+		name := seriesLabel(labels, n)
+		if color := statusColor(name); color != "" {
+			so = append(so, charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
+		}
+		// Every bar shows its value, as the page would print it.
+		label := opts.Label{Show: opts.Bool(true), Position: "top"}
+		if p.Stack {
+			label.Position = "inside"
+		}
+		if p.Format == "percent" {
+			label.Formatter = string(opts.FuncOpts("function (p) { return p.value == null ? '' : (p.value * 100).toFixed(1) + '%'; }"))
+		} else {
+			label.Formatter = string(opts.FuncOpts("function (p) { return p.value == null || p.value === 0 ? '' : (Math.round(p.value * 100) / 100).toString(); }"))
+		}
+		so = append(so, charts.WithLabelOpts(label))
+		c.AddSeries(name, pts, so...)
 	}
 	return snippet(c)
 }

@@ -38,7 +38,12 @@ func (pieChart) Draw(p project.Panel, data *warehouse.Result, chartID string) (t
 	items := make([]opts.PieData, 0, len(data.Rows))
 	for _, row := range data.Rows {
 		f, _ := toFloat(row[yi])
-		items = append(items, opts.PieData{Name: FormatCell(row[xi], ""), Value: f})
+		name := FormatCell(row[xi], "")
+		item := opts.PieData{Name: name, Value: f}
+		if color := statusColor(name); color != "" {
+			item.ItemStyle = &opts.ItemStyle{Color: color}
+		}
+		items = append(items, item)
 	}
 	c := charts.NewPie()
 	c.SetGlobalOptions(
@@ -47,6 +52,7 @@ func (pieChart) Draw(p project.Panel, data *warehouse.Result, chartID string) (t
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "bottom"}),
 		charts.WithAnimation(false),
 	)
-	c.AddSeries(seriesLabel(p.Labels, p.Y[0]), items)
+	// Every slice shows its name and value: a leader reads counts, not areas.
+	c.AddSeries(seriesLabel(p.Labels, p.Y[0]), items, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{b}：{c}"}))
 	return snippet(c)
 }

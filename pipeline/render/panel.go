@@ -36,7 +36,7 @@ func NewKinds(kinds ...PanelKind) *Kinds {
 
 // DefaultKinds has every panel kind jixiao ships.
 func DefaultKinds() *Kinds {
-	return NewKinds(axisChart{kind: "bar"}, axisChart{kind: "line"}, pieChart{}, tablePanel{}, gaugeChart{}, radarChart{}, heatmapChart{}, bigNumber{}, textPanel{})
+	return NewKinds(axisChart{kind: "bar"}, axisChart{kind: "line"}, pieChart{}, tablePanel{}, gaugeChart{}, radarChart{}, heatmapChart{}, bigNumber{}, textPanel{}, cardsPanel{})
 }
 
 // Names lists the kinds, sorted.

@@ -210,6 +210,8 @@ type panelView struct {
 type rowView struct {
 	Class string
 	Cells []cellView
+	// Href is the page the row leads to (the panel's link): its first cell links there.
+	Href template.URL
 }
 
 // cellView is a table cell; Long text may wrap, short values stay on a line.
@@ -369,6 +371,20 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 	}
 	book.add(title, data, tf)
 	pv.Columns, pv.Rows, pv.More = tf.table(data)
+	links, err := rowLinks(pn, data)
+	if err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
+	}
+	for r := range pv.Rows {
+		if r < len(links) && links[r] != "" {
+			pv.Rows[r].Href = template.URL(links[r])
+		}
+	}
+	clicks, err := linkScript(pn, data, links, chartID)
+	if err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
+	}
+	pv.Script += clicks
 	return pv, nil
 }
 
@@ -390,13 +406,16 @@ func formatFor(pn project.Panel, col string) string {
 	return ""
 }
 
-// statusClass colours a row by its status: 完成 green, 正常 amber, 滞后
-// and 超限 red, 未到期 grey (not yet judged).
+// statusClass colours a row by its status: 完成 and 优 green, 良 blue,
+// 正常 and 中 amber, 滞后, 超限 and 差 red, 未到期 grey (not yet judged); the
+// charts use the same colours (statusColors).
 func statusClass(s string) string {
 	switch s {
 	case "完成", "优":
 		return "done"
-	case "正常", "良", "中":
+	case "良":
+		return "good"
+	case "正常", "中":
 		return "onpace"
 	case "滞后", "超限", "差":
 		return "behind"

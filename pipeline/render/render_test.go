@@ -225,7 +225,7 @@ func TestValidate(t *testing.T) {
 	tests := []struct{ page, want string }{
 		{"title: x\npanels:\n  - {title: a, model: marts.none, chart: table}\n", `dashboards/overview.yaml:3:5: panel "a": unknown model "marts.none"`},
 		{"title: x\npanels:\n  - {title: a, model: c, chart: table}\n", `model "c" must be written schema.name`},
-		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: donut}\n", `unknown chart "donut" (known charts: bar, bignumber, gauge, heatmap, line, pie, radar, table, text)`},
+		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: donut}\n", `unknown chart "donut" (known charts: bar, bignumber, cards, gauge, heatmap, line, pie, radar, table, text)`},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: bar, x: unit}\n", `panel "a": chart bar needs x and y`},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: pie, x: unit, y: [a, b]}\n", "chart pie takes exactly one y field"},
 		{"title: x\npanels:\n  - {title: a, model: marts.c, chart: line, x: unit, y: [rate, unit], series: unit}\n", "with series, y names exactly one field"},
