@@ -89,6 +89,7 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(names) > 1), Top: "0"}),
 		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Left: "3%", Right: "4%", Top: "40", Bottom: "10"}),
 		charts.WithAnimation(false),
+		charts.WithColorsOpts(palette),
 	}
 	labels := p.Labels
 	global = append(global, charts.WithXAxisOpts(opts.XAxis{AxisLabel: &opts.AxisLabel{Interval: "0", Rotate: rotation(cats)}}))
@@ -99,12 +100,12 @@ func (a axisChart) Draw(p project.Panel, data *warehouse.Result, chartID string)
 		c := charts.NewLine()
 		c.SetGlobalOptions(global...)
 		c.SetXAxis(cats)
-		for _, n := range names {
+		for si, n := range names {
 			pts := make([]opts.LineData, len(cats))
 			for i, v := range values[n] {
 				pts[i] = opts.LineData{Value: number(v).Value}
 			}
-			c.AddSeries(seriesLabel(labels, n), pts)
+			c.AddSeries(seriesLabel(labels, n), pts, lineSeriesStyle(si)...)
 		}
 		return snippet(c)
 	}

@@ -343,6 +343,9 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		labels[k] = v // the panel's own labels win over the model's
 	}
 	pn.Labels = labels
+	if err := sortRows(pn, data); err != nil {
+		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
+	}
 	chartID := "chart_" + strings.NewReplacer("-", "_", ".", "_").Replace(name)
 	el, script, err := o.Kinds.Kind(pn.Chart).Draw(pn, data, chartID)
 	if err != nil {
