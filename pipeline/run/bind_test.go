@@ -57,7 +57,7 @@ func TestCheckBindsEveryQuery(t *testing.T) {
 		// reported again).
 		"transforms/marts/monthly.sql": "/* jixiao\ntests:\n  - not_null: [unit_cod]\n*/\nSELECT unit_code, month, sum(actul) AS actual\nFROM staging.stg_progress GROUP BY ALL\n",
 		"transforms/marts/by_unit.sql": "/* jixiao\ntests:\n  - not_null: [unit_cod]\n*/\nSELECT unit_code, count(*) AS n FROM staging.stg_progress GROUP BY unit_code\n",
-		"transforms/marts/on_top.sql":   "SELECT * FROM marts.monthly\n",
+		"transforms/marts/on_top.sql":  "SELECT * FROM marts.monthly\n",
 		"dashboards/index.yaml": `title: 总览
 each:
   sql: SELECT unit_code, unit_code AS title FROM marts.completion

@@ -66,6 +66,9 @@ func TestReadersNeverBreakARun(t *testing.T) {
 		if _, err := execute(t, dir); err != nil {
 			t.Errorf("run %d beside a reader: %v", i+1, err)
 		}
+		// Runs come minutes apart, not back to back: leave the reader a
+		// moment, as a loaded machine may not schedule it otherwise.
+		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
 	wg.Wait()
