@@ -59,6 +59,10 @@ const chartCheck = `Array.from(document.querySelectorAll('[id^="chart_"]')).map(
 // headless Chromium with the network off, and fails on a console error, a
 // request for anything outside the site, or a chart that draws nothing.
 // With JIXIAO_SCREENSHOTS=dir it also writes a PNG of each page there.
+// plantedPage is the broken page TestSiteInBrowser adds to prove its
+// checks catch what they look for; make screenshots leaves it out.
+const plantedPage = "zz-planted.html"
+
 func TestSiteInBrowser(t *testing.T) {
 	browser := chromium(t)
 	p := withDemo(t, 0.05)
@@ -138,7 +142,8 @@ func TestSiteInBrowser(t *testing.T) {
 		if err != nil {
 			return []string{"check the charts: " + err.Error()}
 		}
-		if shots != "" {
+		// The planted page below tests the checks; it is no page of the site.
+		if shots != "" && name != plantedPage {
 			if img, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
 				os.WriteFile(filepath.Join(shots, strings.TrimSuffix(name, ".html")+".jpg"), img, 0o644)
 			}
@@ -161,14 +166,17 @@ func TestSiteInBrowser(t *testing.T) {
 <div id="chart_bad" style="width:300px;height:200px"></div>
 <script>console.error("boom"); echarts.init(document.getElementById("chart_bad")).setOption({series: []});</script>
 <footer>x</footer></body></html>`
-	os.WriteFile(filepath.Join(site, "zz-planted.html"), []byte(bad), 0o644)
-	found := strings.Join(check("zz-planted.html"), "\n")
+	os.WriteFile(filepath.Join(site, plantedPage), []byte(bad), 0o644)
+	found := strings.Join(check(plantedPage), "\n")
 	for _, want := range []string{"request outside the site: https://cdn.example.com/x.js", "console error: \"boom\"", "chart_bad: "} {
 		if !strings.Contains(found, want) {
 			t.Errorf("the browser checks missed %q; they found:\n%s", want, found)
 		}
 	}
-	os.Remove(filepath.Join(site, "zz-planted.html"))
+	os.Remove(filepath.Join(site, plantedPage))
+	if _, err := os.Stat(filepath.Join(shots, strings.TrimSuffix(plantedPage, ".html")+".jpg")); shots != "" && err == nil {
+		t.Errorf("make screenshots took a picture of the planted test page")
+	}
 
 	// Drill-down from file://: clicking the first bar of the overview's
 	// ranking opens that unit's page.
