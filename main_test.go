@@ -392,7 +392,7 @@ func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 			}
 		}
 		var n int
-		if err := w.DB().QueryRow("SELECT count(*) FROM completion WHERE status IS NOT NULL").Scan(&n); err != nil || n == 0 {
+		if err := w.QueryRow(ctx, "SELECT count(*) FROM completion WHERE status IS NOT NULL", nil, &n); err != nil || n == 0 {
 			b.Fatalf("the bare core query gave %d rows: %v", n, err)
 		}
 		if err := w.Close(); err != nil {

@@ -89,7 +89,7 @@ func TestEveryKindPassesAndFails(t *testing.T) {
 		})
 	}
 	var n int
-	w.DB().QueryRow("SELECT count(*) FROM meta.test_results WHERE run_id = 'run-1' AND status = 'fail'").Scan(&n)
+	w.QueryRow(context.Background(), "SELECT count(*) FROM meta.test_results WHERE run_id = 'run-1' AND status = 'fail'", nil, &n)
 	if n != len(tests) {
 		t.Errorf("%d failures recorded in meta.test_results, want %d", n, len(tests))
 	}

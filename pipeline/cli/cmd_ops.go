@@ -117,11 +117,8 @@ func lastRunOf(ctx context.Context, path, job string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	defer w.Close()
-	var t *time.Time
-	if err := w.DB().QueryRowContext(ctx, `SELECT max(started_at) FROM meta.runs WHERE job = ?`, job).Scan(&t); err != nil || t == nil {
-		return time.Time{}, false
-	}
-	return *t, true
+	t, ok, err := w.LastJobStart(ctx, job)
+	return t, ok && err == nil
 }
 
 func cmdServe(ctx context.Context, env Env, args []string) int {

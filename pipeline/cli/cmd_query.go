@@ -84,7 +84,7 @@ func cmdQuery(ctx context.Context, env Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "jixiao query: %v\n", err)
 			return ExitFailed
 		}
-		return printResult(env.Stdout, res, *format)
+		return printResult(env.Stdout, labelled(res, "数据源", "文件", "工作表", "行", "列", "原始值", "原因", "入库批次"), *format)
 	})
 }
 
@@ -206,48 +206,53 @@ func cmdRuns(ctx context.Context, env Env, args []string) int {
 		if len(positional) == 1 {
 			return showRun(ctx, env, w, positional[0])
 		}
-		res, err := w.Query(ctx, `SELECT run_id AS 运行编号, command AS 命令, coalesce(job, '') AS 任务,
-			strftime(started_at, '%Y-%m-%d %H:%M:%S') AS 开始时间_UTC,
-			round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS 用时_秒,
-			CASE status WHEN '`+warehouse.StatusInterrupted+`' THEN '中断' ELSE status END AS 状态, rows_loaded AS 入库行数,
-			rows_rejected AS 隔离行数, models_built AS 模型, tests_failed AS 测试失败, pages_written AS 页面
-			FROM meta.runs ORDER BY started_at DESC LIMIT ?`, 0, *limit)
+		res, err := w.RunTable(ctx, *limit)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "jixiao runs: %v\n", err)
 			return ExitFailed
 		}
-		printTable(env.Stdout, res)
+		printTable(env.Stdout, labelled(res, "运行编号", "命令", "任务", "开始时间_UTC", "用时_秒", "状态", "入库行数", "隔离行数", "模型", "测试失败", "页面"))
 		return ExitOK
 	})
+}
+
+// labelled gives a result's columns the Chinese headers a user reads.
+func labelled(res *warehouse.Result, names ...string) *warehouse.Result {
+	if len(names) == len(res.Columns) {
+		res.Columns = names
+	}
+	return res
 }
 
 // showRun prints one run with each of its steps, the models that failed and
 // the tests that did not pass.
 func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string) int {
-	head, err := w.Query(ctx, `SELECT run_id, command, coalesce(job, ''), started_at, finished_at, status, coalesce(error, '') FROM meta.runs WHERE run_id = ?`, 0, id)
-	if err != nil || len(head.Rows) == 0 {
+	r, ok, err := w.Run(ctx, id)
+	if err != nil || !ok {
 		fmt.Fprintf(env.Stderr, "jixiao runs: 没有运行编号 %s\n", id)
 		return ExitUsage
 	}
-	r := head.Rows[0]
-	fmt.Fprintf(env.Stdout, "运行 %s（%s %s）：%s\n开始 %s，结束 %s\n", r[0], r[1], r[2], warehouse.StatusLabel(fmt.Sprint(r[5])), check.FormatValue(r[3]), check.FormatValue(r[4]))
-	if e := fmt.Sprint(r[6]); e != "" {
-		fmt.Fprintf(env.Stdout, "错误：\n%s\n", e)
+	fmt.Fprintf(env.Stdout, "运行 %s（%s %s）：%s\n开始 %s，结束 %s\n", r.RunID, r.Command, r.Job, warehouse.StatusLabel(r.Status),
+		check.FormatValue(r.StartedAt), check.FormatValue(r.FinishedAt))
+	if r.Error != "" {
+		fmt.Fprintf(env.Stdout, "错误：\n%s\n", r.Error)
 	}
-	for _, part := range []struct{ title, sql string }{
-		{"步骤", `SELECT step AS 步骤, status AS 状态, round(epoch(finished_at - started_at), 2) AS 用时_秒, coalesce(detail, '') AS 说明
-			FROM meta.run_steps WHERE run_id = ? ORDER BY started_at`},
-		{"入库", `SELECT source AS 数据源, coalesce(location, '') AS 位置, status AS 状态, rows_read AS 读取, rows_loaded AS 入库, rows_rejected AS 隔离
-			FROM meta.source_loads WHERE run_id = ? ORDER BY source, location`},
-		{"未成功构建的模型", `SELECT model AS 模型, status AS 状态, coalesce(error, '') AS 错误 FROM meta.model_builds WHERE run_id = ? AND status <> 'success'`},
-		{"未通过的数据测试", `SELECT model AS 模型, test_name AS 测试, status AS 结果, failures AS 不符合行数 FROM meta.test_results WHERE run_id = ? AND status <> 'pass'`},
+	for _, part := range []struct {
+		title string
+		read  func(context.Context, string) (*warehouse.Result, error)
+		names []string
+	}{
+		{"步骤", w.RunSteps, []string{"步骤", "状态", "用时_秒", "说明"}},
+		{"入库", w.RunLoads, []string{"数据源", "位置", "状态", "读取", "入库", "隔离"}},
+		{"未成功构建的模型", w.RunFailedModels, []string{"模型", "状态", "错误"}},
+		{"未通过的数据测试", w.RunUnpassedTests, []string{"模型", "测试", "结果", "不符合行数"}},
 	} {
-		res, err := w.Query(ctx, part.sql, 0, id)
+		res, err := part.read(ctx, id)
 		if err != nil || len(res.Rows) == 0 {
 			continue
 		}
 		fmt.Fprintf(env.Stdout, "\n%s：\n", part.title)
-		printTable(env.Stdout, res)
+		printTable(env.Stdout, labelled(res, part.names...))
 	}
 	return ExitOK
 }
@@ -261,9 +266,7 @@ func cmdQuarantine(ctx context.Context, env Env, args []string) int {
 		return code
 	}
 	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
-		res, err := w.Query(ctx, `SELECT source AS 数据源, file AS 文件, sheet AS 工作表, row_number AS 行, column_name AS 列,
-		raw_value AS 原始值, reason AS 原因, load_id AS 入库批次
-		FROM meta.quarantine WHERE ? = '' OR source = ? ORDER BY quarantined_at DESC, file, row_number LIMIT ?`, 0, *source, *source, *limit)
+		res, err := w.QuarantineRows(ctx, *source, *limit)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "jixiao quarantine: %v\n", err)
 			return ExitFailed
@@ -272,6 +275,6 @@ func cmdQuarantine(ctx context.Context, env Env, args []string) int {
 			fmt.Fprintln(env.Stdout, "没有被隔离的数据行。")
 			return ExitOK
 		}
-		return printResult(env.Stdout, res, *format)
+		return printResult(env.Stdout, labelled(res, "数据源", "文件", "工作表", "行", "列", "原始值", "原因", "入库批次"), *format)
 	})
 }

@@ -47,8 +47,7 @@ type guideSource struct {
 // and what reads it, and each source's last load.
 func buildGuide(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in *GuideInputs, loc *time.Location) (*guideView, error) {
 	g := &guideView{}
-	tests, err := w.Query(ctx, `SELECT model, test_name, severity, status, failures, ran_at FROM meta.test_results
-		QUALIFY row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) = 1 ORDER BY model, test_name`, 0)
+	tests, err := w.LatestTestResults(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -86,10 +85,7 @@ func buildGuide(ctx context.Context, w *warehouse.Warehouse, p *project.Project,
 		}
 		g.Models = append(g.Models, gm)
 	}
-	loads, err := w.Query(ctx, `SELECT source, max(finished_at) FILTER (WHERE status = 'success') AS last_ok,
-		sum(rows_loaded) FILTER (WHERE status = 'success') AS rows,
-		arg_max(status, finished_at) AS last_status, arg_max(error, finished_at) AS last_error
-		FROM meta.source_loads GROUP BY source`, 0)
+	loads, err := w.SourceLoadSummary(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func query[T any](t *testing.T, dir, q string) T {
 	}
 	defer w.Close()
 	var v T
-	if err := w.DB().QueryRow(q).Scan(&v); err != nil {
+	if err := w.QueryRow(context.Background(), q, nil, &v); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return v

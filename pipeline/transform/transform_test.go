@@ -234,7 +234,7 @@ func TestBuildSkipsDependentsOfAFailureAndKeepsOldVersions(t *testing.T) {
 func scalarInt(t *testing.T, w *warehouse.Warehouse, q string) int {
 	t.Helper()
 	var n int
-	if err := w.DB().QueryRow(q).Scan(&n); err != nil {
+	if err := w.QueryRow(context.Background(), q, nil, &n); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n

@@ -25,6 +25,12 @@ func (w *Warehouse) Query(ctx context.Context, query string, limit int, args ...
 	return readRows(rows, limit)
 }
 
+// QueryRow runs a query of one row and scans it into dest, like Query for
+// a single value (a count, a setting).
+func (w *Warehouse) QueryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	return Explain(w.db.QueryRowContext(ctx, query, args...).Scan(dest...))
+}
+
 // CountRows counts the rows of a user's SELECT (a data test's failing rows),
 // after checking that it is one SELECT and nothing more.
 func (w *Warehouse) CountRows(ctx context.Context, query string) (int64, error) {

@@ -123,10 +123,6 @@ func (w *Warehouse) Close() error {
 // Path is where the warehouse file is.
 func (w *Warehouse) Path() string { return w.path }
 
-// DB gives packages that only run SQL (checks, rendering) a handle; they
-// never import the driver themselves.
-func (w *Warehouse) DB() *sql.DB { return w.db }
-
 // Exec runs statements that return no rows.
 func (w *Warehouse) Exec(ctx context.Context, query string, args ...any) error {
 	_, err := w.db.ExecContext(ctx, query, args...)

@@ -32,7 +32,7 @@ func openTemp(t *testing.T) *Warehouse {
 func scalar[T any](t *testing.T, w *Warehouse, q string) T {
 	t.Helper()
 	var v T
-	if err := w.DB().QueryRow(q).Scan(&v); err != nil {
+	if err := w.db.QueryRow(q).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return v
@@ -74,7 +74,7 @@ func TestOpenAppliesMemoryLimit(t *testing.T) {
 	defer w.Close()
 	var limit string
 	var threads int
-	if err := w.DB().QueryRow("SELECT current_setting('memory_limit'), current_setting('threads')").Scan(&limit, &threads); err != nil {
+	if err := w.db.QueryRow("SELECT current_setting('memory_limit'), current_setting('threads')").Scan(&limit, &threads); err != nil {
 		t.Fatal(err)
 	}
 	if limit != "286.1 MiB" || threads != 1 {
