@@ -14,7 +14,7 @@ FUZZ      := ./pipeline/extract:FuzzParseNumber ./pipeline/extract:FuzzXLSXHeade
              ./pipeline/extract:FuzzCSVEncoding ./pipeline/project:FuzzModelHeader \
              ./pipeline/project:FuzzProjectYAML
 
-.PHONY: all build run test fuzz bench vet fmt assets check clean screenshots
+.PHONY: all build run test fuzz bench vet fmt assets check clean screenshots dist
 
 all: build
 
@@ -93,8 +93,25 @@ screenshots: $(ECHARTS)
 	JIXIAO_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test $(GOFLAGS_) -run TestSiteInBrowser -count=1 .
 	@ls screenshots | wc -l | xargs echo "screenshots written:"
 
+# Release tarballs for the platforms 信创 desktops and servers run:
+# linux-amd64 and linux-arm64 (Kunpeng, Phytium). Debian's
+# gcc-aarch64-linux-gnu cross-compiles the cgo part; the DuckDB bindings ship
+# an arm64 library. Each tarball holds the binary and the README.
+DIST := dist
+dist: $(ECHARTS)
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@for arch in amd64 arm64; do \
+	  name=jixiao-$(VERSION)-linux-$$arch; out=$(DIST)/$$name; mkdir -p $$out; \
+	  cc=gcc; cxx=g++; if [ $$arch = arm64 ]; then cc=aarch64-linux-gnu-gcc; cxx=aarch64-linux-gnu-g++; fi; \
+	  echo "build linux-$$arch"; \
+	  CGO_ENABLED=1 GOOS=linux GOARCH=$$arch CC=$$cc CXX=$$cxx $(GO) build $(GOFLAGS_) -trimpath \
+	    -ldflags "-s -w -X main.version=$(VERSION)" -o $$out/jixiao . || exit 1; \
+	  cp README.md $$out/ && tar -C $(DIST) -czf $(DIST)/$$name.tar.gz $$name || exit 1; \
+	done
+	@ls -l $(DIST)/*.tar.gz
+
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf jixiao site .site-* .site.* .jixiao bench.out
+	rm -rf jixiao site .site-* .site.* .jixiao bench.out dist
