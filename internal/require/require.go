@@ -24,10 +24,13 @@ const (
 	Chromium = "chromium"
 	// LibreOffice opens generated .docx and .xlsx files as an office would.
 	LibreOffice = "libreoffice"
+	// Arm64 is the cross toolchain and qemu-user that build and run the
+	// linux-arm64 binary.
+	Arm64 = "arm64"
 )
 
 // Known lists every service name JIXIAO_REQUIRE accepts.
-var Known = []string{Postgres, MySQL, Chromium, LibreOffice}
+var Known = []string{Postgres, MySQL, Chromium, LibreOffice, Arm64}
 
 // Required reports whether JIXIAO_REQUIRE lists service (or says all).
 // A name it does not know fails the test: a misspelt requirement would
