@@ -40,6 +40,8 @@ type sheetData struct {
 	name, title string
 	data        *warehouse.Result
 	format      *tableFormat
+	// note, when set, is a last row saying what the rows leave out.
+	note string
 }
 
 // add queues a sheet and returns its name: the title cut to Excel's 31
@@ -109,6 +111,11 @@ func (b *pageBook) write(out io.Writer, stored bool) error {
 		for _, row := range s.data.Rows {
 			tf.xlsxRow(row, cols, cells, cellStyles, styles)
 			if err := w.RowStyled(cells, cellStyles); err != nil {
+				return err
+			}
+		}
+		if s.note != "" {
+			if err := w.Row([]any{s.note}); err != nil {
 				return err
 			}
 		}

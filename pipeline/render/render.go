@@ -332,11 +332,12 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 			labels[c.Name] = c.Label
 		}
 	}
-	data, err := o.stmts.Query(ctx, query, o.PanelRows, args...)
+	data, err := o.stmts.Query(ctx, query, o.PanelRows+1, args...)
 	res.QueryTime += time.Since(start)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))
 	}
+	capNote := capRows(data, o.PanelRows)
 	start = time.Now()
 	defer func() { res.WriteTime += time.Since(start) }()
 	for k, v := range pn.Labels {
@@ -352,13 +353,16 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
 	title := in.fill(pn.Title)
-	pv := panelView{Title: title, Note: in.fill(pn.Note), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
+	pv := panelView{Title: title, Note: withNote(in.fill(pn.Note), capNote), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
 		CSVName: downloadName(pageTitle, title, ".csv"), XLSXName: downloadName(pageTitle, title, ".xlsx")}
 	tf, err := newTableFormat(pn, data, labels)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
 	csvData, err := tf.csv(data)
+	if err == nil {
+		csvData, err = appendCSVNote(csvData, capNote)
+	}
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: CSV: %w", pn.Pos, pn.Title, err)
 	}
@@ -366,13 +370,16 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		return panelView{}, err
 	}
 	var xlsxData bytes.Buffer
-	if err := panelBook(title, data, tf).write(&xlsxData, true); err != nil {
+	pb := panelBook(title, data, tf)
+	pb.sheets[0].note = capNote
+	if err := pb.write(&xlsxData, true); err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: Excel: %w", pn.Pos, pn.Title, err)
 	}
 	if pv.XLSX, err = download(dir, name+".xlsx", xlsxMIME, xlsxData.Bytes()); err != nil {
 		return panelView{}, err
 	}
 	book.add(title, data, tf)
+	book.sheets[len(book.sheets)-1].note = capNote
 	pv.Columns, pv.Rows, pv.More = tf.table(data)
 	links, err := rowLinks(pn, data)
 	if err != nil {
