@@ -128,8 +128,13 @@ func writeWorkbooks(ctx context.Context, c *Catalog, o Options, paces map[string
 	for _, u := range units {
 		series[u.Code] = map[string]monthly{}
 		for _, ind := range c.Indicators {
-			if ind.Source == "progress" {
+			switch {
+			case ind.Source == "progress":
 				series[u.Code][ind.ID] = progressSeries(ind, u, paces[u.Code], rng)
+			case ind.Kind == "count" && ind.Direction == "正向":
+				// Counted from the service records, but the unit reports its
+				// own figure too, and explains the row when it falls behind.
+				series[u.Code][ind.ID] = ownCount(ind, u, paces[u.Code])
 			}
 		}
 	}
@@ -194,7 +199,7 @@ func writeWorkbook(path string, c *Catalog, u project.Unit, name, reported strin
 	f.SetSheetName("Sheet1", sh)
 	set := func(cell string, v any) { f.SetCellValue(sh, cell, v) }
 	set("A1", fmt.Sprintf("%d年%d月残疾人工作要点任务进度月报表", c.Year, month))
-	f.MergeCell(sh, "A1", "F1")
+	f.MergeCell(sh, "A1", "I1")
 	set("A2", "填报单位："+name+"残联")
 	set("D2", "报送日期："+reported)
 	set("A3", "指标编号")
@@ -205,7 +210,10 @@ func writeWorkbook(path string, c *Catalog, u project.Unit, name, reported strin
 	set("D4", "需求数")
 	set("E3", "累计完成")
 	set("F3", "备注")
-	for _, col := range []string{"A", "B", "E", "F"} {
+	set("G3", "偏差原因分析")
+	set("H3", "完成目标可能性")
+	set("I3", "纠偏措施")
+	for _, col := range []string{"A", "B", "E", "F", "G", "H", "I"} {
 		f.MergeCell(sh, col+"3", col+"4")
 	}
 	row := 5
@@ -228,11 +236,20 @@ func writeWorkbook(path string, c *Catalog, u project.Unit, name, reported strin
 		r := strconv.Itoa(row)
 		set("A"+r, ind.ID)
 		set("B"+r, ind.Name)
-		set("C"+r, typedNumber(done, rng))
+		if ind.Source == "progress" {
+			set("C"+r, typedNumber(done, rng))
+		} else {
+			set("C"+r, done) // no draw from rng: the other rows' figures stay as they were
+		}
 		if ind.Kind == "ratio" || ind.Kind == "every_case" {
 			set("D"+r, typedNumber(s.demand[month-1], rng))
 		}
 		set("E"+r, cum)
+		if reason, likelihood, action := explain(ind, u, s, month); reason != "" {
+			set("G"+r, reason)
+			set("H"+r, likelihood)
+			set("I"+r, action)
+		}
 		total += done
 		row++
 		if row == 9 {
@@ -245,5 +262,73 @@ func writeWorkbook(path string, c *Catalog, u project.Unit, name, reported strin
 	set("A"+strconv.Itoa(row+2), "填表人：张晓梅　　联系电话：0631-52"+fmt.Sprintf("%05d", rng.IntN(100000)))
 	f.NewSheet("填报说明")
 	f.SetCellValue("填报说明", "A1", "本表每月5日前报送市残联；需求数仅比例类和“应救尽救”类指标填写。")
+	f.SetCellValue("填报说明", "A2", "落后于序时进度的指标，请填写偏差原因分析（经费保障、制度保障、人员保障、硬件条件保障或其他，加冒号写明原因）、完成目标可能性（确定能、有可能、完全不可能）和纠偏措施。")
+	f.SetCellValue("填报说明", "A3", "由服务记录统计的指标（就业、培训、康复、白内障手术等），本表数字仅供核对，以服务记录为准。")
 	return f.SaveAs(path)
+}
+
+// ownCount is a unit's own monthly count of an indicator the service
+// records count: its share of the target at its pace, as plain numbers
+// (the report's figure for these rows is not the one jixiao uses).
+func ownCount(ind Indicator, u project.Unit, p float64) monthly {
+	m := monthly{done: make([]float64, 12), demand: make([]float64, 12)}
+	target := ind.TargetFor(u)
+	prev := 0.0
+	for i := range m.done {
+		cum := math.Floor(target * float64(i+1) / 12 * p)
+		m.done[i] = math.Max(0, cum-prev)
+		prev = math.Max(prev, cum)
+	}
+	return m
+}
+
+// The reasons units give for a row behind schedule, in the monitoring
+// form's categories, with what they will do about it.
+var deviations = []struct{ reason, action string }{
+	{"经费保障：上级补助资金尚未全部到位，部分项目暂缓实施", "协调财政加快资金拨付，急需项目先行垫付"},
+	{"人员保障：基层专职委员人手不足，入户服务进度偏慢", "抽调助残志愿者充实服务力量，实行每周调度"},
+	{"制度保障：补贴申领流程调整，审核周期延长", "简化审核材料，推行容缺受理"},
+	{"硬件条件保障：服务场地改造未完成，集中服务推迟", "借用社区场地先行开展服务"},
+	{"其他：部分服务对象外出务工，需分批上门服务", "错时上门，节假日集中服务"},
+}
+
+// explain is what a unit writes in a row's 偏差原因分析, 完成目标可能性 and
+// 纠偏措施: nothing for a row on schedule (or a milestone), and for one
+// behind (a count behind 序时进度, a rate below its floor, a case not yet
+// helped) a reason, how likely the target still is, and a measure; about
+// one row in five behind is left blank, as units do. It draws nothing from
+// the generator's random stream, so the figures stay as they were.
+func explain(ind Indicator, u project.Unit, s monthly, month int) (reason, likelihood, action string) {
+	target := ind.TargetFor(u)
+	done, demand := 0.0, 0.0
+	for i := 0; i < month; i++ {
+		done += s.done[i]
+		demand += s.demand[i]
+	}
+	var gap float64
+	switch {
+	case ind.Kind == "count" && ind.Direction == "正向" && target > 0:
+		gap = float64(month)/12 - done/target
+	case (ind.Kind == "ratio" || ind.Kind == "every_case") && demand > 0 && target > 0:
+		gap = (target - done/demand) / target * 2 // a shortfall on a floor weighs double
+	}
+	if gap <= 0.05 {
+		return "", "", ""
+	}
+	h := 0
+	for _, b := range []byte(u.Code + ind.ID) {
+		h = h*31 + int(b)
+	}
+	h += month * 7
+	if h%5 == 0 {
+		return "", "", "" // left blank: jixiao shows 未填写 and asks for it
+	}
+	d := deviations[h%len(deviations)]
+	switch {
+	case gap > 0.25:
+		return d.reason, "完全不可能", d.action + "；年度目标难以完成，申请调整"
+	case gap > 0.12:
+		return d.reason, "有可能", d.action
+	}
+	return d.reason, "确定能", d.action
 }

@@ -78,6 +78,23 @@ type Scoring struct {
 	// 序时进度 (w × min(1, rate ÷ pace)), or "year" against the whole year's
 	// budget as DOMAIN's rule reads (w × min(1, rate)). Pages show both.
 	ExecutionBasis string `yaml:"execution_basis"`
+	// LightYellow and LightRed are the 运行监控表's lights: a row behind
+	// 序时进度 (or short of its target) by more than LightYellow is 黄, by
+	// more than LightRed 红, else 绿 (0.05 = five points).
+	LightYellow *float64 `yaml:"light_yellow"`
+	LightRed    *float64 `yaml:"light_red"`
+}
+
+// Lights are the bands of the 运行监控表's lights (0.05 and 0.15 unless set).
+func (s Scoring) Lights() (yellow, red float64) {
+	yellow, red = 0.05, 0.15
+	if s.LightYellow != nil {
+		yellow = *s.LightYellow
+	}
+	if s.LightRed != nil {
+		red = *s.LightRed
+	}
+	return yellow, red
 }
 
 // Execution bases for 预算执行率.
@@ -175,6 +192,9 @@ func parseConfig(data []byte, diags *diag.List) Config {
 	}
 	if cfg.Scoring.OverachievementRatio <= 1 {
 		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "overachievement_ratio")), "scoring.overachievement_ratio must be above 1 (1.3 = 130%% of target)")
+	}
+	if yellow, red := cfg.Scoring.Lights(); yellow < 0 || red < yellow || red >= 1 {
+		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "light_red")), "scoring.light_yellow (%v) and light_red (%v): 0 <= light_yellow <= light_red < 1", yellow, red)
 	}
 	if cfg.Scoring.RankStep <= 0 || cfg.Scoring.RankStep >= 1 {
 		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(sc, "rank_step")), "scoring.rank_step must be between 0 and 1")

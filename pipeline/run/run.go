@@ -227,10 +227,11 @@ func publishProject(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 		units[i] = warehouse.UnitRow{Code: u.Code, Name: u.Name, Kind: u.Kind, Aliases: u.Aliases, Share: u.Share}
 	}
 	c := p.Config
+	yellow, red := c.Scoring.Lights()
 	return w.PublishProject(ctx, warehouse.ProjectSettings{Name: c.Name, PlanYear: c.PlanYear, Timezone: c.Timezone,
 		PaceTolerance: c.Scoring.PaceTolerance, OverachievementRatio: c.Scoring.OverachievementRatio,
 		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap, LateReportDeduction: c.Scoring.LateDeduction(),
-		ExecutionBasis: c.Scoring.ExecutionBasis, Departments: c.Departments}, units)
+		ExecutionBasis: c.Scoring.ExecutionBasis, Departments: c.Departments, LightYellow: yellow, LightRed: red}, units)
 }
 
 // dataPeriod is the newest value of the project's data_period column: the

@@ -121,6 +121,9 @@ var migrations = []string{
 	// 5: how budget execution is scored, and 市残联's departments.
 	`ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS execution_basis VARCHAR;
 	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS departments VARCHAR[];`,
+	// 6: the bands of the 运行监控表's red, amber and green lights.
+	`ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS light_yellow DOUBLE;
+	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS light_red DOUBLE;`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

@@ -29,6 +29,8 @@ type ProjectSettings struct {
 	LateReportDeduction  float64
 	ExecutionBasis       string
 	Departments          []string
+	LightYellow          float64
+	LightRed             float64
 }
 
 // PublishProject replaces meta.project and meta.units with the project's
@@ -59,10 +61,11 @@ func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, unit
 			departments[i] = d
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at,
-			pace_tolerance, overachievement_ratio, rank_step, bonus_cap, late_report_deduction, execution_basis, departments)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[])`,
+			pace_tolerance, overachievement_ratio, rank_step, bonus_cap, late_report_deduction, execution_basis, departments,
+			light_yellow, light_red)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?)`,
 			ps.Name, ps.PlanYear, ps.Timezone, hash, time.Now().UTC(), ps.PaceTolerance, ps.OverachievementRatio, ps.RankStep, ps.BonusCap,
-			ps.LateReportDeduction, ps.ExecutionBasis, departments); err != nil {
+			ps.LateReportDeduction, ps.ExecutionBasis, departments, ps.LightYellow, ps.LightRed); err != nil {
 			return err
 		}
 		for _, u := range units {

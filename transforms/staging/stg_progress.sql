@@ -13,6 +13,10 @@ columns:
   corrected: 有更正
   late: 迟报
   source_file: 来源文件
+  deviation_category: 偏差原因类别
+  deviation_reason: 偏差原因分析
+  likelihood: 完成目标可能性
+  corrective_action: 纠偏措施
 tests:
   - not_null: [unit_code, month, indicator_id, done]
   - unique: [unit_code, month, indicator_id]
@@ -21,6 +25,9 @@ tests:
   # A figure for an indicator the unit has no target for reaches no mart: report it.
   - assert: "SELECT p.unit_code, p.indicator_id, p.month, p.done FROM staging.stg_progress p ANTI JOIN staging.stg_targets t USING (indicator_id, unit_code) WHERE p.done <> 0"
     name: reported_without_target
+    severity: warn
+  # The units' own word on an indicator behind schedule, as the 运行监控表 reads it.
+  - accepted_values: {column: likelihood, values: [确定能, 有可能, 完全不可能]}
     severity: warn
 */
 WITH reports AS (
@@ -50,7 +57,14 @@ SELECT
     -- first report's: a correction sent after an on-time original is not late.
     l.first_reported_on > l.month + INTERVAL 1 MONTH + INTERVAL 4 DAY AS late,
     l._file AS source_file,
-    any_value(p._load_id) AS load_id
+    any_value(p._load_id) AS load_id,
+    -- 偏差原因分析 reads 经费保障：资金未到位; a reason without one of the
+    -- form's five categories counts as 其他.
+    CASE WHEN nullif(trim(max(p.deviation_reason)), '') IS NULL THEN NULL
+         ELSE coalesce(nullif(regexp_extract(trim(max(p.deviation_reason)), '^(经费保障|制度保障|人员保障|硬件条件保障|其他)', 1), ''), '其他') END AS deviation_category,
+    nullif(trim(regexp_replace(trim(max(p.deviation_reason)), '^(经费保障|制度保障|人员保障|硬件条件保障|其他)\s*[:：]?\s*', '')), '') AS deviation_reason,
+    nullif(trim(max(p.likelihood)), '') AS likelihood,
+    nullif(trim(max(p.corrective_action)), '') AS corrective_action
 FROM raw.progress p
 JOIN latest l ON p.unit_code = l.unit_code AND date_trunc('month', p.period)::DATE = l.month AND p._file = l._file
     AND p.reported_on = l.reported_on

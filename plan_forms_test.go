@@ -1,0 +1,97 @@
+//go:build duckdb_arrow
+
+package main
+
+import (
+	"testing"
+)
+
+// The finance forms (绩效目标表, 运行监控表, 自评表) over the small plan, every
+// figure worked out by hand. Fund G3 (testdata/projects/plan) has a ledger
+// month by month:
+//
+//	环翠区: Jan budget 120, arrived 60, spent 10; Mar spent 14;
+//	        Jun adjustment 30, arrived 40, spent 12; Dec spent 40
+//	文登区: Jan budget 80, arrived 40, spent 6; Jun spent 9
+//
+// and three indicators: 预算执行率 (20), 康复服务人数 (50, citywide 10, read
+// from the 康复 service records, explained by plan indicator S1) and
+// 服务对象满意度 (30, from a survey that holds no answers).
+
+// TestPlanMonitorProjection: the 运行监控表 as of June (month 6 of 12,
+// 序时进度 50%), 全年预计 = 1–6月累计 ÷ 6 × 12.
+func TestPlanMonitorProjection(t *testing.T) {
+	w := planWarehouse(t)
+	// 全年预计执行数. 环翠区: budget 120 + 30 = 150, spent 10 + 14 + 12 = 36,
+	// 36/150 = 24%, projected 36 ÷ 6 × 12 = 72, 72/150 = 48%. 文登区: 80, 6 + 9
+	// = 15, 18.75%, 30, 37.5%. The city: 230, 51, 51/230 = 22.17%, projected
+	// 51 ÷ 6 × 12 = 102, 102/230 = 44.35%, 27.83 points behind 序时进度: beyond
+	// the 15-point red band, so every row is 红.
+	expectRows(t, w, `SELECT unit_code, planned_wan, spent_wan, execution_rate, projected_wan, projected_rate, pace_gap, light
+		FROM marts.fund_monitor_budget WHERE fund_id = 'G3' AND month(month) = 6 ORDER BY unit_code`,
+		"371002|150|36|0.24|72|0.48|-0.26|红",
+		"371003|80|15|0.1875|30|0.375|-0.3125|红",
+		"ALL|230|51|0.2217|102|0.4435|-0.2783|红")
+	// 全年预计完成值 of 康复服务人数. Each unit's part of the city's 10 is its
+	// share, 0.4 × 10 = 4. 环翠区 has served person A (March) by June: 1,
+	// projected 1 ÷ 6 × 12 = 2; 1/4 = 25% against 50% is 25 points behind:
+	// 红. Its June report explains S1 (经费保障, 有可能). 文登区 has served B
+	// (May) and A (June): 2, projected 4, on pace: 绿, nothing to explain; it
+	// said nothing, so its likelihood is read from the projection (4 ≥ 4:
+	// 确定能). The city counts A once: 2, projected 4 of 10, 30 points
+	// behind: 红; 4 is below 10 × (1 − 0.15), so 完全不可能.
+	expectRows(t, w, `SELECT unit_code, annual_target, actual, projected, light, deviation_category, deviation_reason, likelihood, likelihood_basis, reason_status
+		FROM marts.fund_monitor WHERE fund_id = 'G3' AND indicator_name = '康复服务人数' AND month(month) = 6 ORDER BY unit_code`,
+		"371002|4|1|2|红|经费保障|康复补贴资金6月底才下达|有可能|单位填报|已填写",
+		"371003|4|2|4|绿|<nil>|<nil>|确定能|按全年预计推断|<nil>",
+		"ALL|10|2|4|红|经费保障|环翠区：经费保障，康复补贴资金6月底才下达|完全不可能|按全年预计推断|已填写")
+	// The same projection serves the plan's own indicators: P1 (target 10 a
+	// unit) by June, 环翠区 5 → 10, on course; 文登区 4 → 8, will miss.
+	expectRows(t, w, `SELECT unit_code, actual, projected, will_miss FROM marts.projections
+		WHERE context = 'indicator' AND group_id = 'P1' AND month(month) = 6 AND unit_code IN ('371002', '371003') ORDER BY unit_code`,
+		"371002|5|10|false", "371003|4|8|true")
+	// At the last month the monitor's figures are the evaluation's own.
+	expectRows(t, w, `SELECT count(*) FROM marts.fund_month_figures m JOIN marts.fund_indicator_values v USING (fund_id, unit_code, indicator_name)
+		WHERE month(m.month) = 12 AND coalesce(m.actual <> v.actual, (m.actual IS NULL) <> (v.actual IS NULL))`, "0")
+	expectRows(t, w, `SELECT count(*) FROM marts.fund_monitor_budget b JOIN marts.fund_performance p USING (fund_id, unit_code)
+		WHERE month(b.month) = 12 AND (round(b.spent_wan, 2) <> p.spent_wan OR round(b.planned_wan, 2) <> p.planned_wan OR b.execution_rate <> p.execution_rate)`, "0")
+}
+
+// TestPlanReasonReminders: a target behind with nothing in the report's
+// 偏差原因分析 is asked for (催报). 文登区's June report (sent late, on 20
+// July) holds only P1; by June it is behind on the counts it has targets
+// for and nothing (A1, A2, L1, P1 4 of 10, P3, P4, P5, P6, P7, S2), on M3
+// (2 处 due 30 June, 1 built) and P9 (due 30 June, not done). P2 (a ceiling
+// at 0), E1, R1 and P8 (nothing owed) are fine; M1 and M2 are not due.
+// 环翠区 explained S1, so S1 is not asked for.
+func TestPlanReasonReminders(t *testing.T) {
+	w := planWarehouse(t)
+	expectRows(t, w, `SELECT string_agg(indicator_id, ',' ORDER BY indicator_id) FROM marts.reason_reminders WHERE unit_code = '371003' AND month(month) = 6`,
+		"A1,A2,L1,M3,P1,P3,P4,P5,P6,P7,P9,S2")
+	expectRows(t, w, `SELECT count(*) FROM marts.reason_reminders WHERE unit_code = '371002' AND month(month) = 6 AND indicator_id = 'S1'`, "0")
+	// No report, nothing to remind of here: 高区 sent none in June.
+	expectRows(t, w, `SELECT count(*) FROM marts.reason_reminders WHERE unit_code = '371071' AND month(month) = 6`, "0")
+}
+
+// TestPlanDeductionReasons: each point lost says which rule lost it.
+func TestPlanDeductionReasons(t *testing.T) {
+	w := planWarehouse(t)
+	expectRows(t, w, `SELECT unit_code, indicator_name, weight, score, deduction_reason FROM marts.fund_self_eval_items
+		WHERE (fund_id, unit_code, indicator_name) IN (('G1', '371000', '预算执行率'), ('G2', '371003', '项目立项规范性'), ('G2', '371000', '项目立项规范性'),
+			('G3', '371003', '康复服务人数'), ('G3', 'ALL', '服务对象满意度')) ORDER BY fund_id, unit_code, indicator_name`,
+		// 市本级 spent 59.99 of 100 by December (序时进度 100%): 100 × 59.99% ÷ 100% = 59.99, 40.01 lost.
+		"371000|预算执行率|100|59.99|预算执行率 59.99%，低于序时进度 100%；按序时进度折算计分（100 × 59.99% ÷ 100%），扣 40.01 分",
+		// 达成 at a ratio of 50%, below the band: raised to its 80%, 40 × 0.8 = 32, 8 lost.
+		"371000|项目立项规范性|40|32|评价为“达成”，得分比例 50% 不在该档（80%–100%）内，按该档下限 80% 计，扣 8.00 分",
+		// 部分达成 with no ratio: the band's middle, 70%, 40 × 0.7 = 28, 12 lost.
+		"371003|项目立项规范性|40|28|评价为“部分达成”，未给得分比例，按该档中值 70% 计，扣 12.00 分",
+		// 文登区 served B and A: 2 of its 4 (0.4 × 10 × 12 ÷ 12): 50 × 2/4 = 25, 25 lost.
+		"371003|康复服务人数|50|25|完成 2 人，为计分目标 4 人（全年目标 4 人 × 12 ÷ 12，取整）的 50.0%，按比例扣 25.00 分",
+		// No survey answers at all: nothing to score, the whole 30 lost.
+		"ALL|服务对象满意度|30|0|无实际数据，本项不得分，扣 30.00 分")
+	// The total and its conclusion: 20 × 91/230 = 7.91 + 50 × 2/10 = 10 + 0 = 17.91, 差.
+	expectRows(t, w, `SELECT total, grade, starts_with(conclusion, '全市进度测试资金截至2017年12月绩效自评得分 17.91 分，等级为“差”：过程 7.91 分、产出 10.00 分、效益 0.00 分。')
+		FROM marts.fund_self_eval WHERE fund_id = 'G3' AND unit_code = 'ALL'`, "17.91|差|true")
+	// Every point lost anywhere is explained.
+	expectRows(t, w, `SELECT count(*) FROM marts.fund_self_eval_items WHERE lost > 0.005 AND deduction_reason IS NULL`, "0")
+}

@@ -1,0 +1,84 @@
+/* jixiao
+materialized: table
+description: >-
+  项目支出绩效自评表的总分与评价结论（资金 × 单位（ALL 为全市），数据截至月份）：决策、过程、产出、效益得分，扣分，
+  总分与等级，以及按模板由这些数字写成的评价结论（不是模型生成的文字）
+columns:
+  fund_id: 资金编号
+  fund_name: 资金名称
+  department: 主管科室
+  unit_code: 单位代码
+  unit_name: 单位
+  month: 数据截至
+  decision_score: 决策
+  process_score: 过程
+  output_score: 产出
+  benefit_score: 效益
+  deduction: 扣分
+  total: 总分
+  grade: 等级
+  execution_rate: 预算执行率
+  arrival_rate: 资金到位率
+  pace: 序时进度
+  full_marks: 满分指标数
+  indicators: 指标数
+  conclusion: 评价结论
+tests:
+  - unique: [fund_id, unit_code]
+  - not_null: [conclusion, total, grade]
+*/
+WITH period AS (
+    SELECT max(month) AS month, max(months_elapsed) AS m FROM marts.fund_budget_months
+),
+items AS (
+    SELECT fund_id, unit_code,
+        count(*) FILTER (WHERE level1 <> '扣分') AS indicators,
+        count(*) FILTER (WHERE level1 <> '扣分' AND lost <= 0.005) AS full_marks,
+        -- The three items that lost the most, ties by their order on the form.
+        list(printf('%s（扣 %.2f 分）', indicator_name, lost) ORDER BY lost DESC, row_no) FILTER (WHERE level1 <> '扣分' AND lost > 0.005) AS lost_list,
+        bool_or(level1 = '产出' AND lost > 0.005) AS output_short,
+        bool_or(level1 = '效益' AND lost > 0.005) AS benefit_short
+    FROM marts.fund_self_eval_items
+    GROUP BY fund_id, unit_code
+),
+facts AS (
+    SELECT p.*, f.department, i.indicators, i.full_marks, i.lost_list, i.output_short, i.benefit_short, pe.month AS period_month, pe.m,
+        round((p.execution_rate - p.pace) * 100, 1) AS gap_points
+    FROM marts.fund_performance p
+    JOIN staging.stg_funds f USING (fund_id)
+    JOIN items i USING (fund_id, unit_code)
+    CROSS JOIN period pe
+)
+SELECT fund_id, fund_name, department, unit_code, unit_name, period_month AS month,
+    decision_score, process_score, output_score, benefit_score, deduction, total, grade,
+    execution_rate, arrival_rate, pace, full_marks, indicators,
+    concat(
+        CASE WHEN unit_code = 'ALL' THEN '全市' ELSE unit_name END, fund_name,
+        printf('截至%d年%d月绩效自评得分 %.2f 分，等级为“%s”：', year(period_month), m, total, grade),
+        -- Only the parts the fund has indicators under.
+        concat_ws('、',
+            CASE WHEN decision_score IS NOT NULL THEN printf('决策 %.2f 分', decision_score) END,
+            CASE WHEN process_score IS NOT NULL THEN printf('过程 %.2f 分', process_score) END,
+            CASE WHEN output_score IS NOT NULL THEN printf('产出 %.2f 分', output_score) END,
+            CASE WHEN benefit_score IS NOT NULL THEN printf('效益 %.2f 分', benefit_score) END),
+        CASE WHEN deduction > 0 THEN printf('，扣分 %g 分', deduction) ELSE '' END, '。',
+        printf('预算执行率 %.1f%%，', execution_rate * 100),
+        CASE WHEN gap_points > 0 THEN printf('快于序时进度（%.1f%%）%.1f 个百分点', pace * 100, gap_points)
+             WHEN gap_points < 0 THEN printf('慢于序时进度（%.1f%%）%.1f 个百分点', pace * 100, -gap_points)
+             ELSE printf('与序时进度（%.1f%%）持平', pace * 100) END,
+        printf('；资金到位率 %.1f%%。', arrival_rate * 100),
+        CASE WHEN full_marks = indicators THEN printf('%d 项指标均得满分。', indicators)
+             ELSE printf('%d 项指标中 %d 项得满分，失分较多的是%s。', indicators, full_marks, array_to_string(lost_list[1:3], '、')) END,
+        CASE WHEN warnings IS NOT NULL THEN '需关注：' || warnings || '。' ELSE '' END,
+        '建议：',
+        concat_ws('；',
+            CASE WHEN under_spent OR gap_points < 0 THEN '加快预算执行，下一季度执行率应达到序时进度' END,
+            CASE WHEN output_short THEN '对未达序时目标的产出指标逐项分析原因、明确纠偏措施' END,
+            CASE WHEN benefit_short THEN '针对满意度等效益指标的差距改进服务' END,
+            CASE WHEN needs_explanation THEN '对超出目标 130% 以上的指标书面说明偏离原因，并评估目标设定是否偏低' END,
+            CASE WHEN deduction > 0 THEN '对扣分事项限期整改' END,
+            CASE WHEN NOT (under_spent OR gap_points < 0 OR output_short OR benefit_short OR needs_explanation OR deduction > 0) THEN '保持当前执行进度和服务质量' END),
+        '。'
+    ) AS conclusion
+FROM facts
+ORDER BY fund_id, unit_code = 'ALL' DESC, unit_code
