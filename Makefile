@@ -32,8 +32,9 @@ assets: $(ECHARTS)
 build: $(ECHARTS)
 	$(GO) build $(GOFLAGS_) -ldflags "-X main.version=$(VERSION)" -o jixiao .
 
-# Runs the whole pipeline on the embedded Weihai 2017 project: warehouse in
-# .jixiao/, dashboards in site/.
+# Runs the whole pipeline on the project in this folder (jixiao.yaml: the
+# Weihai 2017 project the binary also embeds), its demo data generated on
+# first use: warehouse in .jixiao/, dashboards in site/.
 run: build
 	./jixiao run
 
