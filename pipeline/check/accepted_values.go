@@ -18,6 +18,20 @@ type AcceptedValues struct{}
 func (AcceptedValues) Name() string { return "accepted_values" }
 
 func (AcceptedValues) Compile(table string, args *yaml.Node) (string, string, error) {
+	col, cond, err := acceptedCond(args, "")
+	if err != nil {
+		return "", "", err
+	}
+	return fmt.Sprintf("SELECT * FROM %s WHERE %s", table, cond), fmt.Sprintf("accepted_values(%s)", col), nil
+}
+
+func (AcceptedValues) scanPart(args *yaml.Node) (scanPart, error) {
+	_, cond, err := acceptedCond(args, "c.")
+	return scanPart{cond: cond}, err
+}
+
+// acceptedCond is the condition a failing row meets, its column prefixed.
+func acceptedCond(args *yaml.Node, prefix string) (string, string, error) {
 	var a struct {
 		Column string   `yaml:"column"`
 		Values []string `yaml:"values"`
@@ -32,7 +46,6 @@ func (AcceptedValues) Compile(table string, args *yaml.Node) (string, string, er
 	for i, v := range a.Values {
 		vals[i] = warehouse.QuoteString(v)
 	}
-	col := warehouse.QuoteIdent(a.Column)
-	return fmt.Sprintf("SELECT * FROM %s WHERE %s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s)", table, col, col, strings.Join(vals, ", ")),
-		fmt.Sprintf("accepted_values(%s)", a.Column), nil
+	col := prefix + warehouse.QuoteIdent(a.Column)
+	return a.Column, fmt.Sprintf("%s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s)", col, col, strings.Join(vals, ", ")), nil
 }

@@ -62,6 +62,14 @@ type Test struct {
 	Pos      diag.Pos
 	// Refs are the tables the test reads besides its model (relationships).
 	Refs []string
+	// table is what the test reads as its model: the quoted table, or a
+	// subquery of its changed partitions (see Restrict).
+	table string
+	args  *yaml.Node
+	// scan, for kinds that judge rows one by one or one key (not_null,
+	// accepted_values, relationships, unique), lets the model's tests share
+	// one scan of it; nil for the rest.
+	scan *scanPart
 }
 
 // Compile turns every declared test of the models into runnable tests and
@@ -86,10 +94,15 @@ func (r *Registry) Compile(models []*project.Model) ([]Test, diag.List) {
 			if name == "" {
 				name = label
 			}
-			t := Test{Model: m.ID(), Name: name, Kind: d.Kind, Severity: d.Severity, Query: q, Pos: d.Pos}
+			t := Test{Model: m.ID(), Name: name, Kind: d.Kind, Severity: d.Severity, Query: q, Pos: d.Pos, table: table, args: d.Args}
 			if rel, ok := k.(Relationships); ok {
 				if to, err := rel.target(d.Args); err == nil {
 					t.Refs = append(t.Refs, to)
+				}
+			}
+			if sc, ok := k.(scanner); ok {
+				if part, err := sc.scanPart(d.Args); err == nil {
+					t.scan = &part
 				}
 			}
 			tests = append(tests, t)
@@ -119,11 +132,20 @@ type Result struct {
 // SampleRows is how many failing rows a result shows.
 const SampleRows = 5
 
-// Run runs the tests and records each result under runID.
+// Run runs the tests and records each result under runID. Tests of one
+// model that judge its rows (not_null, accepted_values, relationships, and
+// one unique) are counted together in one scan of it; each keeps its own
+// result, failures and sample.
 func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string, onDone func(Result, int, int)) []Result {
 	out := make([]Result, 0, len(tests))
+	scans := planScans(tests)
 	for i, t := range tests {
-		res := runOne(ctx, w, t)
+		var res Result
+		if n, ok := scans.failures(ctx, w, tests, i); ok {
+			res = judge(ctx, w, t, n)
+		} else {
+			res = runOne(ctx, w, t)
+		}
 		if runID != "" {
 			rec := warehouse.TestResultRecord{RunID: runID, Model: t.Model, TestName: t.Name, Kind: t.Kind, Severity: t.Severity,
 				Status: res.Status, Failures: res.Failures, Sample: res.Sample, RanAt: time.Now()}
@@ -143,14 +165,18 @@ func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string
 }
 
 func runOne(ctx context.Context, w *warehouse.Warehouse, t Test) Result {
-	res := Result{Test: t}
-	var err error
-	res.Failures, err = w.CountRows(ctx, t.Query)
+	n, err := w.CountRows(ctx, t.Query)
 	if err != nil {
-		res.Status = StatusError
-		res.Err = fmt.Errorf("%s: test %s of %s could not run: %s", t.Pos, t.Name, t.Model, warehouse.FirstLine(err))
-		return res
+		return Result{Test: t, Status: StatusError,
+			Err: fmt.Errorf("%s: test %s of %s could not run: %s", t.Pos, t.Name, t.Model, warehouse.FirstLine(err))}
 	}
+	return judge(ctx, w, t, n)
+}
+
+// judge makes a test's result from its count of failing rows, with a
+// sample of them when there are any.
+func judge(ctx context.Context, w *warehouse.Warehouse, t Test, failures int64) Result {
+	res := Result{Test: t, Failures: failures}
 	if res.Failures == 0 {
 		res.Status = StatusPass
 		return res

@@ -127,3 +127,55 @@ func TestCompileErrors(t *testing.T) {
 		}
 	}
 }
+
+// The tests of one model that judge its rows share one scan of it: one
+// query counts every test's failures, and each test keeps its own result,
+// failures and sample, as if it had run alone.
+func TestTestsOfAModelShareOneScan(t *testing.T) {
+	ctx := context.Background()
+	w := setup(t)
+	decls := []string{
+		"not_null: [unit_code, status]",
+		"unique: [unit_code, m]",
+		"accepted_values: {column: status, values: [完成, 正常, 滞后]}",
+		"relationships: {column: unit_code, to: marts.units}",
+		"unique: [m]", // a second key: a query of its own
+		`assert: "SELECT * FROM marts.bad WHERE m > 2"`,
+	}
+	for _, table := range []string{"good", "bad"} {
+		m := modelWith(t, table, strings.Join(decls, "\n  - "))
+		compiled, diags := Default().Compile([]*project.Model{m})
+		if len(diags) != 0 || len(compiled) != len(decls) {
+			t.Fatalf("compile: %v", diags)
+		}
+		plan := planScans(compiled)
+		if len(plan) != 4 || plan[0] != plan[3] || plan[4] != nil || plan[5] != nil {
+			t.Fatalf("%s: want not_null, the first unique, accepted_values and relationships in one scan, got %v", table, plan)
+		}
+		for _, i := range []int{0, 1, 2, 3} {
+			if _, ok := plan.failures(ctx, w, compiled, i); !ok {
+				t.Fatalf("%s: the shared scan did not run:\n%s", table, plan[0].query)
+			}
+		}
+		shared := Run(ctx, w, compiled, "", nil)
+		for i, c := range compiled {
+			alone := runOne(ctx, w, c)
+			got := shared[i]
+			if got.Status != alone.Status || got.Failures != alone.Failures || got.Sample != alone.Sample || (got.Err == nil) != (alone.Err == nil) {
+				t.Errorf("%s %s: shared scan gave %s/%d/%q, alone %s/%d/%q", table, c.Name, got.Status, got.Failures, got.Sample,
+					alone.Status, alone.Failures, alone.Sample)
+			}
+		}
+		if table == "bad" && (shared[0].Failures != 2 || shared[1].Failures != 1 || shared[2].Failures != 1 || shared[3].Failures != 1) {
+			t.Errorf("failures on marts.bad: %d %d %d %d", shared[0].Failures, shared[1].Failures, shared[2].Failures, shared[3].Failures)
+		}
+	}
+	// A shared scan that cannot run (a column the model lacks) leaves each
+	// test to run alone and report its own error, the others their results.
+	m := modelWith(t, "bad", "not_null: [no_such_column]\n  - unique: [unit_code, m]")
+	compiled, _ := Default().Compile([]*project.Model{m})
+	res := Run(ctx, w, compiled, "", nil)
+	if res[0].Status != StatusError || !strings.Contains(res[0].Err.Error(), "no_such_column") || res[1].Status != StatusFail || res[1].Failures != 1 {
+		t.Errorf("a broken test in a shared scan: %+v / %+v", res[0], res[1])
+	}
+}

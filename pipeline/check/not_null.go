@@ -26,3 +26,15 @@ func (NotNull) Compile(table string, args *yaml.Node) (string, string, error) {
 	return fmt.Sprintf("SELECT * FROM %s WHERE %s", table, strings.Join(conds, " OR ")),
 		fmt.Sprintf("not_null(%s)", strings.Join(cols, ", ")), nil
 }
+
+func (NotNull) scanPart(args *yaml.Node) (scanPart, error) {
+	cols, err := columnsArg(args)
+	if err != nil {
+		return scanPart{}, err
+	}
+	conds := make([]string, len(cols))
+	for i, c := range quoteCols(cols) {
+		conds[i] = "c." + c + " IS NULL"
+	}
+	return scanPart{cond: strings.Join(conds, " OR ")}, nil
+}

@@ -57,3 +57,12 @@ func (r Relationships) Compile(table string, args *yaml.Node) (string, string, e
 			table, col, warehouse.QuoteTable(schema, name), field, col),
 		fmt.Sprintf("relationships(%s -> %s.%s)", a.Column, a.To, a.Field), nil
 }
+
+func (r Relationships) scanPart(args *yaml.Node) (scanPart, error) {
+	a, err := r.decode(args)
+	if err != nil {
+		return scanPart{}, err
+	}
+	schema, name, _ := strings.Cut(a.To, ".")
+	return scanPart{rel: &relJoin{column: warehouse.QuoteIdent(a.Column), to: warehouse.QuoteTable(schema, name), field: warehouse.QuoteIdent(a.Field)}}, nil
+}

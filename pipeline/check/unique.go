@@ -23,3 +23,8 @@ func (Unique) Compile(table string, args *yaml.Node) (string, string, error) {
 	return fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s GROUP BY %s HAVING count(*) > 1", list, table, list),
 		fmt.Sprintf("unique(%s)", strings.Join(cols, ", ")), nil
 }
+
+func (Unique) scanPart(args *yaml.Node) (scanPart, error) {
+	cols, err := columnsArg(args)
+	return scanPart{key: cols}, err
+}
