@@ -3,7 +3,20 @@
 package main
 
 import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"jixiao/internal/require"
+	"jixiao/internal/xlsxtest"
+	"jixiao/pipeline/render"
 )
 
 // The finance forms (绩效目标表, 运行监控表, 自评表) over the small plan, every
@@ -94,4 +107,152 @@ func TestPlanDeductionReasons(t *testing.T) {
 		FROM marts.fund_self_eval WHERE fund_id = 'G3' AND unit_code = 'ALL'`, "17.91|差|true")
 	// Every point lost anywhere is explained.
 	expectRows(t, w, `SELECT count(*) FROM marts.fund_self_eval_items WHERE lost > 0.005 AND deduction_reason IS NULL`, "0")
+}
+
+// TestPlanFormsMatchTheMarts writes G3's three forms as jixiao export does
+// and reads every figure back: each cell holds what the marts hold.
+func TestPlanFormsMatchTheMarts(t *testing.T) {
+	w := planWarehouse(t)
+	dir := t.TempDir()
+	june := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
+	monitor := filepath.Join(dir, "monitor.xlsx")
+	if _, err := render.WriteFundForm(context.Background(), w, render.FundFormRequest{Export: "fund-monitor", Fund: "G3", Month: june}, monitor); err != nil {
+		t.Fatal(err)
+	}
+	f := openBook(t, monitor)
+	// A sheet for the city, then one per unit.
+	if got := strings.Join(f.GetSheetList(), ","); got != "全市,环翠区,文登区" {
+		t.Fatalf("sheets %s", got)
+	}
+	sheets := map[string]string{"ALL": "全市", "371002": "环翠区", "371003": "文登区"}
+	for _, r := range rowsOf(t, w, `SELECT unit_code, budget_wan, planned_wan, spent_wan, execution_rate, projected_wan, projected_rate, pace, pace_gap, light
+		FROM marts.fund_monitor_budget WHERE fund_id = 'G3' AND month = DATE '2017-06-01'`) {
+		v := strings.Split(r, "|")
+		row := findRow(t, f, sheets[v[0]], "A", "年度资金总额")
+		for i, col := range []string{"D", "E", "F", "G", "I", "L", "M", "O", "Q"} {
+			if got := raw(f, sheets[v[0]], col+row); got != v[i+1] {
+				t.Errorf("%s!%s%s = %s, marts.fund_monitor_budget has %s", sheets[v[0]], col, row, got, v[i+1])
+			}
+		}
+	}
+	for _, r := range rowsOf(t, w, `SELECT unit_code, indicator_name, actual, projected, light
+		FROM marts.fund_monitor WHERE fund_id = 'G3' AND month = DATE '2017-06-01' AND nature = '定量'`) {
+		v := strings.Split(strings.ReplaceAll(r, "<nil>", ""), "|")
+		row := findRow(t, f, sheets[v[0]], "C", v[1])
+		for i, col := range []string{"E", "F", "Q"} {
+			if got := raw(f, sheets[v[0]], col+row); got != v[i+2] {
+				t.Errorf("%s!%s%s (%s) = %s, marts.fund_monitor has %s", sheets[v[0]], col, row, v[1], got, v[i+2])
+			}
+		}
+	}
+	f.Close()
+
+	self := filepath.Join(dir, "self.xlsx")
+	if _, err := render.WriteFundForm(context.Background(), w, render.FundFormRequest{Export: "fund-self-eval", Fund: "G3"}, self); err != nil {
+		t.Fatal(err)
+	}
+	f = openBook(t, self)
+	defer f.Close()
+	for _, r := range rowsOf(t, w, `SELECT unit_code, indicator_name, weight, score, deduction_reason FROM marts.fund_self_eval_items WHERE fund_id = 'G3'`) {
+		v := strings.Split(r, "|")
+		row := findRow(t, f, sheets[v[0]], "C", v[1])
+		for i, col := range []string{"F", "G", "H"} {
+			if got := raw(f, sheets[v[0]], col+row); got != v[i+2] {
+				t.Errorf("%s!%s%s (%s) = %s, marts.fund_self_eval_items has %s", sheets[v[0]], col, row, v[1], got, v[i+2])
+			}
+		}
+	}
+	for _, r := range rowsOf(t, w, `SELECT unit_code, total, conclusion FROM marts.fund_self_eval WHERE fund_id = 'G3'`) {
+		v := strings.Split(r, "|")
+		row := findRow(t, f, sheets[v[0]], "A", "总分")
+		if got := raw(f, sheets[v[0]], "G"+row); got != v[1] {
+			t.Errorf("%s total %s, marts.fund_self_eval has %s", sheets[v[0]], got, v[1])
+		}
+		if got := raw(f, sheets[v[0]], "C"+findRow(t, f, sheets[v[0]], "A", "评价结论")); got != v[2] {
+			t.Errorf("%s conclusion %q", sheets[v[0]], got)
+		}
+	}
+	// A month past the data, or a 自评表 for another month, is refused.
+	if _, err := render.WriteFundForm(context.Background(), w, render.FundFormRequest{Export: "fund-self-eval", Fund: "G3", Month: june}, filepath.Join(dir, "x.xlsx")); err == nil || !strings.Contains(err.Error(), "自评表按数据截至的 2017年12月 评分") {
+		t.Errorf("self-evaluation for June: %v", err)
+	}
+}
+
+// TestPlanFormsInLibreOffice opens the 运行监控表 in headless LibreOffice and
+// saves it again, as an office that edits it would: the merged two-row
+// headers, the number formats, the units and the lights survive.
+func TestPlanFormsInLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		require.Service(t, require.LibreOffice, "headless LibreOffice (apt-get install libreoffice-calc-nogui) opens the forms' workbooks")
+		return
+	}
+	w := planWarehouse(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "monitor.xlsx")
+	june := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := render.WriteFundForm(context.Background(), w, render.FundFormRequest{Export: "fund-monitor", Fund: "G3", Month: june, Unit: "ALL"}, in); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "lo")
+	cmd := exec.Command(soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", out, in)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, b)
+	}
+	f := openBook(t, filepath.Join(out, "monitor.xlsx"))
+	defer f.Close()
+	merged, _ := f.GetMergeCells("全市")
+	got := map[string]string{}
+	for _, m := range merged {
+		got[m.GetStartAxis()+":"+m.GetEndAxis()] = m.GetCellValue()
+	}
+	for ref, want := range map[string]string{"A6:C7": "项目资金（万元）", "F6:H6": "1–6月执行情况", "I6:L6": "全年预计", "G7:H7": "执行率",
+		"G10:L10": "偏差原因分析", "M10:O10": "完成目标可能性", "A10:A11": "一级指标", "Q10:Q11": "灯"} {
+		if got[ref] != want {
+			t.Errorf("after LibreOffice, merged %s = %q, want %q (merged: %v)", ref, got[ref], want, got)
+		}
+	}
+	// Values as shown and as held: 51 of 230 spent, 22.2%; 2 people.
+	for cell, want := range map[string][2]string{"E8": {"230.00", "230"}, "F8": {"51.00", "51"}, "G8": {"22.2%", "0.2217"}, "I8": {"102.00", "102"},
+		"E13": {"2人", "2"}, "F13": {"4人", "4"}, "Q13": {"红", "红"}} {
+		shows, _ := f.GetCellValue("全市", cell)
+		holds, _ := f.GetCellValue("全市", cell, excelize.Options{RawCellValue: true})
+		if shows != want[0] || holds != want[1] {
+			t.Errorf("after LibreOffice, %s shows %q holding %q, want %q holding %q", cell, shows, holds, want[0], want[1])
+		}
+	}
+	data, _ := os.ReadFile(filepath.Join(out, "monitor.xlsx"))
+	if fill := xlsxtest.Fill(t, data, "全市", "Q13"); fill != "EF9A9A" {
+		t.Errorf("after LibreOffice, the red light's fill is %q", fill)
+	}
+}
+
+func openBook(t *testing.T, path string) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// findRow is the number of the first row of sheet whose cell in col reads text.
+func findRow(t *testing.T, f *excelize.File, sheet, col, text string) string {
+	t.Helper()
+	rows, _ := f.GetRows(sheet)
+	for i := range rows {
+		r := strconv.Itoa(i + 1)
+		if v, _ := f.GetCellValue(sheet, col+r); v == text {
+			return r
+		}
+	}
+	t.Fatalf("%s: no row with %s = %q", sheet, col, text)
+	return ""
+}
+
+// raw is the value a cell holds, as excelize reads it without formatting.
+func raw(f *excelize.File, sheet, cell string) string {
+	v, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
+	return v
 }

@@ -242,7 +242,7 @@ func TestExport(t *testing.T) {
 				t.Fatal(err)
 			}
 			rows, _ := f.GetRows("累计完成与完成率")
-			if len(rows) != 4 || strings.Join(rows[1], ",") != "单位代码,累计完成,全年目标,完成率" || rows[2][1] != "22" {
+			if len(rows) != 4 || strings.Join(rows[1], ",") != "单位代码,累计完成,全年目标,完成率" || rows[2][1] != "22" || rows[2][3] != "18.3%" {
 				t.Errorf("xlsx rows: %v", rows)
 			}
 			// A percentage is a number formatted as one, not text: formulas still work.

@@ -13,15 +13,27 @@ import (
 )
 
 func cmdExport(ctx context.Context, env Env, args []string) int {
-	fset, g := newFlagSet(ctx, env, "export", "export 模型 [--format xlsx|csv|parquet] [--out 文件]")
+	fset, g := newFlagSet(ctx, env, "export", "export 模型 [--format xlsx|csv|parquet] [--out 文件]\n       jixiao export fund-targets|fund-monitor|fund-self-eval --fund F1 [--month 2017-07] [--unit 单位代码|ALL] [--out 文件]")
 	format := fset.String("format", "xlsx", "xlsx (Chinese headers where the model documents them), csv or parquet")
 	out := fset.String("out", "", "file to write (default: the model's name with the format's extension)")
+	ff := formFlags{
+		fund:  fset.String("fund", "", "fund forms: the fund's id (F1)"),
+		month: fset.String("month", "", "fund forms: the month the form is as of, 2017-07 (default: the data's newest)"),
+		unit:  fset.String("unit", "", "fund forms: one unit's code, or ALL for the city (default: the city and every unit, a sheet each)"),
+	}
 	positional, code, done := parseArgs(fset, args)
 	if done {
 		return code
 	}
 	if len(positional) != 1 {
-		fmt.Fprintln(env.Stderr, "jixiao export: 需要一个模型名称，例如 jixiao export marts.fund_performance --format xlsx")
+		fmt.Fprintln(env.Stderr, "jixiao export: 需要一个模型名称，例如 jixiao export marts.fund_performance --format xlsx，或表格名称 fund-targets、fund-monitor、fund-self-eval")
+		return ExitUsage
+	}
+	if isFundForm(positional[0]) {
+		return exportFundForm(ctx, env, g, positional[0], ff, *format, *out)
+	}
+	if ff.given() {
+		fmt.Fprintln(env.Stderr, "jixiao export: --fund、--month、--unit 只用于 fund-targets、fund-monitor、fund-self-eval")
 		return ExitUsage
 	}
 	if *format != "xlsx" && *format != "csv" && *format != "parquet" {

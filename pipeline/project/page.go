@@ -57,6 +57,11 @@ type Rule struct {
 const (
 	PagePanels    = "panels"
 	PageDataGuide = "data_guide"
+	// A special fund's finance forms, repeated per fund (each over the
+	// funds) and linked from its page: 绩效目标表, 运行监控表, 自评表.
+	PageFundTargets  = "fund_targets"
+	PageFundMonitor  = "fund_monitor"
+	PageFundSelfEval = "fund_self_eval"
 )
 
 // Panel is one chart or table on a page.
@@ -185,9 +190,9 @@ func loadPage(fsys fs.FS, file string, diags *diag.List) *Page {
 	switch pg.Kind {
 	case "":
 		pg.Kind = PagePanels
-	case PagePanels, PageDataGuide:
+	case PagePanels, PageDataGuide, PageFundTargets, PageFundMonitor, PageFundSelfEval:
 	default:
-		diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "kind")), "page kind %q must be panels or data_guide", pg.Kind)
+		diags.Errorf(yamlx.At(file, yamlx.MappingValue(node, "kind")), "page kind %q must be panels, data_guide, fund_targets, fund_monitor or fund_self_eval", pg.Kind)
 	}
 	if e := pg.Each; e != nil {
 		e.At = settingLines(file, yamlx.MappingValue(node, "each"))

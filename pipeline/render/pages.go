@@ -18,8 +18,10 @@ type instance struct {
 	file  string
 	key   string
 	title string
-	// siblings are the other pages of the same declaration.
+	// siblings are the other pages of the same declaration; related, the
+	// form pages repeated over the same key (a fund's forms).
 	siblings []navItem
+	related  []navItem
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
@@ -75,11 +77,29 @@ func expandPages(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 			group[j].siblings = siblings
 		}
 		out = append(out, group...)
-		if len(group) > 0 {
+		// A fund's forms are reached from the fund's page, not the navigation.
+		if len(group) > 0 && !isFormKind(d.Kind) {
 			nav = append(nav, navItem{Title: navTitle(d.Title), Href: group[0].file})
 		}
 	}
+	linkForms(out)
 	return out, nav, nil
+}
+
+// linkForms links each page repeated over a key to the form pages
+// repeated over the same key column with the same value.
+func linkForms(pages []instance) {
+	for i := range pages {
+		p := &pages[i]
+		if p.decl.Each == nil || isFormKind(p.decl.Kind) {
+			continue
+		}
+		for _, f := range pages {
+			if isFormKind(f.decl.Kind) && f.decl.Each != nil && f.decl.Each.Key == p.decl.Each.Key && f.key == p.key {
+				p.related = append(p.related, navItem{Title: navTitle(f.decl.Title), Href: f.file})
+			}
+		}
+	}
 }
 
 // navTitle is a repeated page's name in the navigation: its title without

@@ -81,6 +81,7 @@ func Validate(p *project.Project, kinds *Kinds, diags *diag.List) {
 			}
 		}
 	}
+	validateFormPages(p, diags)
 }
 
 func modelOf(p *project.Project, ref string) (*project.Model, error) {
@@ -231,7 +232,11 @@ type pageView struct {
 	Siblings    []navItem
 	Panels      []panelView
 	Guide       *guideView
-	Rules       []project.Rule
+	// Form is a fund form page's forms; Related links a page to the forms
+	// repeated over the same key (a fund's page to its forms).
+	Form    template.HTML
+	Related []navItem
+	Rules   []project.Rule
 	// Workbook is the page's Excel download: every panel, a sheet each.
 	Workbook string
 	// Document is a printable page's Word download (the 调度通报 to edit and send).
@@ -271,6 +276,12 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 		view.Siblings = append(view.Siblings, sib)
 	}
 	view.Rules = pg.Rules
+	view.Related = in.related
+	if isFormKind(pg.Kind) {
+		if err := writeFormPage(ctx, w, in, &view, dir, res); err != nil {
+			return fmt.Errorf("%s: %w", pg.File, err)
+		}
+	}
 	if pg.Kind == project.PageDataGuide {
 		start := time.Now()
 		g, err := buildGuide(ctx, w, p, o.Guide, o.Location)
@@ -436,7 +447,9 @@ func statusClass(s string) string {
 }
 
 // WriteCSV writes rows as CSV for Excel: UTF-8 with a BOM so that Excel
-// shows Chinese correctly, headers in Chinese where labels give them.
+// shows Chinese correctly, headers in Chinese where labels give them (money
+// with its unit), values as the pages format them (74.04%, 1381.82,
+// 2017年9月) so that Excel reads them back as numbers and dates.
 func WriteCSV(path string, data *warehouse.Result, labels map[string]string) error {
 	b, err := exportFormat(data, labels).csv(data)
 	if err != nil {

@@ -103,6 +103,8 @@ type Writer struct {
 	opts   SheetOptions
 	merges []string
 	repeat map[int][2]int
+	// height is the next row's height in points, 0 for the default.
+	height float64
 	// styles are the registered styles, their index in cellXfs minus
 	// firstCustomStyle.
 	styles  []Style
@@ -277,6 +279,11 @@ func (w *Writer) Merge(row1, col1, row2, col2 int) {
 // NextRow is the 1-based number of the row the next Row call writes.
 func (w *Writer) NextRow() int { return w.row }
 
+// SetRowHeight sets the height, in points, of the next row written: rows of
+// wrapped text need it, as spreadsheet programs do not all size rows to
+// their text when they open a file.
+func (w *Writer) SetRowHeight(points float64) { w.height = points }
+
 // TitleRow writes a row holding text in its first cell.
 func (w *Writer) TitleRow(text string) error {
 	return w.writeRow(func() {
@@ -353,6 +360,12 @@ func (w *Writer) writeRow(cells func()) error {
 	w.sheet.WriteString(`<row r="`)
 	w.cell = strconv.AppendInt(w.cell[:0], int64(w.row), 10)
 	w.sheet.Write(w.cell)
+	if w.height > 0 {
+		w.sheet.WriteString(`" ht="`)
+		w.sheet.Write(strconv.AppendFloat(w.cell[:0], w.height, 'f', -1, 64))
+		w.sheet.WriteString(`" customHeight="1`)
+		w.height = 0
+	}
 	w.sheet.WriteString(`">`)
 	cells()
 	w.sheet.WriteString(`</row>`)

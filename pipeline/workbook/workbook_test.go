@@ -160,6 +160,7 @@ func TestWorkbookStylesAndLayout(t *testing.T) {
 		t.Errorf("next row %d", w.NextRow())
 	}
 	june := time.Date(2017, 6, 1, 0, 0, 0, 0, time.UTC)
+	w.SetRowHeight(30)
 	must(t, w.RowStyled([]any{june, 1381.82, 0.7404, "红"}, []int{month, money, pct, red}))
 	must(t, w.Close())
 
@@ -208,6 +209,9 @@ func TestWorkbookStylesAndLayout(t *testing.T) {
 		if got, _ := f.GetColWidth(sh, col); got != want {
 			t.Errorf("column %s width %v, want %v", col, got, want)
 		}
+	}
+	if h, _ := f.GetRowHeight(sh, 4); h != 30 {
+		t.Errorf("row 4 height %v, want 30", h)
 	}
 	ps, err := f.GetPageLayout(sh)
 	if err != nil || ps.Orientation == nil || *ps.Orientation != "landscape" || ps.Size == nil || *ps.Size != 9 || ps.FitToWidth == nil || *ps.FitToWidth != 1 {
