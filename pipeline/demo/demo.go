@@ -264,7 +264,7 @@ func Generate(ctx context.Context, c *Catalog, o Options) (*Summary, error) {
 // the generator's output does, so stale demo folders are regenerated.
 const (
 	MarkerFile = ".jixiao-demo"
-	Version    = 6
+	Version    = 7
 )
 
 // Current reports whether dir holds demo data made by this generator with

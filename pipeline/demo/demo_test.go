@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"jixiao/pipeline/project"
 )
@@ -130,5 +135,84 @@ func TestOverlayMergesFolders(t *testing.T) {
 	}
 	if _, err := fs.ReadFile(o, "data/none"); err == nil {
 		t.Error("a missing file must be missing")
+	}
+}
+
+// A month later the demo holds the same first months and one more, as a
+// real office's data does: --months 9 writes --months 8's data, then
+// September's. The services export grows at its end, so a load can take
+// only its new rows.
+func TestAnotherMonthExtendsTheData(t *testing.T) {
+	c := testCatalog(t)
+	eight, nine := t.TempDir(), t.TempDir()
+	for dir, months := range map[string]int{eight: 8, nine: 9} {
+		if _, err := Generate(context.Background(), c, Options{Scale: 0.03, Seed: 2017, Months: months, Out: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d8, d9 := digest(t, eight), digest(t, nine)
+	for name := range d8 {
+		if name == MarkerFile || d8[name] == d9[name] {
+			continue
+		}
+		a, b := mustRead(t, filepath.Join(eight, name)), mustRead(t, filepath.Join(nine, name))
+		switch name {
+		case "roster/services.csv":
+			if !bytes.HasPrefix(b, a) {
+				t.Errorf("%s: the September export does not start with August's", name)
+				continue
+			}
+			added := strings.Split(strings.TrimSpace(string(b[len(a):])), "\n")
+			for _, l := range added {
+				if f := strings.Split(l, ","); len(f) < 4 || !strings.HasPrefix(f[3], "2017-09-") {
+					t.Errorf("%s: a row added in September is not September's: %q", name, l)
+					break
+				}
+			}
+			if len(added) < 100 {
+				t.Errorf("%s: only %d rows added in September", name, len(added))
+			}
+		case "ledger/2017-专项资金台账.csv":
+			rows := func(data []byte, months int) []string {
+				text, err := simplifiedchinese.GBK.NewDecoder().Bytes(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, l := range strings.Split(string(text), "\n") {
+					if f := strings.Split(l, ","); len(f) > 3 && f[3] >= "2017-01" && f[3] <= fmt.Sprintf("2017-%02d", months) {
+						out = append(out, l)
+					}
+				}
+				return out
+			}
+			if r8, r9 := rows(a, 8), rows(b, 8); len(r8) == 0 || strings.Join(r8, "\n") != strings.Join(r9, "\n") {
+				t.Errorf("%s: the first eight months' rows differ (%d and %d rows)", name, len(r8), len(r9))
+			}
+			if len(rows(b, 9)) <= len(rows(b, 8)) {
+				t.Errorf("%s: no September rows", name)
+			}
+		case "survey/satisfaction.json":
+			var s8, s9 struct {
+				Data struct{ Items []map[string]any }
+			}
+			if json.Unmarshal(a, &s8) != nil || json.Unmarshal(b, &s9) != nil || len(s9.Data.Items) <= len(s8.Data.Items) {
+				t.Fatalf("%s: %d and %d answers", name, len(s8.Data.Items), len(s9.Data.Items))
+			}
+			if fmt.Sprint(s8.Data.Items) != fmt.Sprint(s9.Data.Items[:len(s8.Data.Items)]) {
+				t.Errorf("%s: the first eight months' answers differ", name)
+			}
+			for _, it := range s9.Data.Items[len(s8.Data.Items):] {
+				if !strings.HasPrefix(fmt.Sprint(it["answered_at"]), "2017-09-") {
+					t.Errorf("%s: an answer added in September is not September's: %v", name, it)
+					break
+				}
+			}
+		default:
+			t.Errorf("%s differs between --months 8 and --months 9", name)
+		}
+	}
+	if len(d9) != len(d8)+8 {
+		t.Errorf("--months 9 wrote %d files, --months 8 %d: want eight more reports", len(d9), len(d8))
 	}
 }

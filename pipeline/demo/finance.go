@@ -64,7 +64,9 @@ func writeLedger(c *Catalog, o Options, rng *rand.Rand) (int, error) {
 			if rng.IntN(4) == 0 {
 				adjust = math.Round(budget*0.1*100) / 100
 			}
-			for m := 1; m <= o.Months; m++ {
+			// Twelve months are drawn whatever o.Months is, so that the
+			// months written are the same for --months 8 and --months 9.
+			for m := 1; m <= 12; m++ {
 				b, a, arrived := 0.0, 0.0, 0.0
 				note := "日常支出"
 				if m == 1 {
@@ -83,6 +85,9 @@ func writeLedger(c *Catalog, o Options, rng *rand.Rand) (int, error) {
 					note = "资金到位"
 				}
 				spent := (budget + adjust) / 12 * spendRate * (0.7 + rng.Float64()*0.6)
+				if m > o.Months {
+					continue
+				}
 				w.Write([]string{f.ID, f.Name, u.Name, fmt.Sprintf("%d-%02d", c.Year, m), money(b), money(a), money(arrived), money(spent), note})
 				rows++
 			}
@@ -99,7 +104,7 @@ func writeLedger(c *Catalog, o Options, rng *rand.Rand) (int, error) {
 
 // writeSurvey writes the satisfaction survey export as the online service
 // platform's API returns it. Units behind pace are less satisfied.
-func writeSurvey(c *Catalog, o Options, paces map[string]float64, rng *rand.Rand) (int, error) {
+func writeSurvey(c *Catalog, o Options, paces map[string]float64, _ *rand.Rand) (int, error) {
 	dir := filepath.Join(o.Out, "survey")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
@@ -113,19 +118,26 @@ func writeSurvey(c *Catalog, o Options, paces map[string]float64, rng *rand.Rand
 	}
 	var items []answer
 	id := 0
-	for _, u := range sortedUnits(c.Units) {
-		for _, f := range c.Funds {
-			n := int(60 * o.Scale * (0.5 + u.Share*5))
-			for i := 0; i < n; i++ {
-				id++
-				score := 5
-				if rng.Float64() > 0.93*math.Min(1.05, paces[u.Code]) {
-					score = 1 + rng.IntN(3)
-				} else if rng.IntN(3) == 0 {
-					score = 4
+	// Answers come in month by month, each month from its own stream: the
+	// export of September is that of August with September's answers after.
+	for m := 1; m <= o.Months; m++ {
+		rng := rand.New(rand.NewPCG(o.Seed, uint64(300+m)))
+		for _, u := range sortedUnits(c.Units) {
+			for _, f := range c.Funds {
+				// About as many answers by September as a unit's size says.
+				year := 60 * o.Scale * (0.5 + u.Share*5)
+				n := int(year*float64(m)/9) - int(year*float64(m-1)/9)
+				for i := 0; i < n; i++ {
+					id++
+					score := 5
+					if rng.Float64() > 0.93*math.Min(1.05, paces[u.Code]) {
+						score = 1 + rng.IntN(3)
+					} else if rng.IntN(3) == 0 {
+						score = 4
+					}
+					at := time.Date(c.Year, time.Month(m), 1+rng.IntN(28), 9+rng.IntN(9), rng.IntN(60), 0, 0, time.UTC)
+					items = append(items, answer{ID: id, Unit: u.Name, Fund: f.ID, Score: score, AnsweredAt: at.Format(time.RFC3339)})
 				}
-				at := time.Date(c.Year, time.Month(1+rng.IntN(o.Months)), 1+rng.IntN(28), 9+rng.IntN(9), rng.IntN(60), 0, 0, time.UTC)
-				items = append(items, answer{ID: id, Unit: u.Name, Fund: f.ID, Score: score, AnsweredAt: at.Format(time.RFC3339)})
 			}
 		}
 	}

@@ -70,7 +70,8 @@ func serviceVolume(c *Catalog, u project.Unit, p float64, months int, scale floa
 	out["托养"] += int(1500 * u.Share * float64(months) / 12 * p * scale)
 	// The accessibility fund is under-spent (see writeLedger): the work it pays for lags too.
 	out["无障碍改造"] += int(1200 * u.Share * float64(months) / 12 * p * 0.5 * scale)
-	out["辅具适配"] += int(3000 * u.Share * scale)
+	// Assistive devices are fitted through the year: 3000 by September.
+	out["辅具适配"] += int(3000 * u.Share * float64(months) / 9 * scale)
 	return out
 }
 
@@ -169,14 +170,11 @@ func writeRoster(ctx context.Context, c *Catalog, o Options, paces map[string]fl
 	sw := bufio.NewWriterSize(sf, 1<<20)
 	sw.WriteString("服务编号,残疾人证号,服务类型,服务日期,服务单位,金额（元）,资金编号,更新时间\n")
 	sid := 0
-	emit := func(p person, typ string, day time.Time, unit project.Unit, amount float64) {
+	emit := func(rng *rand.Rand, p person, typ string, day time.Time, unit project.Unit, amount float64) {
 		sid++
 		updated := day.Add(time.Duration(9+rng.IntN(9)) * time.Hour)
 		fmt.Fprintf(sw, "%d,%s,%s,%s,%s,%.2f,%s,%s\n", sid, p.cert, typ, day.Format("2006-01-02"), spellingOf(unit, sid),
 			amount, fundOfService[typ], updated.Format("2006-01-02 15:04:05"))
-	}
-	randomDay := func(months int) time.Time {
-		return time.Date(c.Year, time.Month(1+rng.IntN(months)), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC)
 	}
 	// Per-service amounts keep each fund's service payments below what its
 	// ledger spends (funds also pay for staff, sites and construction), as
@@ -184,47 +182,72 @@ func writeRoster(ctx context.Context, c *Catalog, o Options, paces map[string]fl
 	amounts := map[string]float64{"康复": 650, "白内障手术": 1500, "辅具适配": 400, "托养": 350, "就业": 3000, "培训": 2600,
 		"农民工培训": 2200, "无障碍改造": 3000}
 	types := []string{"康复", "白内障手术", "辅具适配", "托养", "就业", "培训", "农民工培训", "无障碍改造"}
+	// 两项补贴: monthly payments to eligible people; lagging units miss some.
+	// Who is paid which, decided once for the year.
+	type subsidy struct {
+		p   person
+		typ string
+	}
+	paid := map[string][]subsidy{}
+	subRng := rand.New(rand.NewPCG(o.Seed, 7))
 	for _, u := range sortedUnits(c.Units) {
+		miss := 0.0
+		if paces[u.Code] < 0.9 {
+			miss = 0.03
+		}
+		for _, p := range byUnit[u.Code] {
+			if !p.eligible || subRng.Float64() < miss {
+				continue
+			}
+			typ := "生活补贴"
+			if subRng.IntN(2) == 0 {
+				typ = "护理补贴"
+			}
+			paid[u.Code] = append(paid[u.Code], subsidy{p, typ})
+		}
+	}
+	// The export is the service system's table in the order records were
+	// entered, month by month: each month draws from its own stream, so a
+	// later export is the earlier one with the new month's records added at
+	// its end (--months 9 writes --months 8's file and then September).
+	inCare := map[string][]person{} // 托养: people in care keep coming back
+	for m := 1; m <= o.Months; m++ {
 		if ctx.Err() != nil {
 			return 0, 0, ctx.Err()
 		}
-		vol := serviceVolume(c, u, paces[u.Code], o.Months, o.Scale)
-		pool := byUnit[u.Code]
-		if len(pool) == 0 {
-			pool = all // 市本级 serves people of every unit
-		}
-		for _, typ := range types {
-			for i := 0; i < vol[typ]; i++ {
-				p := pool[rng.IntN(len(pool))]
-				visits := 1
-				switch typ {
-				case "康复":
-					visits = 1 + rng.IntN(3)
-				case "托养":
-					visits = 1 + rng.IntN(o.Months)
+		rng := rand.New(rand.NewPCG(o.Seed, uint64(100+m)))
+		dayIn := func() time.Time { return time.Date(c.Year, time.Month(m), 1+rng.IntN(28), 0, 0, 0, 0, time.UTC) }
+		for _, u := range sortedUnits(c.Units) {
+			before := serviceVolume(c, u, paces[u.Code], m-1, o.Scale)
+			vol := serviceVolume(c, u, paces[u.Code], m, o.Scale)
+			pool := byUnit[u.Code]
+			if len(pool) == 0 {
+				pool = all // 市本级 serves people of every unit
+			}
+			for _, typ := range types {
+				if typ == "托养" {
+					for _, p := range inCare[u.Code] {
+						if rng.IntN(2) == 0 {
+							emit(rng, p, typ, dayIn(), u, amounts[typ]*(0.8+rng.Float64()*0.4))
+						}
+					}
 				}
-				for v := 0; v < visits; v++ {
-					emit(p, typ, randomDay(o.Months), u, amounts[typ]*(0.8+rng.Float64()*0.4))
+				for i := 0; i < vol[typ]-before[typ]; i++ {
+					p := pool[rng.IntN(len(pool))]
+					visits := 1
+					if typ == "康复" {
+						visits = 1 + rng.IntN(3)
+					}
+					if typ == "托养" {
+						inCare[u.Code] = append(inCare[u.Code], p)
+					}
+					for v := 0; v < visits; v++ {
+						emit(rng, p, typ, dayIn(), u, amounts[typ]*(0.8+rng.Float64()*0.4))
+					}
 				}
 			}
-		}
-		// 两项补贴: monthly payments to eligible people; lagging units miss some.
-		if len(byUnit[u.Code]) > 0 {
-			miss := 0.0
-			if paces[u.Code] < 0.9 {
-				miss = 0.03
-			}
-			for _, p := range byUnit[u.Code] {
-				if !p.eligible || rng.Float64() < miss {
-					continue
-				}
-				typ := "生活补贴"
-				if rng.IntN(2) == 0 {
-					typ = "护理补贴"
-				}
-				for m := 1; m <= o.Months; m++ {
-					emit(p, typ, time.Date(c.Year, time.Month(m), 15, 0, 0, 0, 0, time.UTC), u, 100)
-				}
+			for _, s := range paid[u.Code] {
+				emit(rng, s.p, s.typ, time.Date(c.Year, time.Month(m), 15, 0, 0, 0, 0, time.UTC), u, 100)
 			}
 		}
 	}
