@@ -84,7 +84,7 @@ func cmdQuery(ctx context.Context, env Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "jixiao query: %v\n", err)
 			return ExitFailed
 		}
-		return printResult(env.Stdout, labelled(res, "数据源", "文件", "工作表", "行", "列", "原始值", "原因", "入库批次"), *format)
+		return printResult(env.Stdout, res, *format)
 	})
 }
 

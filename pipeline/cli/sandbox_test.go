@@ -65,6 +65,10 @@ func TestQueryCannotWriteReadFilesOrReachOut(t *testing.T) {
 	if code, out, errOut := jixiao(t, dir, "query", "SELECT count(*) AS n FROM marts.completion", "--format", "csv"); code != ExitOK || out != "n\n2\n" {
 		t.Errorf("warehouse after the attempts: exit %d %q %s", code, out, errOut)
 	}
+	// A query's own columns keep their names, however many there are.
+	if code, out, _ := jixiao(t, dir, "query", "SELECT 1 a, 2 b, 3 c, 4 d, 5 e, 6 f, 7 g, 8 h", "--format", "csv"); code != ExitOK || !strings.HasPrefix(out, "a,b,c,d,e,f,g,h\n") {
+		t.Errorf("eight columns: %q", out)
+	}
 	// export still writes its own file, and only that one.
 	out := filepath.Join(dir, "completion.parquet")
 	if code, _, errOut := jixiao(t, dir, "export", "marts.completion", "--format", "parquet", "--out", out); code != ExitOK {

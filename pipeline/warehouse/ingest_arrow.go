@@ -50,6 +50,15 @@ func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, e
 		// deadlocks), and each stream is released once they are done.
 		defer release()
 	}
+	// RegisterView's views are written to the catalog: left behind, a query
+	// of one would read a released stream and crash the process.
+	defer func() {
+		for _, v := range views {
+			if v != "" {
+				conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+QuoteIdent(v))
+			}
+		}
+	}()
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, err
 	}

@@ -150,5 +150,31 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 			return fmt.Errorf("apply warehouse migration %d: %w", v, err)
 		}
 	}
+	return w.dropIngestViews(ctx)
+}
+
+// dropIngestViews removes the Arrow views that loads of earlier versions
+// left in the catalog: their streams are gone, and reading one crashes.
+func (w *Warehouse) dropIngestViews(ctx context.Context) error {
+	rows, err := w.db.QueryContext(ctx, `SELECT schema_name, view_name FROM duckdb_views()
+		WHERE NOT temporary AND view_name LIKE 'jixiao\_ingest\_%' ESCAPE '\'`)
+	if err != nil {
+		return fmt.Errorf("find leftover load views: %w", err)
+	}
+	var views [][2]string
+	for rows.Next() {
+		var v [2]string
+		if err := rows.Scan(&v[0], &v[1]); err != nil {
+			rows.Close()
+			return err
+		}
+		views = append(views, v)
+	}
+	rows.Close()
+	for _, v := range views {
+		if err := w.Exec(ctx, "DROP VIEW IF EXISTS "+QuoteTable(v[0], v[1])); err != nil {
+			return fmt.Errorf("drop leftover load view %s: %w", v[1], err)
+		}
+	}
 	return nil
 }

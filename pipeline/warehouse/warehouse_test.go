@@ -480,3 +480,34 @@ func TestReadOnlyWhileAnotherProcessWrites(t *testing.T) {
 		t.Errorf("the reader waited %v instead of answering", time.Since(start))
 	}
 }
+
+// A load leaves no view of its Arrow stream behind: reading one later would
+// read a released stream. Views left by earlier versions go when a writer opens.
+func TestLoadsLeaveNoArrowViews(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	w, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdr := records(t, "a.csv", map[string]int64{"x": 1})
+	defer rdr.Release()
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "l-1", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend,
+		Reader: rdr, Location: "a.csv", ContentHash: "h", RowsRead: 1, StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := scalar[int64](t, w, "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'jixiao_ingest%'"); n != 0 {
+		t.Errorf("a load left %d views of its stream", n)
+	}
+	if err := w.Exec(ctx, "CREATE VIEW main.jixiao_ingest_left_by_an_old_version AS SELECT 1 AS x"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if w, err = Open(ctx, path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if n := scalar[int64](t, w, "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'jixiao_ingest%'"); n != 0 {
+		t.Errorf("%d load views left", n)
+	}
+}
