@@ -36,7 +36,9 @@ period AS (
 ),
 scored AS (
     SELECT s.group_id AS fund_id, s.unit_code, s.item_name AS indicator_name, s.level1, s.method, s.direction, s.weight,
-        s.actual, s.target AS scoring_target, s.completion, s.score, s.lost,
+        -- Points lost as the form prints them: the weight less the score to
+        -- two decimals, so that score and loss add up to the weight.
+        s.actual, s.target AS scoring_target, s.completion, round(s.score, 2) AS score, round(s.weight - round(s.score, 2), 2) AS lost,
         v.annual_target, v.band, v.score_ratio, v.data_source,
         t.level2, t.measure, t.row_no,
         -- A unit's form states the unit's own part of a citywide count.
@@ -61,42 +63,42 @@ explained AS (
         CASE
             WHEN sc.lost <= 0.005 THEN NULL
             WHEN sc.method = 'qualitative' AND sc.unit_code = 'ALL'
-                THEN printf('各单位定性评价得分的平均为 %.2f 分（满分 %g 分），扣 %.2f 分', round(sc.score, 2), sc.weight, round(sc.lost, 2))
+                THEN printf('各单位定性评价得分的平均为 %.2f 分（满分 %g 分），扣 %.2f 分', sc.score, sc.weight, sc.lost)
             WHEN sc.method = 'qualitative' AND sc.band IS NULL AND sc.score_ratio IS NULL
-                THEN printf('缺少财政部门的定性评价，本项不得分，扣 %.2f 分', round(sc.lost, 2))
+                THEN printf('缺少财政部门的定性评价，本项不得分，扣 %.2f 分', sc.lost)
             WHEN sc.method = 'qualitative' AND sc.band IS NULL
-                THEN printf('未给评价等级，按得分比例 %.0f%% 计，扣 %.2f 分', sc.score_ratio * 100, round(sc.lost, 2))
+                THEN printf('未给评价等级，按得分比例 %.0f%% 计，扣 %.2f 分', sc.score_ratio * 100, sc.lost)
             WHEN sc.method = 'qualitative' AND sc.score_ratio IS NULL
                 THEN printf('评价为“%s”，未给得分比例，按该档中值 %d%% 计，扣 %.2f 分', sc.band,
-                    CASE sc.band WHEN '达成' THEN 90 WHEN '部分达成' THEN 70 ELSE 30 END, round(sc.lost, 2))
+                    CASE sc.band WHEN '达成' THEN 90 WHEN '部分达成' THEN 70 ELSE 30 END, sc.lost)
             WHEN sc.method = 'qualitative' AND (
                     (sc.band = '达成' AND sc.score_ratio < 0.8) OR (sc.band = '部分达成' AND (sc.score_ratio < 0.6 OR sc.score_ratio > 0.8))
                     OR (sc.band = '未达成' AND sc.score_ratio > 0.6))
                 THEN printf('评价为“%s”，得分比例 %.0f%% 不在该档（%s）内，按该档%s %.0f%% 计，扣 %.2f 分', sc.band, sc.score_ratio * 100,
                     CASE sc.band WHEN '达成' THEN '80%–100%' WHEN '部分达成' THEN '60%–80%' ELSE '0–60%' END,
                     CASE WHEN sc.score_ratio < CASE sc.band WHEN '达成' THEN 0.8 WHEN '部分达成' THEN 0.6 ELSE 0 END THEN '下限' ELSE '上限' END,
-                    sc.score / sc.weight * 100, round(sc.lost, 2))
+                    sc.score / sc.weight * 100, sc.lost)
             WHEN sc.method = 'qualitative'
-                THEN printf('评价为“%s”，得分比例 %.0f%%，扣 %.2f 分', sc.band, sc.score_ratio * 100, round(sc.lost, 2))
-            WHEN sc.actual IS NULL THEN printf('无实际数据，本项不得分，扣 %.2f 分', round(sc.lost, 2))
+                THEN printf('评价为“%s”，得分比例 %.0f%%，扣 %.2f 分', sc.band, sc.score_ratio * 100, sc.lost)
+            WHEN sc.actual IS NULL THEN printf('无实际数据，本项不得分，扣 %.2f 分', sc.lost)
             WHEN sc.data_source IN ('arrival_rate', 'execution_rate') AND st.basis = 'year'
                 THEN printf('%s %s，低于全年目标 100%%；按全年预算计分（%g × %s），扣 %.2f 分',
-                    sc.indicator_name, sc.actual_pct, sc.weight, sc.actual_pct, round(sc.lost, 2))
+                    sc.indicator_name, sc.actual_pct, sc.weight, sc.actual_pct, sc.lost)
             WHEN sc.data_source IN ('arrival_rate', 'execution_rate')
                 THEN printf('%s %s，低于序时进度 %s；按序时进度折算计分（%g × %s ÷ %s），扣 %.2f 分',
-                    sc.indicator_name, sc.actual_pct, sc.target_pct, sc.weight, sc.actual_pct, sc.target_pct, round(sc.lost, 2))
+                    sc.indicator_name, sc.actual_pct, sc.target_pct, sc.weight, sc.actual_pct, sc.target_pct, sc.lost)
             WHEN sc.data_source = 'services'
                 THEN printf('完成 %s %s，为计分目标 %s %s（全年目标 %s %s × %d ÷ 12%s）的 %.1f%%，按比例扣 %.2f 分',
                     sc.actual_txt, sc.measure, sc.target_txt, sc.measure, sc.annual_txt, sc.measure, p.m,
-                    CASE WHEN sc.unit_code <> 'ALL' THEN '，取整' ELSE '' END, sc.completion * 100, round(sc.lost, 2))
+                    CASE WHEN sc.unit_code <> 'ALL' THEN '，取整' ELSE '' END, sc.completion * 100, sc.lost)
             WHEN sc.direction = '反向' AND sc.actual >= 2 * sc.scoring_target
-                THEN printf('实际 %s %s，达到上限 %s %s 的 2 倍，本项不得分，扣 %.2f 分', sc.actual_txt, sc.measure, sc.target_txt, sc.measure, round(sc.lost, 2))
+                THEN printf('实际 %s %s，达到上限 %s %s 的 2 倍，本项不得分，扣 %.2f 分', sc.actual_txt, sc.measure, sc.target_txt, sc.measure, sc.lost)
             WHEN sc.direction = '反向'
                 THEN printf('实际 %s %s，超过上限 %s %s 的 %.1f%%，按超出比例扣 %.2f 分', sc.actual_txt, sc.measure, sc.target_txt, sc.measure,
-                    (sc.actual - sc.scoring_target) / sc.scoring_target * 100, round(sc.lost, 2))
+                    (sc.actual - sc.scoring_target) / sc.scoring_target * 100, sc.lost)
             WHEN sc.data_source = 'survey'
-                THEN printf('满意度 %s，低于目标 %s，按比例扣 %.2f 分', sc.actual_pct, sc.target_pct, round(sc.lost, 2))
-            ELSE printf('实际 %s，低于计分目标 %s，按比例扣 %.2f 分', sc.actual_txt, sc.target_txt, round(sc.lost, 2))
+                THEN printf('满意度 %s，低于目标 %s，按比例扣 %.2f 分', sc.actual_pct, sc.target_pct, sc.lost)
+            ELSE printf('实际 %s，低于计分目标 %s，按比例扣 %.2f 分', sc.actual_txt, sc.target_txt, sc.lost)
         END AS deduction_reason
     FROM scored sc CROSS JOIN settings st CROSS JOIN period p
 ),
