@@ -41,6 +41,10 @@ type CSVOptions struct {
 	LazyQuotes bool `yaml:"lazy_quotes"`
 	// Fill sets columns the rows do not carry, from the title lines or the file name.
 	Fill []FillRule `yaml:"fill"`
+	// Cursor names the column that grows with each new row (updated_at): the
+	// file is an export that grows at its end, and a load reads only the
+	// rows added since the last one (see growthHash).
+	Cursor string `yaml:"cursor"`
 }
 
 // Name implements Kind.
@@ -87,6 +91,19 @@ func (CSV) Validate(src *project.Source, diags *diag.List) {
 		diags.Errorf(yamlx.At(src.File, yamlx.MappingValue(src.Node, "header_row")), "header_row counts from 1")
 	}
 	validateFill(src, o.Fill, diags)
+	if o.Cursor != "" {
+		at := yamlx.At(src.File, yamlx.MappingValue(src.Node, "cursor"))
+		col := src.Column(o.Cursor)
+		switch {
+		case col == nil:
+			diags.Errorf(at, "cursor %q is not among the declared columns", o.Cursor)
+		case col.Type != "integer" && col.Type != "timestamp" && col.Type != "date":
+			diags.Errorf(at, "cursor %s must be an integer, date or timestamp column, not %s", o.Cursor, col.Type)
+		}
+		if src.Load == project.LoadReplace {
+			diags.Errorf(at, "a cursor reads only the rows added to the file: use load: append or load: merge with it, not replace")
+		}
+	}
 }
 
 // Extract implements Kind.
@@ -100,12 +117,18 @@ func (CSV) Extract(ctx context.Context, env Env, src *project.Source, state Stat
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.File, err)
 	}
-	return extractFiles(ctx, env, src, o.Path, state, func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
-		if in.data == nil {
+	res, err := extractFiles(ctx, env, src, o.Path, state, o.Cursor != "", func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+		if in.data == nil || in.grown != nil {
 			return readCSVStream(tb, env, src, o, fill, in, load, warnings)
 		}
 		return readCSVInto(tb, env, src, o, fill, in, load, warnings)
 	})
+	if res != nil {
+		for i := range res.Loads {
+			res.Loads[i].CursorColumn = o.Cursor
+		}
+	}
+	return res, err
 }
 
 // bytesAsString views a file's bytes as a string without copying them: the
@@ -264,7 +287,11 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 	if bom, _ := br.Peek(3); string(bom) == utf8BOM {
 		br.Discard(3)
 	}
-	parts := &lineParts{r: br, lines: partLines, file: in.name, enc: enc}
+	headLines := partLines
+	if in.grown != nil {
+		headLines = o.HeaderRow + 16 // the header alone: the rows come from the end
+	}
+	parts := &lineParts{r: br, lines: headLines, file: in.name, enc: enc}
 	head, err := parts.next()
 	if err != nil {
 		return nil, err
@@ -274,6 +301,25 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 		return nil, err
 	}
 	first := textPart{text: head.text[off:], bad: head.bad}
+	if in.grown != nil {
+		// A file that only grew: its rows are read from where the last
+		// load ended, numbered on from its lines.
+		if line > in.grown.lines {
+			return nil, fmt.Errorf("%s: the rows added start on line %d, above the header on line %d", in.name, in.grown.lines+1, line)
+		}
+		rest, err := in.open()
+		if err != nil {
+			return nil, err
+		}
+		defer rest.Close()
+		if err := skipBytes(rest, in.grown.offset); err != nil {
+			return nil, fmt.Errorf("read %s: %w", in.name, err)
+		}
+		parts = &lineParts{r: bufio.NewReaderSize(rest, 1<<20), lines: partLines, file: in.name, enc: enc, done: in.grown.lines}
+		first, line = textPart{}, in.grown.lines
+	} else {
+		parts.lines = partLines
+	}
 	skipTotals := o.SkipTotals == nil || *o.SkipTotals
 	quoted, quotedLine, err := readPlainParts(tb, func() (textPart, bool, error) {
 		if first.text != "" {
@@ -292,6 +338,16 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 	rest := &partsReader{parts: parts, cur: quoted.text, bad: badLines{}}
 	rest.bad.merge(quoted.bad)
 	return tb, readCSVRest(tb, o, rest, "", rest.bad, quotedLine, in.name, skipTotals, load)
+}
+
+// skipBytes moves r on by n bytes: a seek when it can, else a read.
+func skipBytes(r io.Reader, n int64) error {
+	if s, ok := r.(io.Seeker); ok {
+		_, err := s.Seek(n, io.SeekStart)
+		return err
+	}
+	_, err := io.CopyN(io.Discard, r, n)
+	return err
 }
 
 // lineParts cuts a file into parts of a number of lines, decoding each;

@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"jixiao/pipeline/diag"
@@ -286,6 +288,93 @@ func TestCSVValidate(t *testing.T) {
 			t.Errorf("want %q in %s", want, all)
 		}
 	}
+}
+
+func TestCSVCursorValidate(t *testing.T) {
+	tests := []struct{ decl, want string }{
+		{"cursor: updated_at\nload: append\n", ""},
+		{"cursor: updated_at\n", "sources/s.yaml:3:9: a cursor reads only the rows added to the file: use load: append or load: merge"},
+		{"cursor: nope\nload: append\n", `sources/s.yaml:3:9: cursor "nope" is not among the declared columns`},
+		{"cursor: a\nload: append\n", "sources/s.yaml:3:9: cursor a must be an integer, date or timestamp column, not text"},
+	}
+	for _, tt := range tests {
+		decl := "kind: csv\npath: data/x.csv\n" + tt.decl + "columns:\n  - {name: a, type: text}\n  - {name: updated_at, type: timestamp}\n"
+		m := fstest.MapFS{"jixiao.yaml": {Data: []byte("name: t\nplan_year: 2017\n")}, "sources/s.yaml": {Data: []byte(decl)}}
+		p, _ := project.Load(m)
+		var diags diag.List
+		CSV{}.Validate(p.Sources[0], &diags)
+		if got := fmt.Sprint(diags); (tt.want == "") != (len(diags) == 0) || !strings.Contains(got, tt.want) {
+			t.Errorf("%q: got %s, want %q", tt.decl, got, tt.want)
+		}
+	}
+}
+
+// A growing export read whole or from where it grew gives the same rows,
+// held in memory or read from disk in parts, in UTF-8 or GBK; a file that
+// did not end its last line is read whole again.
+func TestCSVGrownFileReadsOnlyTheAddedRows(t *testing.T) {
+	for _, stream := range []int64{0, 16} {
+		for _, enc := range []string{"utf-8", "gbk"} {
+			decl := "kind: csv\npath: data/s.csv\nload: append\ncursor: n\nheader_row: 2\nencoding: " + enc + "\ncolumns:\n  - {name: n, type: integer}\n  - {name: name, type: text}\n"
+			encode := func(s string) []byte {
+				if enc == "gbk" {
+					b, _ := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(s))
+					return b
+				}
+				return []byte(s)
+			}
+			old := "标题\nn,name\n1,甲\n2,乙\n"
+			fsys := fstest.MapFS{"data/s.csv": {Data: encode(old)}}
+			src, env := source(t, fsys, decl)
+			env.StreamFileBytes = stream
+			first, err := CSV{}.Extract(context.Background(), env, src, State{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			drain(t, first.Loads[0].Reader)
+			hash := first.Loads[0].ContentHash
+			fsys["data/s.csv"] = &fstest.MapFile{Data: encode(old + "3,丙\n4,丁\n")}
+			res, err := CSV{}.Extract(context.Background(), env, src, State{Hashes: map[string]string{"data/s.csv": hash}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := res.Loads[0]
+			got := drain(t, l.Reader)
+			if !l.Appends || l.ReplacesLocation || got != "3/丙/5 4/丁/6" || l.Stats().RowsRead != 2 {
+				t.Errorf("stream %d, %s: appends %v, replaces %v, rows %q", stream, enc, l.Appends, l.ReplacesLocation, got)
+			}
+			// Without a line break at its end, the next file cannot be told
+			// from a changed one: it loads whole.
+			fsys["data/s.csv"] = &fstest.MapFile{Data: encode(old + "3,丙")}
+			res, _ = CSV{}.Extract(context.Background(), env, src, State{Hashes: map[string]string{"data/s.csv": hash}})
+			next := res.Loads[0].ContentHash
+			drain(t, res.Loads[0].Reader)
+			fsys["data/s.csv"] = &fstest.MapFile{Data: encode(old + "3,丙\n4,丁\n")}
+			res, _ = CSV{}.Extract(context.Background(), env, src, State{Hashes: map[string]string{"data/s.csv": next}})
+			if l := res.Loads[0]; l.Appends || !l.ReplacesLocation || drain(t, l.Reader) != "1/甲/3 2/乙/4 3/丙/5 4/丁/6" {
+				t.Errorf("stream %d, %s: after a file without a last line break, want the whole file", stream, enc)
+			}
+		}
+	}
+}
+
+// drain reads a load's stream as "n/name/_row" words.
+func drain(t *testing.T, r array.RecordReader) string {
+	t.Helper()
+	defer r.Release()
+	var out []string
+	for r.Next() {
+		rec := r.RecordBatch()
+		sc := rec.Schema()
+		col := func(name string) arrow.Array { return rec.Column(sc.FieldIndices(name)[0]) }
+		for i := 0; i < int(rec.NumRows()); i++ {
+			out = append(out, fmt.Sprintf("%v/%v/%v", col("n").GetOneForMarshal(i), col("name").GetOneForMarshal(i), col("_row").GetOneForMarshal(i)))
+		}
+	}
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(out, " ")
 }
 
 // A large quote-free file is parsed in parts on several goroutines; rows

@@ -57,6 +57,13 @@ type Load struct {
 	// ReplacesLocation is true when the location was loaded before with other
 	// content: its old rows must go.
 	ReplacesLocation bool
+	// Appends is true when the load holds only rows added to a file since
+	// it was last loaded: the file's earlier rows (and rejects) stay.
+	Appends bool
+	// CursorColumn, when set, is the column whose newest value in the raw
+	// table becomes the source's cursor once the load is in (a csv export
+	// read past its cursor).
+	CursorColumn string
 	// File, when set, is the one file all the load's rows come from: its
 	// batches have no _file column and the warehouse adds File as one.
 	File string

@@ -38,6 +38,9 @@ type fileInput struct {
 	size int64
 	data []byte
 	fsys fs.FS
+	// grown, when set, is a file that only grew since it was last loaded:
+	// its rows are read from there on.
+	grown *grownFile
 }
 
 // open reads the file from the start.
@@ -106,8 +109,10 @@ type readFileFunc func(tb *tableBuilder, in fileInput, load *Load, warnings *dia
 // replace the whole source is one load, redone when any file changed; with
 // append or merge each new or changed file is its own load, and a changed
 // file replaces the rows it brought before. Files are parsed while DuckDB
-// ingests them; a file that cannot be parsed fails its load.
-func extractFiles(ctx context.Context, env Env, src *project.Source, pattern string, state State, read readFileFunc) (*Result, error) {
+// ingests them; a file that cannot be parsed fails its load. A growing
+// source's files are exports that grow at their end (see growthHash): a file
+// that only grew loads the rows added, and keeps the rows it brought before.
+func extractFiles(ctx context.Context, env Env, src *project.Source, pattern string, state State, growing bool, read readFileFunc) (*Result, error) {
 	files, err := fs.Glob(env.FS, pattern)
 	if err != nil {
 		return nil, fmt.Errorf("%s: path %q: %w", src.File, pattern, err)
@@ -146,15 +151,26 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		}
 		in, err := statFile(env.FS, f, env.streamFileBytes())
 		if err == nil {
-			h := sha256.New()
-			if err = in.hashInto(h); err == nil {
-				hash := hex.EncodeToString(h.Sum(nil))
+			var hash string
+			if growing {
+				hash, in.grown, err = growthHash(in, state.Hashes[f])
+			} else {
+				h := sha256.New()
+				err = in.hashInto(h)
+				hash = hex.EncodeToString(h.Sum(nil))
+			}
+			if err == nil {
 				prev, seen := state.Hashes[f]
 				if prev == hash {
 					res.Skipped = append(res.Skipped, f)
 					continue
 				}
-				changed = append(changed, Load{Location: f, ContentHash: hash, ReplacesLocation: seen, File: f})
+				l := Load{Location: f, ContentHash: hash, ReplacesLocation: seen, File: f}
+				if in.grown != nil {
+					// Only the rows added: the file's earlier rows stay.
+					l.ReplacesLocation, l.Appends = false, true
+				}
+				changed = append(changed, l)
 				inputs = append(inputs, in)
 				continue
 			}

@@ -90,7 +90,7 @@ func (XLSX) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.File, err)
 	}
-	return extractFiles(ctx, env, src, o.Path, state, func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	return extractFiles(ctx, env, src, o.Path, state, false, func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
 		// A workbook is a zip archive: excelize needs all of it.
 		data, err := in.bytes()
 		if err != nil {

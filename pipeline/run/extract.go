@@ -139,7 +139,7 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			Schema: project.RawSchema, Table: src.Name, Mode: src.Load, Key: src.Key,
 			Reader: l.Reader, File: l.File, Location: l.Location, ContentHash: l.ContentHash, CursorValue: l.Cursor,
 			RowsRead: l.RowsRead, RowsRejected: int64(len(rejectedRows(l.Rejected))), StartedAt: started,
-			Quarantine: quarantineRows(l.Rejected),
+			Quarantine: quarantineRows(l.Rejected), Appends: l.Appends, CursorColumn: l.CursorColumn,
 		}
 		if l.ReplacesLocation {
 			req.ReplaceFiles = []string{l.Location}

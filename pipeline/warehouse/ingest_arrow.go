@@ -4,6 +4,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -153,6 +154,13 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 		if req.Late != nil {
 			late := req.Late()
 			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
+		}
+		if req.CursorColumn != "" && req.CursorValue == "" {
+			var c sql.NullString
+			if err := conn.QueryRowContext(ctx, "SELECT max("+QuoteIdent(req.CursorColumn)+")::VARCHAR FROM "+target).Scan(&c); err != nil {
+				return nil, fmt.Errorf("cursor %s: %w", req.CursorColumn, err)
+			}
+			req.CursorValue = c.String
 		}
 		for _, q := range req.Quarantine {
 			quarantine = append(quarantine, []any{req.LoadID, req.Source, q.File, nullString(q.Sheet), q.Row, nullString(q.Column), q.RawValue, q.Reason, now})

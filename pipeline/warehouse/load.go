@@ -36,7 +36,14 @@ type LoadRequest struct {
 	Reader array.RecordReader
 	// File, when set, is the file every row comes from; the stream then has
 	// no _file column and the load adds File as its value.
-	File         string
+	File string
+	// Appends is true when the rows were added to File since its last load:
+	// its earlier rows and their rejects stay.
+	Appends bool
+	// CursorColumn, when set, makes the newest value of that column in the
+	// table, once the load is in, the load's cursor (a file source read past
+	// its cursor).
+	CursorColumn string
 	Location     string
 	ContentHash  string
 	CursorValue  string
@@ -121,7 +128,11 @@ func clearQuarantine(ctx context.Context, conn txConn, reqs []LoadRequest, start
 	var files []string
 	args := []any{source}
 	for _, r := range reqs {
-		for _, f := range append([]string{r.File}, r.ReplaceFiles...) {
+		own := r.File
+		if r.Appends {
+			own = "" // rows added to the file: its earlier rejects stand
+		}
+		for _, f := range append([]string{own}, r.ReplaceFiles...) {
 			if f != "" {
 				files = append(files, "?")
 				args = append(args, f)
