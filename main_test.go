@@ -206,7 +206,7 @@ func TestDefaultProjectReadsAsThePlan(t *testing.T) {
 	if !strings.Contains(bulletin, sentence) {
 		t.Errorf("the second quarter's bulletin does not state %q", sentence)
 	}
-	if !strings.Contains(bulletin, "乳山市3月月报须在下月5日前补报") || !strings.Contains(bulletin, "下载 Word 文档") {
+	if !strings.Contains(bulletin, "乳山市3月月报须于2017年7月5日前补报") || !strings.Contains(bulletin, "下载 Word 文档") {
 		t.Error("the bulletin lacks the rejected report or its Word download")
 	}
 	// In March the plan due in June is not yet due: named among next

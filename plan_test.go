@@ -84,8 +84,8 @@ func TestPlanCompletionAndPace(t *testing.T) {
 	// (150% would read as good); a zero target with zero counts is met.
 	expectRows(t, w, `SELECT unit_name, target, actual_cum, status, coalesce(completion_rate, -1), value_text FROM marts.indicator_completion
 		WHERE indicator_id = 'P2' AND month(month) = 12 ORDER BY unit_code`,
-		"环翠区|10|15|超限|-1|累计 15 件，全年上限 10 件（越少越好）", "文登区|10|20|超限|-1|累计 20 件，全年上限 10 件（越少越好）",
-		"高区|0|0|完成|-1|累计 0 件，全年上限 0 件（越少越好）", "经区|0|0|完成|-1|累计 0 件，全年上限 0 件（越少越好）")
+		"环翠区|10|15|超限|-1|累计 15 件，至本月控制数 10.0 件，全年上限 10 件（越少越好）", "文登区|10|20|超限|-1|累计 20 件，至本月控制数 10.0 件，全年上限 10 件（越少越好）",
+		"高区|0|0|完成|-1|累计 0 件，至本月控制数 0.0 件，全年上限 0 件（越少越好）", "经区|0|0|完成|-1|累计 0 件，至本月控制数 0.0 件，全年上限 0 件（越少越好）")
 	// A corrected report replaces the earlier one for the same month: 9, not 10 + 9.
 	expectRows(t, w, `SELECT actual_cum FROM marts.indicator_completion WHERE indicator_id = 'P3' AND unit_code = '371002' AND month(month) = 12`, "9")
 	// A deadline: done in May is on time; not done in May is not yet due
@@ -212,6 +212,12 @@ func TestPlanKindsOfTarget(t *testing.T) {
 	// share alone would give 2+4+4 = 10.
 	expectRows(t, w, `SELECT unit_code, target FROM staging.stg_targets WHERE indicator_id = 'L1' ORDER BY unit_code`,
 		"371000|2", "371002|4", "371003|3")
+	// L1 is monitored only (method none): shown, never scored.
+	expectRows(t, w, `SELECT count(*) FROM marts.indicator_scores WHERE item_id = 'L1'`, "0")
+	// A bonus the plan sets for the whole city only (B1, 3) is not divided:
+	// every unit with a share earns it with its first one.
+	expectRows(t, w, `SELECT unit_code, target FROM staging.stg_targets WHERE indicator_id = 'B1' ORDER BY unit_code`,
+		"371000|1", "371002|1", "371003|1")
 	// Assumed targets are marked as such.
 	expectRows(t, w, `SELECT DISTINCT basis FROM marts.indicator_completion WHERE indicator_id = 'M2'`, "推定")
 }

@@ -46,11 +46,11 @@ type Summary struct {
 
 // Indicator is one catalog row the generator needs.
 type Indicator struct {
-	ID, Name, Measure, Direction, Kind, Source, ServiceType string
-	TargetCity                                              float64
-	TargetShi, TargetQushi, TargetKaifaqu                   float64
-	Overrides                                               map[string]float64
-	Due                                                     string
+	ID, Name, Measure, Direction, Kind, Source, ServiceType, Method string
+	TargetCity                                                      float64
+	TargetShi, TargetQushi, TargetKaifaqu                           float64
+	Overrides                                                       map[string]float64
+	Due                                                             string
 	// Split is each unit's part of a citywide-only target, divided by the
 	// units' shares with largest-remainder rounding as staging.stg_targets does.
 	Split map[string]float64
@@ -87,7 +87,7 @@ func ReadCatalog(p *project.Project) (*Catalog, error) {
 	}
 	for _, r := range rows {
 		ind := Indicator{ID: r["指标编号"], Name: r["指标名称"], Measure: r["计量单位"], Direction: r["方向"], Kind: r["类型"],
-			Source: r["数据来源"], ServiceType: r["服务类型"], Due: r["完成时限"], Overrides: map[string]float64{}}
+			Source: r["数据来源"], ServiceType: r["服务类型"], Due: r["完成时限"], Method: r["计分方法"], Overrides: map[string]float64{}}
 		ind.TargetCity, _ = strconv.ParseFloat(r["全市目标"], 64)
 		ind.TargetShi, _ = strconv.ParseFloat(r["市本级目标"], 64)
 		ind.TargetQushi, _ = strconv.ParseFloat(r["各区市目标"], 64)
@@ -165,6 +165,10 @@ func (ind Indicator) TargetFor(u project.Unit) float64 {
 	if t == 0 && len(ind.Overrides) == 0 && ind.TargetShi == 0 && ind.TargetQushi == 0 && ind.TargetKaifaqu == 0 {
 		if ind.Kind == "ratio" || ind.Kind == "every_case" {
 			return ind.TargetCity
+		}
+		// A citywide bonus item is not divided: each unit earns it with one.
+		if ind.Method == "bonus" && u.Share > 0 {
+			return 1
 		}
 		t = ind.Split[u.Code]
 	}

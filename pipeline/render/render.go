@@ -432,13 +432,13 @@ func formatFor(pn project.Panel, col string) string {
 // charts use the same colours (statusColors).
 func statusClass(s string) string {
 	switch s {
-	case "完成", "优":
+	case "完成", "优", "超序时":
 		return "done"
 	case "良":
 		return "good"
-	case "正常", "中":
+	case "正常", "中", "基本持平":
 		return "onpace"
-	case "滞后", "超限", "差":
+	case "滞后", "超限", "差", "落后序时":
 		return "behind"
 	case "未到期":
 		return "pending"

@@ -18,6 +18,7 @@ columns:
   units_done: 完成单位数
   units_behind: 滞后单位数
   basis: 目标依据
+  counted: 计入状态统计
 tests:
   - unique: [indicator_id, month]
   - accepted_values: {column: status, values: [完成, 正常, 滞后, 未到期, 超限]}
@@ -51,7 +52,7 @@ people AS (
     ) GROUP BY indicator_id, month
 ),
 measured AS (
-    SELECT a.*, c.target_city, c.measure, c.basis,
+    SELECT a.*, c.target_city, c.measure, c.basis, c.alt_of,
         c.kind IN ('milestone', 'deadline') AS is_milestone,
         c.due_on,
         -- People not yet served in a later month keep the last cumulative figure.
@@ -98,6 +99,9 @@ SELECT
     END AS value_text,
     m.units_done,
     m.units_behind,
-    m.basis
+    m.basis,
+    -- An "A或B" pair counts once in the tallies, on its better route.
+    row_number() OVER (PARTITION BY m.month, coalesce(m.alt_of, m.indicator_id)
+        ORDER BY m.measure_value / nullif(m.target, 0) DESC NULLS LAST, m.alt_of NULLS FIRST) = 1 AS counted
 FROM judged m CROSS JOIN project p
 ORDER BY m.indicator_id, m.month

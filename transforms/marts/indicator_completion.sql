@@ -28,6 +28,8 @@ columns:
   done_late: 逾期完成
   reported_cum: 报表累计完成
   basis: 目标依据
+  alt_of: 或目标
+  counted: 计入状态统计
   over_target: 超目标需说明
   load_ids: 来源批次
 tests:
@@ -131,7 +133,7 @@ done AS (
 ),
 measured AS (
     SELECT
-        x.*, c.section, c.indicator_name, c.kind, c.direction, c.measure, c.due_on, c.basis, d.done_month,
+        x.*, c.section, c.indicator_name, c.kind, c.direction, c.measure, c.due_on, c.basis, c.alt_of, d.done_month,
         c.kind IN ('milestone', 'deadline') AS is_milestone,
         -- Ratio and every-case indicators measure a rate; nothing owed is fully met.
         CASE WHEN c.kind IN ('ratio', 'every_case') THEN
@@ -187,18 +189,30 @@ SELECT
         WHEN m.kind = 'ratio' THEN printf('%.1f%%，底线不低于 %.1f%%', m.rate * 100, m.target * 100)
         WHEN m.kind = 'every_case' THEN '发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.actual_cum::BIGINT ||
             CASE WHEN m.actual_cum >= m.demand_cum THEN '，全部办结' ELSE '，尚有 ' || (m.demand_cum - m.actual_cum)::BIGINT || ' 未办' END
-        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || '，全年上限 ' || m.target_txt || ' ' || m.measure || '（越少越好）'
+        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || printf('，至本月控制数 %.1f ', m.target * month(m.month) / 12.0)
+            || m.measure || '，全年上限 ' || m.target_txt || ' ' || m.measure || '（越少越好）'
         WHEN m.is_milestone AND m.done_month IS NOT NULL AND m.done_month <= m.month THEN
             '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '（' || strftime(m.done_month, '%Y年%-m月') ||
             CASE WHEN m.done_month > date_trunc('month', m.due_on) THEN '完成，晚于 ' || m.due_txt || ' 时限，逾期完成）' ELSE '完成）' END
         WHEN m.is_milestone THEN '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，' || m.due_txt || '到期'
         ELSE '累计 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || printf('，完成 %.1f%%，序时进度 %.1f%%', m.actual_cum / nullif(m.target, 0) * 100, m.pace * 100)
-    END AS value_text,
+    END
+    -- A unit's own 累计 that disagrees with its months is said where the figure is.
+    || CASE WHEN m.reported_cum IS NOT NULL AND abs(m.reported_cum - m.actual_cum) > 0.001
+            THEN '；报表所填累计 ' || CASE WHEN m.reported_cum = trunc(m.reported_cum) THEN m.reported_cum::BIGINT::VARCHAR ELSE printf('%.1f', m.reported_cum) END
+                 || '，与逐月数之和不一致，待核实' ELSE '' END
+    || CASE WHEN count(*) OVER pair > 1 THEN '（“或”目标：两项按完成较好的一项计）' ELSE '' END AS value_text,
     CASE WHEN m.is_milestone THEN m.due_on END AS due_on,
     CASE WHEN m.done_month <= m.month THEN m.done_month END AS done_month,
     coalesce(m.is_milestone AND m.done_month <= m.month AND m.done_month > date_trunc('month', m.due_on), false) AS done_late,
     m.reported_cum,
     m.basis,
+    m.alt_of,
+    -- An "A或B" pair is one target: only its better route counts in the
+    -- tallies of done, on pace and behind (bulletins, overviews).
+    row_number() OVER (PARTITION BY m.unit_code, m.month, coalesce(m.alt_of, m.indicator_id)
+        ORDER BY CASE m.status WHEN '完成' THEN 1 WHEN '正常' THEN 2 WHEN '未到期' THEN 3 ELSE 4 END,
+                 m.actual_cum / nullif(m.target, 0) DESC NULLS LAST, m.alt_of NULLS FIRST) = 1 AS counted,
     -- 偏离度 is judged against the annual target, not the pace-scaled one.
     m.kind IN ('count', 'milestone') AND m.direction = '正向' AND m.actual_cum >= m.target * p.over_ratio AS over_target,
     coalesce(l.load_ids, []) AS load_ids
@@ -206,4 +220,5 @@ FROM judged m
 CROSS JOIN project p
 JOIN staging.stg_units u USING (unit_code)
 LEFT JOIN loads l USING (indicator_id, unit_code)
+WINDOW pair AS (PARTITION BY m.unit_code, m.month, coalesce(m.alt_of, m.indicator_id))
 ORDER BY m.indicator_id, m.unit_code, m.month

@@ -52,7 +52,8 @@ assessment_items AS (
     JOIN latest ON i.month = latest.month
     JOIN staging.stg_catalog c USING (indicator_id)
     -- Not yet due and not done: not scored this period (no points lost or won).
-    WHERE i.status <> '未到期'
+    -- method none: monitored only (a ceiling the plan sets no number for).
+    WHERE i.status <> '未到期' AND c.method <> 'none'
 ),
 assessment AS (
     -- An "A或B" target is one target met either way: scored once, on the

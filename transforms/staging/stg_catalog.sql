@@ -25,7 +25,7 @@ tests:
   - accepted_values: {column: kind, values: [count, milestone, ratio, deadline, every_case]}
   - accepted_values: {column: basis, values: [原文, 推定]}
   - accepted_values: {column: data_source, values: [progress, services]}
-  - accepted_values: {column: method, values: [target_met, proportional, efficacy, rank, bonus]}
+  - accepted_values: {column: method, values: [target_met, proportional, efficacy, rank, bonus, none]}
   - assert: "SELECT * FROM staging.stg_catalog WHERE method = 'efficacy' AND NOT (floor_value < satisfied_value)"
     name: efficacy_needs_floor_below_satisfied
   - assert: "SELECT * FROM staging.stg_catalog WHERE kind = 'deadline' AND due_date IS NULL"

@@ -71,7 +71,11 @@ SELECT
     x.rows AS rejected_rows,
     x.reason AS rejected_reason,
     CASE
-        WHEN r.unit_code IS NULL AND x.file IS NOT NULL THEN '按拒收原因修正后重新报送；如单位名称写法不同，在 jixiao.yaml 该单位的 aliases 中加上这种写法，再运行 jixiao run'
+        -- Said to the unit; the administrator's alternative (an alias in
+        -- jixiao.yaml) is on the page's note, not in the reminder.
+        WHEN r.unit_code IS NULL AND x.file IS NOT NULL AND x.reason LIKE '未知单位%'
+            THEN '填报单位请写规范名称“' || e.unit_name || '”，修正后重新报送'
+        WHEN r.unit_code IS NULL AND x.file IS NOT NULL THEN '请按拒收原因修正后重新报送'
         WHEN r.unit_code IS NULL THEN '请该单位补报本月月报'
     END AS remedy
 FROM expected e

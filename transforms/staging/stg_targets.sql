@@ -45,12 +45,15 @@ shares AS (
       AND c.target_shi IS NULL AND c.target_qushi IS NULL AND c.target_kaifaqu IS NULL AND c.target_overrides IS NULL
 ),
 citywide AS (
+    -- A bonus item the plan sets for the whole city only ("培育5名以上…")
+    -- is not divided: every unit earns it with its first one (target 1).
     -- Largest remainder: every unit gets the whole part of its share, and
     -- the units with the largest fractions one more each until the parts
     -- add up to the city's target exactly (ties: larger exact share, then
     -- unit code).
     SELECT indicator_id, unit_code,
         CASE WHEN kind IN ('ratio', 'every_case') THEN target_city
+             WHEN (SELECT method FROM staging.stg_catalog c WHERE c.indicator_id = shares.indicator_id) = 'bonus' THEN 1
              ELSE floor(exact) + CASE WHEN row_number() OVER (PARTITION BY indicator_id ORDER BY exact - floor(exact) DESC, exact DESC, unit_code)
                                        <= round(target_city - sum(floor(exact)) OVER (PARTITION BY indicator_id)) THEN 1 ELSE 0 END
         END AS target
@@ -66,4 +69,6 @@ WHERE (b.target > 0 OR (b.target = 0 AND c.direction = '反向'))
 UNION ALL
 -- A unit whose share rounds to nothing has no target for the indicator, and
 -- so is neither scored nor shown as failing it.
-SELECT indicator_id, unit_code, target, '全市目标分解（最大余数法）' FROM citywide WHERE target > 0
+SELECT c.indicator_id, c.unit_code, c.target,
+    CASE WHEN k.method = 'bonus' THEN '全市目标，加分项不分解（每单位 1 即得分）' ELSE '全市目标分解（最大余数法）' END
+FROM citywide c JOIN staging.stg_catalog k USING (indicator_id) WHERE c.target > 0
