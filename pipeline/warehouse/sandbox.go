@@ -16,17 +16,18 @@ import (
 
 // The warehouse runs SQL that users wrote (models, data tests, panels,
 // `jixiao query`), so every database it opens is sandboxed: DuckDB may touch
-// its own file and nothing else, unless Options names a folder to read or a
-// file to write, and the configuration is locked so no statement can undo
-// that. The settings are global to the DuckDB instance, so they hold for
-// every connection of the pool.
+// its own file and nothing else, unless Options names a folder to read, a
+// file to write or (for an export) a folder to write, and the configuration
+// is locked so no statement can undo that. The settings are global to the
+// DuckDB instance, so they hold for every connection of the pool.
 
 // sandbox applies the settings; it runs once, right after the database opens.
 func sandbox(ctx context.Context, db *sql.DB, opts Options) error {
 	var stmts []string
-	if len(opts.ReadDirs) > 0 {
-		dirs := make([]string, 0, len(opts.ReadDirs))
-		for _, d := range opts.ReadDirs {
+	// DuckDB has one list of folders, for reading and writing alike.
+	if allowed := append(append([]string(nil), opts.ReadDirs...), opts.WriteDirs...); len(allowed) > 0 {
+		dirs := make([]string, 0, len(allowed))
+		for _, d := range allowed {
 			abs, err := filepath.Abs(d)
 			if err != nil {
 				return fmt.Errorf("sandbox: folder %s: %w", d, err)

@@ -40,6 +40,11 @@ type Options struct {
 	ReadDirs []string
 	// WriteFiles are the only files SQL may write (an export's output).
 	WriteFiles []string
+	// WriteDirs are folders SQL may write anything into (and read): the
+	// fresh folder of an export of every table, which DuckDB fills with
+	// partition folders and files it names itself. Only the export sets it;
+	// queries, models, tests and panels never do.
+	WriteDirs []string
 	// OnClose runs after the database is closed: a reader gives up its
 	// hold on the file (package lock) there.
 	OnClose func()
