@@ -78,7 +78,7 @@ func TestRunQueryLineageRuns(t *testing.T) {
 	}
 
 	code, out, _ = jixiao(t, dir, "runs")
-	if code != ExitOK || !strings.Contains(out, "success") || !strings.Contains(out, "（1 行）") {
+	if code != ExitOK || !strings.Contains(out, "成功") || !strings.Contains(out, "（1 行）") {
 		t.Errorf("runs:\n%s", out)
 	}
 	code, out, _ = jixiao(t, dir, "quarantine", "--format", "csv")

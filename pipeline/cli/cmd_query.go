@@ -211,7 +211,7 @@ func cmdRuns(ctx context.Context, env Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "jixiao runs: %v\n", err)
 			return ExitFailed
 		}
-		printTable(env.Stdout, labelled(res, "运行编号", "命令", "任务", "开始时间_UTC", "用时_秒", "状态", "入库行数", "隔离行数", "模型", "测试失败", "页面"))
+		printTable(env.Stdout, labelled(res, "运行编号", "命令", "任务", "开始时间", "用时（秒）", "状态", "入库行数", "隔离行数", "模型", "测试失败", "页面"))
 		return ExitOK
 	})
 }

@@ -12,12 +12,16 @@ import (
 // guide and the status page call these methods, so a migration that changes
 // a meta table changes its readers in this package, not at run time.
 
-// RunTable lists the newest runs, newest first, with their totals.
+// RunTable lists the newest runs, newest first, with their totals and
+// their status in Chinese.
 func (w *Warehouse) RunTable(ctx context.Context, limit int) (*Result, error) {
+	// Times are stored in UTC and shown in the project's time zone, as pages are.
 	return w.metaQuery(ctx, "list runs", `SELECT run_id, command, coalesce(job, '') AS job,
-			strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
-			round(epoch(coalesce(finished_at, started_at) - started_at), 2) AS seconds,
-			CASE status WHEN '`+StatusInterrupted+`' THEN '中断' ELSE status END AS status, rows_loaded,
+			strftime(timezone(coalesce((SELECT max(timezone) FROM meta.project), 'Asia/Shanghai'), timezone('UTC', started_at)),
+				'%Y-%m-%d %H:%M:%S') AS started,
+			round(epoch(coalesce(finished_at, started_at) - started_at), 1) AS seconds,
+			CASE status WHEN 'success' THEN '成功' WHEN 'failed' THEN '失败' WHEN 'running' THEN '进行中'
+				WHEN '`+StatusInterrupted+`' THEN '中断' ELSE status END AS status, rows_loaded,
 			rows_rejected, models_built, tests_failed, pages_written
 		FROM meta.runs ORDER BY started_at DESC LIMIT ?`, limit)
 }

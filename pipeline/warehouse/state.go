@@ -78,7 +78,7 @@ func (w *Warehouse) ModelsWithUnpassedTests(ctx context.Context) (map[string]boo
 	rows, err := w.db.QueryContext(ctx, `SELECT DISTINCT model FROM (
 		SELECT model, status FROM meta.test_results
 		QUALIFY row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) = 1)
-		WHERE status NOT IN ('pass', 'warn')`)
+		WHERE status <> 'pass'`)
 	if err != nil {
 		return nil, fmt.Errorf("read test results: %w", err)
 	}
