@@ -54,7 +54,7 @@ func commands() []command {
 		{"check", "检查项目文件，不运行任何步骤", cmdCheck},
 		{"query", "在仓库上运行只读查询并打印结果", cmdQuery},
 		{"lineage", "显示模型读取什么、被什么读取", cmdLineage},
-		{"export", "把模型导出为 Excel、CSV 或 Parquet 文件", cmdExport},
+		{"export", "把模型导出为 Excel、CSV 或 Parquet 文件；--all 把全部表导出为分区 Parquet", cmdExport},
 		{"runs", "列出最近的运行记录；runs 运行编号 显示一次运行的各步骤", cmdRuns},
 		{"schedule", "按 schedules/ 中的定时任务长期运行（前台）", cmdSchedule},
 		{"serve", "在本机地址上提供看板、/healthz 与运行状态页", cmdServe},

@@ -13,6 +13,9 @@ import (
 )
 
 func cmdExport(ctx context.Context, env Env, args []string) int {
+	if exportAll(args) {
+		return cmdExportAll(ctx, env, args) // every table, for a province (cmd_export_all.go)
+	}
 	fset, g := newFlagSet(ctx, env, "export", "export 模型 [--format xlsx|csv|parquet] [--out 文件]\n       jixiao export fund-targets|fund-monitor|fund-self-eval --fund F1 [--month 2017-07] [--unit 单位代码|ALL] [--out 文件]")
 	format := fset.String("format", "xlsx", "xlsx (Chinese headers where the model documents them), csv or parquet")
 	out := fset.String("out", "", "file to write (default: the model's name with the format's extension)")

@@ -38,6 +38,9 @@ type Config struct {
 	// pages stamp it as 数据截至 2017年9月, not the time of the run.
 	DataPeriod string  `yaml:"data_period"`
 	Scoring    Scoring `yaml:"scoring"`
+	// City is the city the plan belongs to; by default the 市本级 unit's
+	// code and the city's name among its aliases (see resolveCity).
+	City City `yaml:"city"`
 	// DemoData says the project's data files (all but data/catalog/) are
 	// demo data that jixiao generates on first use into .jixiao/demo and
 	// lays over data/, unless data/ holds demo data of its own (jixiao
@@ -225,5 +228,6 @@ func parseConfig(data []byte, diags *diag.List) Config {
 			seen[key] = true
 		}
 	}
+	cfg.City = resolveCity(cfg.City, cfg.Units, node, diags)
 	return cfg
 }
