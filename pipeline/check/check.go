@@ -107,6 +107,9 @@ func (r *Registry) Compile(models []*project.Model) ([]Test, diag.List) {
 			}
 			tests = append(tests, t)
 		}
+		if m.Header.Materialized == project.MaterializeIncremental {
+			tests = append(tests, partitionsTest(m))
+		}
 	}
 	return tests, diags
 }

@@ -75,7 +75,8 @@ func describe(h ModelHeader, shift int) string {
 }
 
 // FuzzModelHeader feeds the /* jixiao ... */ header of a model file. It must
-// never panic; materialized is table or view unless an error says why;
+// never panic; materialized is table, view or incremental (with its
+// partition column) unless an error says why;
 // every diagnostic is on a line of the file; and the header's lines are the
 // file's own, so moving the header down by blank lines moves every
 // diagnostic by as many lines and parses the same header.
@@ -85,8 +86,11 @@ func FuzzModelHeader(f *testing.F) {
 		file := strings.Repeat("\n", pad) + HeaderMarker + "\n" + header + "\n*/\n" + body
 		h, diags := headerOf(file)
 		checkPositions(t, diags, map[string]string{"transforms/marts/m.sql": file})
-		if h.Materialized != MaterializeTable && h.Materialized != MaterializeView && !diags.HasErrors() {
+		if h.Materialized != MaterializeTable && h.Materialized != MaterializeView && h.Materialized != MaterializeIncremental && !diags.HasErrors() {
 			t.Fatalf("materialized %q without an error", h.Materialized)
+		}
+		if h.Materialized == MaterializeIncremental && h.PartitionBy == "" && !diags.HasErrors() {
+			t.Fatalf("an incremental model without partition_by and no error")
 		}
 		for _, tst := range h.Tests {
 			if tst.Kind == "" || tst.Pos.File != "transforms/marts/m.sql" {

@@ -18,6 +18,9 @@ import (
 const (
 	MaterializeTable = "table"
 	MaterializeView  = "view"
+	// MaterializeIncremental is a table kept partition by partition: a
+	// build rebuilds only the partitions whose input rows changed.
+	MaterializeIncremental = "incremental"
 )
 
 // HeaderMarker opens a model's header comment: /* jixiao ... */.
@@ -35,11 +38,25 @@ type Model struct {
 
 // ModelHeader is the YAML inside the leading /* jixiao ... */ comment.
 type ModelHeader struct {
-	Materialized string     `yaml:"materialized"`
-	Description  string     `yaml:"description"`
-	Columns      ColumnDocs `yaml:"columns"`
-	Tests        []TestDecl `yaml:"tests"`
+	Materialized string `yaml:"materialized"`
+	// PartitionBy names the column (a month) that splits the model's rows
+	// into partitions, and that the tables it reads carry too: an
+	// incremental model rebuilds the partitions of the input rows whose
+	// loads are new (or gone), and the data tests of a model built so (or
+	// of a view with partition_by) run on those partitions.
+	PartitionBy string `yaml:"partition_by"`
+	// RebuildFromFirstChanged rebuilds every partition from the first
+	// changed one on: for rows that accumulate over the months (a running
+	// sum, the month someone was first served).
+	RebuildFromFirstChanged bool       `yaml:"rebuild_from_first_changed"`
+	Description             string     `yaml:"description"`
+	Columns                 ColumnDocs `yaml:"columns"`
+	Tests                   []TestDecl `yaml:"tests"`
 }
+
+// Partitioned reports whether the model's rows are kept or tested by
+// partition.
+func (m *Model) Partitioned() bool { return m.Header.PartitionBy != "" }
 
 // ColumnDocs documents a model's columns in the order written: name -> label.
 type ColumnDocs []ColumnDoc
@@ -195,9 +212,22 @@ func parseHeader(m *Model, diags *diag.List) {
 	switch m.Header.Materialized {
 	case "":
 		m.Header.Materialized = MaterializeTable
-	case MaterializeTable, MaterializeView:
+	case MaterializeTable, MaterializeView, MaterializeIncremental:
 	default:
-		diags.Errorf(yamlx.At(m.File, yamlx.MappingValue(node, "materialized")), "materialized %q must be table or view", m.Header.Materialized)
+		diags.Errorf(yamlx.At(m.File, yamlx.MappingValue(node, "materialized")), "materialized %q must be table, view or incremental", m.Header.Materialized)
+	}
+	at := func(key string) diag.Pos { return yamlx.At(m.File, yamlx.MappingValue(node, key)) }
+	h := &m.Header
+	switch {
+	case h.Materialized == MaterializeIncremental && h.PartitionBy == "":
+		diags.Errorf(at("materialized"), "an incremental model needs partition_by: the column (a month) its rows are kept by, such as partition_by: month")
+	case h.PartitionBy != "" && h.Materialized == MaterializeTable:
+		diags.Errorf(at("partition_by"), "partition_by applies to materialized: incremental (or a view, whose tests then run on the partitions that changed), not to a table rebuilt whole")
+	case h.PartitionBy != "" && !validIdent(h.PartitionBy):
+		diags.Errorf(at("partition_by"), "partition_by: %s", identHint(h.PartitionBy))
+	}
+	if h.RebuildFromFirstChanged && h.Materialized != MaterializeIncremental {
+		diags.Errorf(at("rebuild_from_first_changed"), "rebuild_from_first_changed applies to materialized: incremental")
 	}
 }
 

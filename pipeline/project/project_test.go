@@ -109,6 +109,14 @@ func TestLoadBrokenProjects(t *testing.T) {
 		{"bad header field and materialization", func(m fstest.MapFS) {
 			m["transforms/marts/h.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\nmaterialised: view\nmaterialized: cube\n*/\nSELECT 1")}
 		}, []string{`transforms/marts/h.sql:2:1: unknown field "materialised"`, `transforms/marts/h.sql:3:15: materialized "cube"`}},
+		{"incremental without its partition column", func(m fstest.MapFS) {
+			m["transforms/marts/h.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\nmaterialized: incremental\n*/\nSELECT 1")}
+		}, []string{"transforms/marts/h.sql:2:15: an incremental model needs partition_by"}},
+		{"partitions on a table, rebuilding from the first change on a view", func(m fstest.MapFS) {
+			m["transforms/marts/h.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\npartition_by: month\n*/\nSELECT 1")}
+			m["transforms/marts/v.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\nmaterialized: view\npartition_by: 月 份\nrebuild_from_first_changed: true\n*/\nSELECT 1")}
+		}, []string{"transforms/marts/h.sql:2:15: partition_by applies to materialized: incremental", "transforms/marts/v.sql:3:15: partition_by: ",
+			"transforms/marts/v.sql:4:29: rebuild_from_first_changed applies to materialized: incremental"}},
 		{"test with two kinds", func(m fstest.MapFS) {
 			m["transforms/marts/h.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\ntests:\n  - {not_null: a, unique: a}\n*/\nSELECT 1 AS a")}
 		}, []string{"transforms/marts/h.sql:3: a test item has one kind"}},

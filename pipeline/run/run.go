@@ -293,25 +293,28 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		err := step(StageTransform, func() (string, error) {
 			o.Reporter.Stage("构建模型", len(selected))
 			bo := transform.BuildOptions{
-				RunID: s.RunID, Concurrency: plan.Project.Config.Concurrency,
+				RunID: s.RunID, Concurrency: plan.Project.Config.Concurrency, FullRefresh: o.FullRefresh,
 				OnDone: func(r transform.BuildResult, done, total int) {
 					o.Reporter.Item(done, total, r.ID, r.Status == transform.BuildFailed || r.Status == transform.BuildSkipped)
 				},
 			}
-			if o.SkipUnchanged {
-				var err error
-				if bo.Prior, bo.Changes, err = buildState(ctx, w); err != nil {
-					return "", err
-				}
-				bo.SkipUnchanged = true
+			// What changed since each model's last build: a rerun skips what
+			// nothing changed for, an incremental model looks only there.
+			var err error
+			if bo.Prior, bo.Changes, err = buildState(ctx, w); err != nil {
+				return "", err
 			}
+			bo.SkipUnchanged = o.SkipUnchanged
 			s.Models = transform.Build(ctx, w, plan.Graph, selected, bo)
 			var errs []string
-			built, kept := 0, 0
+			built, kept, inPart := 0, 0, 0
 			for _, r := range s.Models {
 				switch r.Status {
 				case transform.BuildSuccess:
 					built++
+					if r.Partitions != nil && !r.Partitions.Full {
+						inPart++
+					}
 				case transform.BuildUnchanged:
 					kept++
 				case transform.BuildFailed:
@@ -319,6 +322,9 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 				}
 			}
 			detail := fmt.Sprintf("%d/%d models built, %d unchanged", built, len(s.Models), kept)
+			if inPart > 0 {
+				detail += fmt.Sprintf(", %d by the partitions that changed", inPart)
+			}
 			if len(errs) > 0 {
 				return detail, fmt.Errorf("%d model(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
 			}
@@ -343,6 +349,8 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 					return "", err
 				}
 			}
+			// A model built in part is tested on the partitions it rebuilt.
+			tests = o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(plan, s.Models))
 			o.Reporter.Stage("数据测试", len(tests))
 			s.Tests = check.Run(ctx, w, tests, s.RunID, func(r check.Result, done, total int) {
 				o.Reporter.Item(done, total, r.Test.Model+" "+r.Test.Name, r.Status == check.StatusFail || r.Status == check.StatusError)
@@ -420,6 +428,18 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		return errors.New(strings.Join(failures, "\n"))
 	}
 	return nil
+}
+
+// changedPartitions says, of the models this run built in part, which
+// partitions their tests look at.
+func changedPartitions(plan *Plan, builds []transform.BuildResult) map[string]check.Changed {
+	out := map[string]check.Changed{}
+	for _, b := range builds {
+		if b.Status == transform.BuildSuccess && b.Partitions != nil && b.Partitions.Filter != "" {
+			out[b.ID] = check.Changed{Column: plan.Graph.Models[b.ID].Header.PartitionBy, Filter: b.Partitions.Filter}
+		}
+	}
+	return out
 }
 
 // testsFor returns the tests of the selected models (all tests when nothing

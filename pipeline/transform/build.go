@@ -31,6 +31,9 @@ type BuildResult struct {
 	Rows     int64
 	Duration time.Duration
 	Err      error
+	// Partitions, for a partitioned model, says which partitions its
+	// inputs changed and whether it was built whole.
+	Partitions *warehouse.PartitionBuild
 }
 
 // BuildOptions control a build.
@@ -45,6 +48,8 @@ type BuildOptions struct {
 	SkipUnchanged bool
 	Prior         map[string]warehouse.PriorBuild
 	Changes       map[string]time.Time
+	// FullRefresh builds incremental models whole.
+	FullRefresh bool
 }
 
 // Build builds the selected models in dependency order. Models whose
@@ -120,7 +125,10 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 				case fresh && tableExists(ctx, w, g.Models[id]):
 					done <- BuildResult{ID: id, Status: BuildUnchanged}
 				default:
-					r := buildOne(ctx, w, g.Models[id], opts.RunID)
+					mu.Lock()
+					inputs := changedInputs(g, id, opts, changed)
+					mu.Unlock()
+					r := buildOne(ctx, w, g, g.Models[id], opts, inputs)
 					if r.Status == BuildSuccess {
 						mu.Lock()
 						changed[id] = time.Now()
@@ -180,17 +188,54 @@ func unchanged(g *Graph, id string, opts BuildOptions, changed map[string]time.T
 	return true
 }
 
+// changedInputs lists what model id reads that changed since its last
+// successful build; nil when that is not known (no such build recorded, or
+// a failed build since), which makes an incremental model look at all of it.
+func changedInputs(g *Graph, id string, opts BuildOptions, changed map[string]time.Time) []string {
+	prior, ok := opts.Prior[id]
+	if !ok || prior.Status != BuildSuccess {
+		return nil
+	}
+	out := []string{}
+	for _, p := range g.Parents[id] {
+		t, known := changed[p]
+		if !known {
+			t, known = opts.Changes[p]
+		}
+		if !known || t.After(prior.FinishedAt) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func tableExists(ctx context.Context, w *warehouse.Warehouse, m *project.Model) bool {
 	kind, err := w.TableKind(ctx, m.Schema, m.Name)
 	return err == nil && kind != ""
 }
 
-func buildOne(ctx context.Context, w *warehouse.Warehouse, m *project.Model, runID string) BuildResult {
+func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.Model, opts BuildOptions, changed []string) BuildResult {
 	start := time.Now()
-	rows, err := w.BuildModel(ctx, warehouse.BuildRequest{
-		Schema: m.Schema, Name: m.Name, SQL: m.BodySQL(), View: m.Header.Materialized == project.MaterializeView,
-	})
-	r := BuildResult{ID: m.ID(), Rows: rows, Duration: time.Since(start), Status: BuildSuccess}
+	runID := opts.RunID
+	req := warehouse.BuildRequest{Schema: m.Schema, Name: m.Name, SQL: m.BodySQL(), View: m.Header.Materialized == project.MaterializeView}
+	var rows int64
+	var err error
+	var parts *warehouse.PartitionBuild
+	if m.Partitioned() {
+		parts, err = w.BuildPartitioned(ctx, warehouse.PartitionedRequest{BuildRequest: req, Model: m.ID(), SQLHash: m.Hash(),
+			Column: m.Header.PartitionBy, FromFirstChanged: m.Header.RebuildFromFirstChanged,
+			Inputs: g.Parents[m.ID()], Changed: changed, Full: opts.FullRefresh})
+		if parts != nil {
+			rows = parts.Rows
+			if parts.Unchanged() && !req.View {
+				// No input row changed: the table stands as it was built.
+				return BuildResult{ID: m.ID(), Status: BuildUnchanged, Rows: rows, Duration: time.Since(start), Partitions: parts}
+			}
+		}
+	} else {
+		rows, err = w.BuildModel(ctx, req)
+	}
+	r := BuildResult{ID: m.ID(), Rows: rows, Duration: time.Since(start), Status: BuildSuccess, Partitions: parts}
 	if err != nil {
 		r.Status = BuildFailed
 		r.Err = &ModelError{Pos: diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, Model: m.ID(), Err: err}

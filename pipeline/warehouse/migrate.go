@@ -124,6 +124,21 @@ var migrations = []string{
 	// 6: the bands of the 运行监控表's red, amber and green lights.
 	`ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS light_yellow DOUBLE;
 	ALTER TABLE meta.project ADD COLUMN IF NOT EXISTS light_red DOUBLE;`,
+	// 7: partitioned models: the rows each build's inputs held, by load and
+	// partition, and the rows each partition of an incremental model holds.
+	`CREATE TABLE IF NOT EXISTS meta.partition_inputs (
+		model VARCHAR NOT NULL,
+		sql_hash VARCHAR NOT NULL,
+		input VARCHAR NOT NULL,
+		load_id VARCHAR,
+		part VARCHAR,
+		rows BIGINT NOT NULL
+	);
+	CREATE TABLE IF NOT EXISTS meta.partition_rows (
+		model VARCHAR NOT NULL,
+		part VARCHAR,
+		rows BIGINT NOT NULL
+	);`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

@@ -1,0 +1,86 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"jixiao/pipeline/diag"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// KindPartitions is the whole-table check every incremental model gets:
+// each partition holds the rows its last build wrote, no partition is
+// missing and none is there that no build wrote. It reads the partition
+// column alone, so it stays cheap however large the table.
+const KindPartitions = "partitions"
+
+// partitionsTest is an incremental model's whole-table check.
+func partitionsTest(m *project.Model) Test {
+	col := warehouse.QuoteIdent(m.Header.PartitionBy)
+	table := warehouse.QuoteTable(m.Schema, m.Name)
+	q := fmt.Sprintf(`SELECT coalesce(t.part, r.part) AS partition, t.rows AS rows_in_table, r.rows AS rows_built
+FROM (SELECT %s::VARCHAR AS part, count(*) AS rows FROM %s GROUP BY 1) AS t
+FULL JOIN (SELECT part, rows FROM meta.partition_rows WHERE model = %s) AS r ON t.part IS NOT DISTINCT FROM r.part
+WHERE t.rows IS DISTINCT FROM r.rows`, col, table, warehouse.QuoteString(m.ID()))
+	return Test{Model: m.ID(), Name: "partitions(" + m.Header.PartitionBy + ")", Kind: KindPartitions, Severity: project.SeverityError,
+		Query: q, Pos: diag.Pos{File: m.File, Line: 1}}
+}
+
+// Changed is what a partitioned model's build changed: the partition
+// column, and the condition that picks the rebuilt partitions out.
+type Changed struct {
+	Column string
+	Filter string
+}
+
+// OnChangedPartitions returns the tests with those of the models built in
+// part (changed, by model id) looking only at the partitions their build
+// changed: the rows of a declared test are those partitions' rows; a unique
+// key without the partition column is checked for the changed partitions'
+// keys across the whole table (one column read), and a key with it within
+// those partitions, where nothing else can repeat it. An assert runs as
+// written, on what it names; the partitions check reads the whole table.
+func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed) []Test {
+	out := make([]Test, len(tests))
+	for i, t := range tests {
+		out[i] = t
+		c, ok := changed[t.Model]
+		if !ok || c.Filter == "" || t.table == "" || t.Kind == KindPartitions {
+			continue
+		}
+		k := r.kinds[t.Kind]
+		if _, isAssert := k.(Assert); isAssert || k == nil {
+			continue
+		}
+		part := "(SELECT * FROM " + t.table + " WHERE " + c.Filter + ")"
+		if t.scan != nil && t.scan.key != nil && !containsFold(t.scan.key, c.Column) {
+			keys := quoteCols(t.scan.key)
+			on := make([]string, len(keys))
+			for j, k := range keys {
+				on[j] = "c." + k + " IS NOT DISTINCT FROM n." + k
+			}
+			list := strings.Join(keys, ", ")
+			out[i].Query = fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s AS c SEMI JOIN (SELECT DISTINCT %s FROM %s) AS n ON %s GROUP BY ALL HAVING count(*) > 1",
+				"c."+strings.Join(keys, ", c."), t.table, list, part, strings.Join(on, " AND "))
+			out[i].scan = nil
+			out[i].table = ""
+			continue
+		}
+		q, _, err := k.Compile(part, t.args)
+		if err != nil {
+			continue // compiled before: cannot fail now
+		}
+		out[i].Query, out[i].table = q, part
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

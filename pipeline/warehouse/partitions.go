@@ -1,0 +1,522 @@
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// A partitioned model's rows fall into partitions by one column, a month,
+// which the tables it reads carry too, beside the load id of each row
+// (load_id, or a raw table's _load_id). The warehouse records, with each
+// build, how many rows of each load and partition every input held
+// (meta.partition_inputs); the next build compares that with the inputs as
+// they are, and the partitions of the rows whose loads are new, gone or
+// changed in size are the partitions that changed. An incremental model
+// then deletes and rebuilds those partitions only, in one transaction with
+// the record; a view with a partition column is rebuilt whole (it costs
+// nothing) but says which partitions changed, for its data tests.
+
+// PartitionedRequest builds a partitioned model.
+type PartitionedRequest struct {
+	BuildRequest
+	// Model is schema.name; SQLHash the model file's hash: what was recorded
+	// of the inputs belongs to the builds of that SQL alone.
+	Model   string
+	SQLHash string
+	// Column is the partition column, of the model and of its inputs.
+	Column string
+	// FromFirstChanged rebuilds every partition from the first changed one
+	// on (rows that accumulate over the months).
+	FromFirstChanged bool
+	// Inputs are the tables and views the model reads (schema.name);
+	// Changed those that changed since its last build, nil when that is not
+	// known. An input without the partition column or a load id that
+	// changed makes the build a full one.
+	Inputs  []string
+	Changed []string
+	// Full rebuilds every partition (a full refresh).
+	Full bool
+}
+
+// PartitionBuild is what a partitioned build did.
+type PartitionBuild struct {
+	// Rows is the table's row count (-1 for a view).
+	Rows int64
+	// Full is true when every partition was built, Reason says why.
+	Full   bool
+	Reason string
+	// Parts are the partitions whose inputs changed (as text, sorted);
+	// From, with FromFirstChanged, the first of them: every partition from
+	// it on was rebuilt.
+	Parts []string
+	From  string
+	// Filter picks the rebuilt partitions out of the model's rows, as a SQL
+	// condition on its columns; empty when Full or nothing changed.
+	Filter string
+}
+
+// Unchanged reports whether nothing was rebuilt: no input row changed.
+func (b *PartitionBuild) Unchanged() bool { return !b.Full && len(b.Parts) == 0 }
+
+// nullPart stands for the partition of rows whose partition column is NULL.
+const nullPart = "\x00NULL"
+
+// inputState is what one input held, by load and partition: rows[load][part].
+type inputState map[string]map[string]int64
+
+// BuildPartitioned builds a partitioned model: an incremental table
+// rebuilds the partitions whose inputs changed, or all of them when it
+// must; a view is replaced. Either way the inputs are recorded as they
+// are, in the same transaction as the model.
+func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest) (*PartitionBuild, error) {
+	target := QuoteTable(req.Schema, req.Name)
+	if err := w.RequireSelect(ctx, req.SQL); err != nil {
+		return nil, err
+	}
+	existing, err := w.TableKind(ctx, req.Schema, req.Name)
+	if err != nil {
+		return nil, fmt.Errorf("look up %s: %w", req.Model, err)
+	}
+	inputs := req.Inputs
+	if req.View {
+		inputs = []string{req.Model} // a view's rows are its own input's
+	}
+	out := &PartitionBuild{Rows: -1}
+	err = w.withTx(ctx, func(tx txConn) error {
+		exec := func(q string, args ...any) error {
+			_, err := tx.ExecContext(ctx, q, args...)
+			return err
+		}
+		if err := exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(req.Schema)); err != nil {
+			return err
+		}
+		if req.View {
+			if existing == "table" {
+				if err := exec("DROP TABLE " + target); err != nil {
+					return err
+				}
+			}
+			if err := exec("CREATE OR REPLACE VIEW " + target + " AS\n" + req.SQL + "\n"); err != nil {
+				return err
+			}
+		}
+		plan, err := planPartitions(ctx, tx, req, inputs, existing)
+		if err != nil {
+			return err
+		}
+		out.Full, out.Reason, out.Parts = plan.full, plan.reason, plan.parts
+		var pick *partitionPick
+		if !out.Full && len(out.Parts) > 0 {
+			typ, err := columnType(ctx, tx, req.Schema, req.Name, req.Column)
+			if err != nil {
+				return err
+			}
+			if pick, err = pickPartitions(ctx, tx, typ, out.Parts, req.FromFirstChanged); err != nil {
+				return err
+			}
+			if pick == nil {
+				out.Full, out.Reason = true, "a partition whose column is NULL changed"
+			} else {
+				out.Filter, out.From = pick.on(QuoteIdent(req.Column)), pick.from
+			}
+		}
+		switch {
+		case req.View:
+		case out.Full:
+			if existing == "view" {
+				if err := exec("DROP VIEW " + target); err != nil {
+					return err
+				}
+			}
+			if err := exec("CREATE OR REPLACE TABLE " + target + " AS\n" + req.SQL + "\n"); err != nil {
+				return err
+			}
+			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ?`, req.Model); err != nil {
+				return err
+			}
+			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` GROUP BY ALL`, req.Model); err != nil {
+				return fmt.Errorf("partition_by %s: %w", req.Column, err)
+			}
+		case len(out.Parts) > 0:
+			// The rebuilt partitions' rows go, and come again from the
+			// model's SQL, filtered to them (DuckDB pushes the filter down
+			// to the inputs' rows where the SQL lets it).
+			if err := exec("DELETE FROM " + target + " WHERE " + out.Filter); err != nil {
+				return err
+			}
+			if err := exec("INSERT INTO " + target + " BY NAME SELECT * FROM (\n" + req.SQL + "\n) AS jixiao_model WHERE " + out.Filter); err != nil {
+				return err
+			}
+			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ? AND `+pick.on("TRY_CAST(part AS "+pick.typ+")"), req.Model); err != nil {
+				return err
+			}
+			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` WHERE `+out.Filter+` GROUP BY ALL`, req.Model); err != nil {
+				return err
+			}
+		}
+		if !req.View {
+			if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(rows), 0) FROM meta.partition_rows WHERE model = ?`, req.Model).Scan(&out.Rows); err != nil {
+				return err
+			}
+		}
+		return plan.record(ctx, tx, req)
+	})
+	if err != nil {
+		return nil, Explain(err)
+	}
+	return out, nil
+}
+
+// partitionPlan is what changed in a model's inputs, and what to record.
+type partitionPlan struct {
+	full   bool
+	reason string
+	parts  []string
+	// now is each input's state as the build leaves it; only the loads in
+	// redo are written again (all of them when full).
+	now  map[string]inputState
+	redo map[string][]string
+}
+
+// planPartitions compares the inputs with what the last build recorded.
+func planPartitions(ctx context.Context, tx txConn, req PartitionedRequest, inputs []string, existing string) (*partitionPlan, error) {
+	plan := &partitionPlan{now: map[string]inputState{}, redo: map[string][]string{}}
+	recorded, err := recordedInputs(ctx, tx, req.Model, req.SQLHash)
+	if err != nil {
+		return nil, err
+	}
+	changed := map[string]bool{}
+	for _, c := range req.Changed {
+		changed[c] = true
+	}
+	switch {
+	case req.Full:
+		plan.full, plan.reason = true, "full refresh"
+	case !req.View && existing != "table":
+		plan.full, plan.reason = true, "first build"
+	case len(recorded) == 0:
+		plan.full, plan.reason = true, "no earlier build of this SQL"
+	case len(recorded) != len(inputs):
+		plan.full, plan.reason = true, "it reads other tables than at its last build"
+	}
+	for _, in := range inputs {
+		if _, ok := recorded[in]; !ok && !plan.full {
+			plan.full, plan.reason = true, "it reads other tables than at its last build"
+		}
+	}
+	var parts map[string]bool
+	if !plan.full {
+		parts = map[string]bool{}
+	}
+	for _, in := range inputs {
+		lid, ok, err := loadColumn(ctx, tx, in, req.Column)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			// Nothing to tell partitions by: it must not have changed.
+			plan.now[in] = inputState{}
+			if !plan.full && (req.Changed == nil || changed[in]) {
+				plan.full, plan.reason = true, in+" changed, and has no "+req.Column+" and load id to tell its changed partitions by"
+			}
+			continue
+		}
+		if !plan.full && req.Changed != nil && !changed[in] && !req.View {
+			plan.now[in] = recorded[in]
+			continue
+		}
+		if plan.full {
+			st, err := scanInput(ctx, tx, in, lid, req.Column, nil)
+			if err != nil {
+				return nil, err
+			}
+			plan.now[in] = st
+			continue
+		}
+		// The rows of each load now, against the rows recorded: the loads
+		// that differ are read by partition.
+		totals, err := loadTotals(ctx, tx, in, lid)
+		if err != nil {
+			return nil, err
+		}
+		was := recorded[in]
+		var differ []string
+		for id, n := range totals {
+			if sum(was[id]) != n {
+				differ = append(differ, id)
+			}
+		}
+		for id := range was {
+			if _, ok := totals[id]; !ok {
+				differ = append(differ, id)
+			}
+		}
+		st := inputState{}
+		for id, byPart := range was {
+			st[id] = byPart
+		}
+		if len(differ) > 0 {
+			fresh, err := scanInput(ctx, tx, in, lid, req.Column, differ)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range differ {
+				for p := range was[id] {
+					parts[p] = true
+				}
+				for p := range fresh[id] {
+					parts[p] = true
+				}
+				if fresh[id] == nil {
+					delete(st, id)
+				} else {
+					st[id] = fresh[id]
+				}
+			}
+			plan.redo[in] = differ
+		}
+		plan.now[in] = st
+	}
+	for p := range parts {
+		plan.parts = append(plan.parts, p)
+	}
+	sort.Strings(plan.parts)
+	return plan, nil
+}
+
+// record writes the inputs' state as this build leaves it.
+func (p *partitionPlan) record(ctx context.Context, tx txConn, req PartitionedRequest) error {
+	exec := func(q string, args ...any) error {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	var rows [][]any
+	add := func(in, id string, st map[string]int64) {
+		for part, n := range st {
+			var pv any = part
+			if part == nullPart {
+				pv = nil
+			}
+			rows = append(rows, []any{req.Model, req.SQLHash, in, id, pv, n})
+		}
+	}
+	if p.full {
+		if err := exec(`DELETE FROM meta.partition_inputs WHERE model = ?`, req.Model); err != nil {
+			return err
+		}
+		for in, st := range p.now {
+			// An input with nothing to record still says it is read.
+			rows = append(rows, []any{req.Model, req.SQLHash, in, nil, nil, int64(0)})
+			for id, byPart := range st {
+				add(in, id, byPart)
+			}
+		}
+		return insertRows(ctx, tx, "meta.partition_inputs", rows)
+	}
+	for in, ids := range p.redo {
+		quoted := make([]string, len(ids))
+		for i, id := range ids {
+			quoted[i] = QuoteString(id)
+		}
+		if err := exec(`DELETE FROM meta.partition_inputs WHERE model = ? AND input = ? AND load_id IN (`+strings.Join(quoted, ", ")+`)`, req.Model, in); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			add(in, id, p.now[in][id])
+		}
+	}
+	return insertRows(ctx, tx, "meta.partition_inputs", rows)
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// recordedInputs reads what the last build of this SQL recorded.
+func recordedInputs(ctx context.Context, tx txConn, model, hash string) (map[string]inputState, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT input, load_id, part, rows FROM meta.partition_inputs WHERE model = ? AND sql_hash = ?`, model, hash)
+	if err != nil {
+		return nil, fmt.Errorf("read the partitions of %s: %w", model, err)
+	}
+	defer rows.Close()
+	out := map[string]inputState{}
+	for rows.Next() {
+		var in string
+		var id, part sql.NullString
+		var n int64
+		if err := rows.Scan(&in, &id, &part, &n); err != nil {
+			return nil, err
+		}
+		if out[in] == nil {
+			out[in] = inputState{}
+		}
+		if !id.Valid {
+			continue // the input's marker
+		}
+		p := nullPart
+		if part.Valid {
+			p = part.String
+		}
+		if out[in][id.String] == nil {
+			out[in][id.String] = map[string]int64{}
+		}
+		out[in][id.String][p] = n
+	}
+	return out, rows.Err()
+}
+
+// loadColumn finds an input's load id column, and whether it has the
+// partition column too.
+func loadColumn(ctx context.Context, tx txConn, input, column string) (string, bool, error) {
+	schema, name, _ := strings.Cut(input, ".")
+	rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?`, schema, name)
+	if err != nil {
+		return "", false, err
+	}
+	defer rows.Close()
+	has := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return "", false, err
+		}
+		has[c] = true
+	}
+	if err := rows.Err(); err != nil {
+		return "", false, err
+	}
+	if !has[column] {
+		return "", false, nil
+	}
+	for _, c := range []string{"load_id", LoadColumn} {
+		if has[c] {
+			return c, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+func quoteInput(input string) string {
+	schema, name, _ := strings.Cut(input, ".")
+	return QuoteTable(schema, name)
+}
+
+// loadTotals counts an input's rows by load: one column read.
+func loadTotals(ctx context.Context, tx txConn, input, lid string) (map[string]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+QuoteIdent(lid)+`::VARCHAR, count(*) FROM `+quoteInput(input)+` GROUP BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("count the loads of %s: %w", input, err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id sql.NullString
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id.String] += n
+	}
+	return out, rows.Err()
+}
+
+// scanInput counts an input's rows by load and partition, of the loads
+// given (all when nil).
+func scanInput(ctx context.Context, tx txConn, input, lid, column string, loads []string) (inputState, error) {
+	q := `SELECT ` + QuoteIdent(lid) + `::VARCHAR, ` + QuoteIdent(column) + `::VARCHAR, count(*) FROM ` + quoteInput(input)
+	if loads != nil {
+		quoted := make([]string, len(loads))
+		for i, id := range loads {
+			quoted[i] = QuoteString(id)
+		}
+		q += ` WHERE ` + QuoteIdent(lid) + ` IN (` + strings.Join(quoted, ", ") + `)`
+	}
+	rows, err := tx.QueryContext(ctx, q+` GROUP BY ALL`)
+	if err != nil {
+		return nil, fmt.Errorf("count the partitions of %s: %w", input, err)
+	}
+	defer rows.Close()
+	out := inputState{}
+	for rows.Next() {
+		var id, part sql.NullString
+		var n int64
+		if err := rows.Scan(&id, &part, &n); err != nil {
+			return nil, err
+		}
+		p := nullPart
+		if part.Valid {
+			p = part.String
+		}
+		if out[id.String] == nil {
+			out[id.String] = map[string]int64{}
+		}
+		out[id.String][p] += n
+	}
+	return out, rows.Err()
+}
+
+func columnType(ctx context.Context, tx txConn, schema, name, column string) (string, error) {
+	var typ string
+	err := tx.QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?`,
+		schema, name, column).Scan(&typ)
+	if err == sql.ErrNoRows {
+		return "", fmt.Errorf("partition_by %s: %s.%s has no column %s", column, schema, name, column)
+	}
+	return typ, err
+}
+
+// partitionPick is the partitions a build rebuilds: those whose inputs
+// changed, or with FromFirstChanged every one from the first of them on.
+type partitionPick struct {
+	typ    string
+	values []string // typed SQL literals
+	null   bool
+	from   string
+}
+
+// pickPartitions types the changed partitions' values as the column is; nil
+// when a NULL partition is among them and the rebuild goes from the first
+// changed one on (nothing orders NULL).
+func pickPartitions(ctx context.Context, tx txConn, typ string, parts []string, fromFirst bool) (*partitionPick, error) {
+	p := &partitionPick{typ: typ}
+	for _, v := range parts {
+		if v == nullPart {
+			p.null = true
+			continue
+		}
+		p.values = append(p.values, "CAST("+QuoteString(v)+" AS "+typ+")")
+	}
+	if !fromFirst {
+		return p, nil
+	}
+	if p.null {
+		return nil, nil
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT min(v)::VARCHAR FROM (VALUES ("+strings.Join(p.values, "), (")+")) t(v)").Scan(&p.from); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// on is the condition that picks the partitions out, on a column (or an
+// expression) of their type.
+func (p *partitionPick) on(col string) string {
+	if p.from != "" {
+		return col + " >= CAST(" + QuoteString(p.from) + " AS " + p.typ + ")"
+	}
+	var conds []string
+	if len(p.values) > 0 {
+		conds = append(conds, col+" IN ("+strings.Join(p.values, ", ")+")")
+	}
+	if p.null {
+		conds = append(conds, col+" IS NULL")
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
+}
