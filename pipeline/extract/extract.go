@@ -136,7 +136,7 @@ func NewRegistry(kinds ...Kind) *Registry {
 
 // Default returns a registry of every kind jixiao ships.
 func Default() *Registry {
-	return NewRegistry(CSV{}, XLSX{}, Database{Dialect: "postgres"}, Database{Dialect: "mysql"}, HTTP{})
+	return NewRegistry(CSV{}, XLSX{}, Parquet{}, Database{Dialect: "postgres"}, Database{Dialect: "mysql"}, HTTP{})
 }
 
 // Kind returns the kind with that name, or nil.
