@@ -48,6 +48,11 @@ func FormatNumber(v float64, decimals int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "—"
 	}
+	// Half away from zero on the decimal figure, as offices and Excel round:
+	// 48.25 is 48.3 although its float is 48.2499…; the nudge is far below
+	// any figure's precision.
+	p := math.Pow(10, float64(decimals))
+	v = math.Round(v*p*(1+1e-12)) / p
 	s := fmt.Sprintf("%.*f", decimals, v)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

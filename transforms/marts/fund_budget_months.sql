@@ -59,6 +59,7 @@ both_levels AS (
 SELECT fund_id, unit_code, month, m AS months_elapsed, round(m / 12.0, 4) AS pace,
     budget_wan::DOUBLE AS budget_wan, adjustment_wan::DOUBLE AS adjustment_wan,
     planned_wan::DOUBLE AS planned_wan, arrived_wan::DOUBLE AS arrived_wan, spent_wan::DOUBLE AS spent_wan,
-    round(spent_wan::DOUBLE / nullif(planned_wan::DOUBLE, 0), 4) AS execution_rate
+    -- six places, as marts.fund_performance keeps them
+    round(spent_wan::DOUBLE / nullif(planned_wan::DOUBLE, 0), 6) AS execution_rate
 FROM both_levels
 ORDER BY fund_id, unit_code, month

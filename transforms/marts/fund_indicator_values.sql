@@ -35,19 +35,23 @@ units AS (
     SELECT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
 ),
 served AS (
-    SELECT fi.fund_id, s.unit_code, fi.service_type, count(DISTINCT s.person_key) AS persons
+    -- People (人, 户) count once; cases (例: operations) count every record,
+    -- as the plan's own indicators do. 服务类型 may name several (培训/农民工培训).
+    SELECT fi.fund_id, s.unit_code, fi.service_type,
+        CASE WHEN any_value(fi.measure) = '例' THEN count(*) ELSE count(DISTINCT s.person_key) END AS persons
     FROM staging.stg_fund_indicators fi
-    JOIN staging.stg_services s ON s.service_type = fi.service_type
+    JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
     WHERE fi.service_type IS NOT NULL
-    GROUP BY ALL
+    GROUP BY fi.fund_id, s.unit_code, fi.service_type
 ),
 served_city AS (
     -- Citywide, a person served in two units counts once.
-    SELECT fi.fund_id, fi.service_type, count(DISTINCT s.person_key) AS persons
+    SELECT fi.fund_id, fi.service_type,
+        CASE WHEN any_value(fi.measure) = '例' THEN count(*) ELSE count(DISTINCT s.person_key) END AS persons
     FROM staging.stg_fund_indicators fi
-    JOIN staging.stg_services s ON s.service_type = fi.service_type
+    JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
     WHERE fi.service_type IS NOT NULL
-    GROUP BY ALL
+    GROUP BY fi.fund_id, fi.service_type
 ),
 survey AS (
     SELECT fund_id, unit_code, avg(satisfied::INTEGER) AS satisfaction FROM staging.stg_survey GROUP BY ALL

@@ -45,13 +45,15 @@ money AS (
 first_served AS (
     -- Each person counts from the month they were first served, once per
     -- unit; citywide (unit_code ALL) once across the city.
-    SELECT fi.fund_id, fi.service_type, s.unit_code, s.person_key, min(s.month) AS first_month
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_services s ON s.service_type = fi.service_type
+    -- Cases (例) count every record in its own month: the key is the record.
+    SELECT fi.fund_id, fi.service_type, s.unit_code,
+        CASE WHEN fi.measure = '例' THEN s.service_id::VARCHAR ELSE s.person_key END AS person_key, min(s.month) AS first_month
+    FROM staging.stg_fund_indicators fi JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
     WHERE fi.service_type IS NOT NULL
     GROUP BY ALL
     UNION ALL
-    SELECT fi.fund_id, fi.service_type, 'ALL', s.person_key, min(s.month)
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_services s ON s.service_type = fi.service_type
+    SELECT fi.fund_id, fi.service_type, 'ALL', CASE WHEN fi.measure = '例' THEN s.service_id::VARCHAR ELSE s.person_key END, min(s.month)
+    FROM staging.stg_fund_indicators fi JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
     WHERE fi.service_type IS NOT NULL
     GROUP BY ALL
 ),

@@ -130,8 +130,10 @@ SELECT
     unit_code, CASE WHEN route_note IS NOT NULL THEN coalesce((SELECT c.alt_of FROM staging.stg_catalog c WHERE c.indicator_id = item_id), item_id) ELSE item_id END AS item_id,
     item_name, level1, method, direction, weight,
     round(actual, 6) AS actual, round(target, 6) AS target, round(completion, 4) AS completion, rank,
-    round(final_score, 4) AS score,
-    round(weight - final_score, 4) AS lost,
+    -- Scores are kept as they are shown, to 0.01: a form's items then add up
+    -- to its total to the cent, as a finance office checks them.
+    round(final_score, 2) AS score,
+    round(weight - round(final_score, 2), 2) AS lost,
     -- 偏离度: against the annual target, never the pace-scaled one.
     coalesce(method <> 'qualitative' AND direction = '正向' AND annual_target > 0 AND a >= annual_target * (SELECT over_ratio FROM settings), false) AS over_target,
     CASE
