@@ -48,6 +48,11 @@ func cmdDemo(ctx context.Context, env Env, args []string) int {
 		return ExitUsage
 	}
 	start := time.Now()
+	// Demo data generated before into the folder is replaced whole: files
+	// of units no longer listed must not stay behind.
+	if _, err := demo.Clear(*out); err != nil {
+		return reportErr(env, err)
+	}
 	s, err := generateDemo(ctx, l.project, demo.Options{Scale: *scale, Seed: *seed, Months: *months, Out: *out})
 	if err != nil {
 		return reportErr(env, err)
