@@ -44,10 +44,10 @@ people AS (
     -- in two units counts once, in the month first served anywhere.
     SELECT indicator_id, month, sum(count(*)) OVER (PARTITION BY indicator_id ORDER BY month) AS persons_cum
     FROM (
-        SELECT c.indicator_id, s.person_key, min(s.month) AS month
-        FROM staging.stg_services s
-        JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure <> '例' AND list_contains(c.service_types, s.service_type)
-        JOIN project ON year(s.month) = project.plan_year
+        SELECT c.indicator_id, f.person_key, min(f.month) AS month
+        FROM staging.stg_service_firsts f
+        JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure <> '例' AND list_contains(c.service_types, f.service_type)
+        JOIN project ON f.year = project.plan_year
         GROUP BY ALL
     ) GROUP BY indicator_id, month
 ),

@@ -34,22 +34,34 @@ money AS (
 units AS (
     SELECT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
 ),
+cases AS (
+    -- The records of each fund indicator's service types, per unit (counted
+    -- by month in staging.stg_service_months).
+    SELECT fi.service_type, s.unit_code, sum(s.services)::BIGINT AS records
+    FROM (SELECT DISTINCT service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL) fi
+    JOIN staging.stg_service_months s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
+    GROUP BY ALL
+),
 served AS (
-    -- People (人, 户) count once; cases (例: operations) count every record,
-    -- as the plan's own indicators do. 服务类型 may name several (培训/农民工培训).
-    SELECT fi.fund_id, s.unit_code, fi.service_type,
-        CASE WHEN any_value(fi.measure) = '例' THEN count(*) ELSE count(DISTINCT s.person_key) END AS persons
+    -- People (人, 户) count once (staging.stg_service_firsts holds each person
+    -- once a year per service type and unit); cases (例: operations) count
+    -- every record, as the plan's own indicators do. 服务类型 may name several
+    -- (培训/农民工培训).
+    SELECT fi.fund_id, f.unit_code, fi.service_type,
+        CASE WHEN any_value(fi.measure) = '例' THEN any_value(c.records) ELSE count(DISTINCT f.person_key) END AS persons
     FROM staging.stg_fund_indicators fi
-    JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
+    JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
+    LEFT JOIN cases c ON c.service_type = fi.service_type AND c.unit_code = f.unit_code
     WHERE fi.service_type IS NOT NULL
-    GROUP BY fi.fund_id, s.unit_code, fi.service_type
+    GROUP BY fi.fund_id, f.unit_code, fi.service_type
 ),
 served_city AS (
     -- Citywide, a person served in two units counts once.
     SELECT fi.fund_id, fi.service_type,
-        CASE WHEN any_value(fi.measure) = '例' THEN count(*) ELSE count(DISTINCT s.person_key) END AS persons
+        CASE WHEN any_value(fi.measure) = '例' THEN any_value(c.records) ELSE count(DISTINCT f.person_key) END AS persons
     FROM staging.stg_fund_indicators fi
-    JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
+    JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
+    LEFT JOIN (SELECT service_type, sum(records)::BIGINT AS records FROM cases GROUP BY ALL) c ON c.service_type = fi.service_type
     WHERE fi.service_type IS NOT NULL
     GROUP BY fi.fund_id, fi.service_type
 ),

@@ -44,24 +44,41 @@ money AS (
 ),
 first_served AS (
     -- Each person counts from the month they were first served, once per
-    -- unit; citywide (unit_code ALL) once across the city.
-    -- Cases (例) count every record in its own month: the key is the record.
-    SELECT fi.fund_id, fi.service_type, s.unit_code,
-        CASE WHEN fi.measure = '例' THEN s.service_id::VARCHAR ELSE s.person_key END AS person_key, min(s.month) AS first_month
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
-    WHERE fi.service_type IS NOT NULL
+    -- unit; citywide (unit_code ALL) once across the city (each service
+    -- type's first month is in staging.stg_service_firsts).
+    SELECT fi.fund_id, fi.service_type, f.unit_code, f.person_key, min(f.month) AS first_month
+    FROM staging.stg_fund_indicators fi JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
+    WHERE fi.service_type IS NOT NULL AND fi.measure IS DISTINCT FROM '例'
     GROUP BY ALL
     UNION ALL
-    SELECT fi.fund_id, fi.service_type, 'ALL', CASE WHEN fi.measure = '例' THEN s.service_id::VARCHAR ELSE s.person_key END, min(s.month)
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_services s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
-    WHERE fi.service_type IS NOT NULL
+    SELECT fi.fund_id, fi.service_type, 'ALL', f.person_key, min(f.month)
+    FROM staging.stg_fund_indicators fi JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
+    WHERE fi.service_type IS NOT NULL AND fi.measure IS DISTINCT FROM '例'
+    GROUP BY ALL
+),
+cases AS (
+    -- Cases (例) count every record in its own month (staging.stg_service_months).
+    SELECT fi.fund_id, fi.service_type, s.unit_code, s.month, sum(s.services) AS records
+    FROM (SELECT DISTINCT fund_id, service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure = '例') fi
+    JOIN staging.stg_service_months s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
+    GROUP BY ALL
+    UNION ALL
+    SELECT fi.fund_id, fi.service_type, 'ALL', s.month, sum(s.services)
+    FROM (SELECT DISTINCT fund_id, service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure = '例') fi
+    JOIN staging.stg_service_months s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
     GROUP BY ALL
 ),
 served AS (
-    SELECT f.fund_id, f.service_type, f.unit_code, m.month, count(*) AS persons
-    FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) f
-    JOIN months m ON f.first_month <= m.month
-    GROUP BY ALL
+    SELECT fund_id, service_type, unit_code, month, sum(persons)::BIGINT AS persons FROM (
+        SELECT f.fund_id, f.service_type, f.unit_code, m.month, count(*) AS persons
+        FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) f
+        JOIN months m ON f.first_month <= m.month
+        GROUP BY ALL
+        UNION ALL
+        SELECT c.fund_id, c.service_type, c.unit_code, m.month, sum(c.records)
+        FROM cases c JOIN months m ON c.month <= m.month
+        GROUP BY ALL
+    ) GROUP BY ALL
 ),
 survey AS (
     SELECT s.fund_id, s.unit_code, m.month, avg(s.satisfied::INTEGER) AS satisfaction

@@ -81,9 +81,10 @@ execution_weight AS (
 ),
 service_amounts AS (
     -- What the service records say was paid out of each fund, to set beside the ledger.
-    SELECT fund_id, unit_code, sum(amount_yuan) / 10000.0 AS amount_wan FROM staging.stg_services WHERE fund_id IS NOT NULL GROUP BY ALL
+    -- (summed by month in staging.stg_service_months)
+    SELECT fund_id, unit_code, sum(amount_yuan)::DOUBLE / 10000.0 AS amount_wan FROM staging.stg_service_months WHERE fund_id IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT fund_id, 'ALL', sum(amount_yuan) / 10000.0 FROM staging.stg_services WHERE fund_id IS NOT NULL GROUP BY ALL
+    SELECT fund_id, 'ALL', sum(amount_yuan)::DOUBLE / 10000.0 FROM staging.stg_service_months WHERE fund_id IS NOT NULL GROUP BY ALL
 ),
 loads AS (
     -- The ledger, reviews and survey loads behind each fund's figures.

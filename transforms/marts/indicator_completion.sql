@@ -57,7 +57,7 @@ last_month AS (
     -- The newest month any unit reported or any service was given in.
     SELECT greatest(
         (SELECT max(month) FROM staging.stg_progress),
-        (SELECT max(month) FROM staging.stg_services, project WHERE year(month) = project.plan_year)
+        (SELECT max(month) FROM staging.stg_service_months, project WHERE year(month) = project.plan_year)
     ) AS month
 ),
 months AS (
@@ -73,23 +73,25 @@ reported AS (
     FROM staging.stg_progress p JOIN staging.stg_catalog c USING (indicator_id)
     WHERE c.data_source = 'progress'
 ),
-service_records AS (
-    SELECT c.indicator_id, c.measure, s.unit_code, s.person_key, s.month
-    FROM staging.stg_services s
-    JOIN staging.stg_catalog c ON c.data_source = 'services' AND list_contains(c.service_types, s.service_type)
-    JOIN project ON year(s.month) = project.plan_year
-),
 served_first AS (
-    -- People (人, 户) count once a year: the month they were first served.
-    SELECT indicator_id, unit_code, person_key, min(month) AS month
-    FROM service_records WHERE measure <> '例'
+    -- People (人, 户) count once a year: the month they were first served
+    -- any of the indicator's service types (each type's first month is in
+    -- staging.stg_service_firsts).
+    SELECT c.indicator_id, f.unit_code, f.person_key, min(f.month) AS month
+    FROM staging.stg_service_firsts f
+    JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure <> '例' AND list_contains(c.service_types, f.service_type)
+    JOIN project ON f.year = project.plan_year
     GROUP BY ALL
 ),
 served AS (
     SELECT indicator_id, unit_code, month, count(*) AS done FROM served_first GROUP BY ALL
     UNION ALL
     -- Cases (例: operations, services) count every record.
-    SELECT indicator_id, unit_code, month, count(*) FROM service_records WHERE measure = '例' GROUP BY ALL
+    SELECT c.indicator_id, s.unit_code, s.month, sum(s.services)::BIGINT
+    FROM staging.stg_service_months s
+    JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure = '例' AND list_contains(c.service_types, s.service_type)
+    JOIN project ON year(s.month) = project.plan_year
+    GROUP BY ALL
 ),
 eligible AS (
     -- For every-case indicators from service records, the people owed the
@@ -103,8 +105,8 @@ loads AS (
     SELECT indicator_id, unit_code, list(DISTINCT load_id ORDER BY load_id) AS load_ids FROM (
         SELECT p.indicator_id, p.unit_code, p.load_id FROM staging.stg_progress p
         UNION ALL
-        SELECT DISTINCT c.indicator_id, s.unit_code, s.load_id
-        FROM staging.stg_services s JOIN staging.stg_catalog c ON list_contains(c.service_types, s.service_type)
+        SELECT c.indicator_id, s.unit_code, unnest(s.load_ids) AS load_id
+        FROM staging.stg_service_months s JOIN staging.stg_catalog c ON list_contains(c.service_types, s.service_type)
     ) GROUP BY ALL
 ),
 monthly AS (

@@ -1,5 +1,7 @@
 /* jixiao
 materialized: view
+# Tested by month: a run that loads a month of records tests that month.
+partition_by: month
 description: 服务记录（每次服务一行；人员以人员键表示）
 columns:
   service_id: 服务编号

@@ -1,0 +1,200 @@
+//go:build duckdb_arrow
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"jixiao/pipeline/demo"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/run"
+	"jixiao/pipeline/transform"
+	"jixiao/pipeline/warehouse"
+)
+
+// monthlyDemo generates the default project's demo data for the first
+// months of the year into dir/data, as the office's files would stand then,
+// and returns the project reading them.
+func monthlyDemo(t testing.TB, dir string, scale float64, months int) *project.Project {
+	t.Helper()
+	base, _ := project.Load(defaultProject)
+	cat, err := demo.ReadCatalog(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if _, err := demo.Generate(context.Background(), cat, demo.Options{Scale: scale, Seed: 2017, Months: months, Out: data}); err != nil {
+		t.Fatal(err)
+	}
+	p, diags := project.Load(demo.Overlay{Base: defaultProject, Upper: os.DirFS(data), Prefix: "data"})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return p
+}
+
+// dumpMarts reads every mart, every row and every column but the load ids
+// (a new load has new ids, by design), in a fixed order.
+func dumpMarts(t testing.TB, p *project.Project, path string) map[string][]string {
+	t.Helper()
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, path, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	out := map[string][]string{}
+	for _, m := range p.Models {
+		if m.Schema != "marts" {
+			continue
+		}
+		res, err := w.Query(ctx, "SELECT * FROM "+warehouse.QuoteTable(m.Schema, m.Name)+" ORDER BY ALL", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res.Rows {
+			var b strings.Builder
+			for i, v := range r {
+				if res.Columns[i] != "load_ids" {
+					fmt.Fprintf(&b, "%s=%v|", res.Columns[i], v)
+				}
+			}
+			out[m.Name] = append(out[m.Name], b.String())
+		}
+	}
+	return out
+}
+
+// A month's update, as an office runs it (demo --months 8, run, demo
+// --months 9, run), loads only September's service records, rebuilds only
+// September in the service aggregates, and leaves every mart exactly as a
+// full refresh of the same files builds it.
+func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	p := monthlyDemo(t, dir, 0.05, 8)
+	if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "test", SkipUnchanged: true}); err != nil {
+		t.Fatalf("months 1-8: %v", err)
+	}
+	p = monthlyDemo(t, dir, 0.05, 9)
+	s, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "test", SkipUnchanged: true})
+	if err != nil {
+		t.Fatalf("the September update: %v", err)
+	}
+	// Only September's service records were read.
+	w, err := warehouse.Open(ctx, s.Warehouse, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var september, all int64
+	w.QueryRow(ctx, "SELECT count(*) FILTER (WHERE service_date >= DATE '2017-09-01'), count(*) FROM raw.services", nil, &september, &all)
+	w.Close()
+	for _, src := range s.Sources {
+		if src.Name == "services" && (src.RowsRead != september || september == 0 || september >= all) {
+			t.Errorf("services: read %d rows, want September's %d of %d", src.RowsRead, september, all)
+		}
+	}
+	for _, m := range s.Models {
+		switch m.ID {
+		case "staging.stg_service_months", "staging.stg_service_firsts":
+			if m.Status != transform.BuildSuccess || m.Partitions == nil || m.Partitions.Full || strings.Join(m.Partitions.Parts, ",") != "2017-09-01" {
+				t.Errorf("%s: %s, %+v; want September rebuilt alone", m.ID, m.Status, m.Partitions)
+			}
+		}
+	}
+
+	full := filepath.Join(t.TempDir(), "full.duckdb")
+	if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Warehouse: full, Site: filepath.Join(t.TempDir(), "site"), Command: "test", FullRefresh: true}); err != nil {
+		t.Fatalf("full refresh: %v", err)
+	}
+	got, want := dumpMarts(t, p, s.Warehouse), dumpMarts(t, p, full)
+	if len(want) < 10 {
+		t.Fatalf("only %d marts", len(want))
+	}
+	for name, rows := range want {
+		if len(got[name]) != len(rows) {
+			t.Errorf("marts.%s: %d rows after the update, %d after a full refresh", name, len(got[name]), len(rows))
+			continue
+		}
+		for i := range rows {
+			if got[name][i] != rows[i] {
+				t.Errorf("marts.%s differs from a full refresh at row %d:\n  update: %s\n  full:   %s", name, i+1, got[name][i], rows[i])
+				break
+			}
+		}
+	}
+}
+
+// benchScale is JIXIAO_BENCH_SCALE, 1 unless set (100 is a province).
+func benchScale(b *testing.B) float64 {
+	scale := 1.0
+	if v := os.Getenv("JIXIAO_BENCH_SCALE"); v != "" {
+		if _, err := fmt.Sscan(v, &scale); err != nil {
+			b.Fatalf("JIXIAO_BENCH_SCALE=%q: %v", v, err)
+		}
+	}
+	return scale
+}
+
+// BenchmarkMonthlyUpdate measures what an office does every month: months
+// 1-8 are loaded, September arrives (new reports, the ledger and survey
+// exports again, the services export grown by a month) and `jixiao run`
+// brings everything up to date; the baseline is a full run of the same
+// files into a fresh warehouse, in the same process. Both are whole runs
+// (extract, transform, test, render), as a user times them; the order
+// alternates between iterations.
+func BenchmarkMonthlyUpdate(b *testing.B) {
+	scale := benchScale(b)
+	ctx := context.Background()
+	var update, full time.Duration
+	stages := map[run.Stage]time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dir := b.TempDir()
+		p := monthlyDemo(b, dir, scale, 8)
+		if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "bench", SkipUnchanged: true}); err != nil {
+			b.Fatal(err)
+		}
+		p = monthlyDemo(b, dir, scale, 9)
+		b.StartTimer()
+		timeFull := func() {
+			start := time.Now()
+			fresh := b.TempDir()
+			if _, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Warehouse: filepath.Join(fresh, "w.duckdb"),
+				Site: filepath.Join(fresh, "site"), Command: "bench", SkipUnchanged: true}); err != nil {
+				b.Fatal(err)
+			}
+			full += time.Since(start)
+		}
+		if i%2 == 1 {
+			timeFull()
+		}
+		start := time.Now()
+		s, err := run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "bench", SkipUnchanged: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		update += time.Since(start)
+		for st, d := range s.Stages {
+			stages[st] += d
+		}
+		if i%2 == 0 {
+			timeFull()
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(scale, "scale")
+	b.ReportMetric(update.Seconds()/n, "s/update")
+	b.ReportMetric(full.Seconds()/n, "s/full_run")
+	for _, st := range run.AllStages {
+		b.ReportMetric(stages[st].Seconds()/n, "s/update_"+string(st))
+	}
+	b.ReportMetric(update.Seconds()/full.Seconds(), "x_vs_full_run")
+}

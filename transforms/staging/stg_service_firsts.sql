@@ -1,0 +1,20 @@
+/* jixiao
+materialized: incremental
+partition_by: month
+rebuild_from_first_changed: true
+description: >-
+  每人每年首次接受某服务单位某类服务的月份（服务类型 × 服务单位 × 人员键 × 年）：按“人”计的指标与资金服务人数由此去重计数；
+  按首次服务月份分区，新增记录只影响其所在月份及以后，增量构建从最早变动的月份起重算
+columns:
+  service_type: 服务类型
+  unit_code: 服务单位
+  person_key: 人员键
+  year: 年度
+  month: 首次服务月份
+tests:
+  - not_null: [service_type, unit_code, person_key, month]
+  - unique: [service_type, unit_code, person_key, year]
+*/
+SELECT service_type, unit_code, person_key, year(month) AS year, min(month) AS month
+FROM staging.stg_services
+GROUP BY service_type, unit_code, person_key, year(month)
