@@ -201,7 +201,8 @@ func TestLoadIDsAndPersonalValues(t *testing.T) {
 		CREATE TABLE marts.p AS SELECT * FROM (VALUES
 			('370102199003071234', '电话 13912345678', 'ok', 5),
 			('身份证37010219900307123X。', '0631-5201234', '6f3a2b1c9d8e7f6a5b4c', 6),
-			('3701021990030712345', '139123456789', 'ab37010219901307123Xcd', 7)
+			('3701021990030712345', '139123456789', 'ab37010219901307123Xcd', 7),
+			('ok', 'ok', '6f3a13912345678b0c37010219900307123Xd', 8)
 		) t(id_text, phone_text, key, n)`)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +227,8 @@ func TestLoadIDsAndPersonalValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 19 digits, 12 digits, a 13th month and a landline are not matched.
+	// 19 digits, 12 digits, a 13th month, a landline and digits inside a
+	// hexadecimal key are not matched.
 	if want := map[string]int64{"id_text": 2, "phone_text": 1}; !reflect.DeepEqual(got, want) {
 		t.Errorf("personal values: %v, want %v", got, want)
 	}
