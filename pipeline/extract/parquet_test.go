@@ -3,6 +3,8 @@ package extract
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -230,5 +232,28 @@ func TestParquetValidate(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(got, "\n"), "sources/c.yaml") {
 		t.Errorf("c.yaml is valid: %s", strings.Join(got, "\n"))
+	}
+}
+
+// The README's example of the kind is a valid declaration.
+func TestParquetREADMEExample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	i := strings.Index(text, "\n**parquet**")
+	if i < 0 {
+		t.Fatal("README.md has no **parquet** paragraph")
+	}
+	text = text[i:]
+	start := strings.Index(text, "```yaml\n")
+	end := strings.Index(text[start+8:], "```")
+	if start < 0 || end < 0 {
+		t.Fatal("the **parquet** paragraph has no yaml example")
+	}
+	src, _ := parquetSource(t, fstest.MapFS{}, text[start+8:start+8+end])
+	if src.Kind != "parquet" || (Parquet{}).Glob(src) != "exports/*/marts/city_completion/*/*.parquet" {
+		t.Errorf("the example: %+v", src.SourceFields)
 	}
 }

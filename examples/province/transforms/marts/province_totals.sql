@@ -1,0 +1,34 @@
+/* jixiao
+description: 全省合计（各市导出之和）：城市数、服务记录、专项资金预算与支出、指标状态
+columns:
+  cities: 城市数
+  cities_reporting: 已报送城市数
+  latest_month: 最新月份
+  services: 服务记录（条）
+  service_amount_wan: 服务金额（万元）
+  planned_wan: 资金调整后预算（万元）
+  spent_wan: 资金支出（万元）
+  execution_rate: 资金预算执行率
+  done: 已完成（市 × 指标）
+  behind: 滞后或超限（市 × 指标）
+tests:
+  - not_null: [cities]
+*/
+WITH services AS (
+    SELECT count(*) AS services, sum(amount_yuan::DECIMAL(18, 2))::DOUBLE / 10000 AS service_amount_wan
+    FROM staging.stg_city_services
+),
+funds AS (
+    SELECT sum(planned_wan::DECIMAL(18, 4))::DOUBLE AS planned_wan, sum(spent_wan::DECIMAL(18, 4))::DOUBLE AS spent_wan
+    FROM staging.stg_city_funds
+),
+cities AS (
+    SELECT count(*) AS cities, count(month) AS cities_reporting, max(month) AS latest_month,
+        sum(done) AS done, sum(behind) AS behind
+    FROM marts.city_ranking
+)
+SELECT c.cities, c.cities_reporting, c.latest_month, s.services, round(s.service_amount_wan, 2) AS service_amount_wan,
+    round(f.planned_wan, 2) AS planned_wan, round(f.spent_wan, 2) AS spent_wan,
+    round(f.spent_wan / nullif(f.planned_wan, 0), 4) AS execution_rate,
+    c.done, c.behind
+FROM cities c, services s, funds f
