@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,12 +23,15 @@ import (
 // (--all), which has flags of its own.
 func exportAll(args []string) bool {
 	for _, a := range args {
-		switch {
-		case a == "--":
+		if a == "--" {
 			return false
-		case a == "--all" || a == "-all" || strings.HasPrefix(a, "--all=") || strings.HasPrefix(a, "-all="):
-			return true
 		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "all" {
+			continue
+		}
+		all, err := strconv.ParseBool(value)
+		return !hasValue || err == nil && all
 	}
 	return false
 }

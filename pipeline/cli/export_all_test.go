@@ -225,3 +225,14 @@ func TestExportAllRefuses(t *testing.T) {
 		t.Errorf("left in the other folder: %v", entries)
 	}
 }
+
+func TestExportAllFlag(t *testing.T) {
+	for args, want := range map[string]bool{
+		"--all --out x": true, "marts.t -all": true, "--all=true": true, "--all=false marts.t": false,
+		"marts.t --format csv": false, "-- --all": false, "--allx": false, "all": false,
+	} {
+		if got := exportAll(strings.Fields(args)); got != want {
+			t.Errorf("%q: %v, want %v", args, got, want)
+		}
+	}
+}
