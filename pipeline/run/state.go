@@ -47,7 +47,7 @@ func buildState(ctx context.Context, w *warehouse.Warehouse) (map[string]warehou
 // built: a run killed between its builds and its tests leaves such builds,
 // which must not pass for tested.
 func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult) ([]check.Test, error) {
-	unpassed, err := w.ModelsWithUnpassedTests(ctx)
+	unpassed, err := w.UnpassedTests(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Tes
 	var out []check.Test
 	for _, t := range tests {
 		ran, ever := lastRun[warehouse.TestKey(t.Model, t.Name)]
-		keep := built[t.Model] || unpassed[t.Model] || !ever
+		keep := built[t.Model] || unpassed[warehouse.TestKey(t.Model, t.Name)] || !ever
 		for _, m := range append([]string{t.Model}, t.Refs...) {
 			keep = keep || built[m]
 			if b, ok := prior[m]; ok && b.Status == transform.BuildSuccess && b.FinishedAt.After(ran) {

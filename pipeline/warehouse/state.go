@@ -72,11 +72,12 @@ func (w *Warehouse) RecordRender(ctx context.Context, runID, hash, site string, 
 	return w.Exec(ctx, `INSERT INTO meta.renders VALUES (?, ?, ?, ?, ?)`, runID, hash, site, pages, time.Now().UTC())
 }
 
-// ModelsWithUnpassedTests returns the models one of whose tests did not pass
-// the last time it ran: a rerun must run them again, changed or not.
-func (w *Warehouse) ModelsWithUnpassedTests(ctx context.Context) (map[string]bool, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT DISTINCT model FROM (
-		SELECT model, status FROM meta.test_results
+// UnpassedTests returns the tests (TestKey) whose last result was not a
+// pass, warnings included: a rerun runs them again, changed or not, so a
+// standing warning stays in every run's summary.
+func (w *Warehouse) UnpassedTests(ctx context.Context) (map[string]bool, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT model, test_name FROM (
+		SELECT model, test_name, status FROM meta.test_results
 		QUALIFY row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) = 1)
 		WHERE status <> 'pass'`)
 	if err != nil {
@@ -85,11 +86,11 @@ func (w *Warehouse) ModelsWithUnpassedTests(ctx context.Context) (map[string]boo
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
+		var m, n string
+		if err := rows.Scan(&m, &n); err != nil {
 			return nil, err
 		}
-		out[m] = true
+		out[TestKey(m, n)] = true
 	}
 	return out, rows.Err()
 }
