@@ -48,10 +48,15 @@ type ModelHeader struct {
 	// RebuildFromFirstChanged rebuilds every partition from the first
 	// changed one on: for rows that accumulate over the months (a running
 	// sum, the month someone was first served).
-	RebuildFromFirstChanged bool       `yaml:"rebuild_from_first_changed"`
-	Description             string     `yaml:"description"`
-	Columns                 ColumnDocs `yaml:"columns"`
-	Tests                   []TestDecl `yaml:"tests"`
+	RebuildFromFirstChanged bool `yaml:"rebuild_from_first_changed"`
+	// FirstSeen names the key of a model that holds each key's first month
+	// (the month someone was first served): a rebuild from the first
+	// changed month on reads only the inputs' rows of those months, and adds
+	// the keys the model does not hold from before.
+	FirstSeen   []string   `yaml:"first_seen"`
+	Description string     `yaml:"description"`
+	Columns     ColumnDocs `yaml:"columns"`
+	Tests       []TestDecl `yaml:"tests"`
 }
 
 // Partitioned reports whether the model's rows are kept or tested by
@@ -228,6 +233,18 @@ func parseHeader(m *Model, diags *diag.List) {
 	}
 	if h.RebuildFromFirstChanged && h.Materialized != MaterializeIncremental {
 		diags.Errorf(at("rebuild_from_first_changed"), "rebuild_from_first_changed applies to materialized: incremental")
+	}
+	if len(h.FirstSeen) > 0 {
+		if h.Materialized != MaterializeIncremental {
+			diags.Errorf(at("first_seen"), "first_seen applies to materialized: incremental")
+		}
+		for _, k := range h.FirstSeen {
+			if !validIdent(k) {
+				diags.Errorf(at("first_seen"), "first_seen: %s", identHint(k))
+			}
+		}
+		// A key's first month moves only from the changed months on.
+		h.RebuildFromFirstChanged = true
 	}
 }
 

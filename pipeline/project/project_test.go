@@ -117,6 +117,9 @@ func TestLoadBrokenProjects(t *testing.T) {
 			m["transforms/marts/v.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\nmaterialized: view\npartition_by: 月 份\nrebuild_from_first_changed: true\n*/\nSELECT 1")}
 		}, []string{"transforms/marts/h.sql:2:15: partition_by applies to materialized: incremental", "transforms/marts/v.sql:3:15: partition_by: ",
 			"transforms/marts/v.sql:4:29: rebuild_from_first_changed applies to materialized: incremental"}},
+		{"first_seen on a view", func(m fstest.MapFS) {
+			m["transforms/marts/h.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\nmaterialized: view\npartition_by: month\nfirst_seen: [a, b c]\n*/\nSELECT 1")}
+		}, []string{"transforms/marts/h.sql:4:13: first_seen applies to materialized: incremental", "transforms/marts/h.sql:4:13: first_seen: "}},
 		{"test with two kinds", func(m fstest.MapFS) {
 			m["transforms/marts/h.sql"] = &fstest.MapFile{Data: []byte("/* jixiao\ntests:\n  - {not_null: a, unique: a}\n*/\nSELECT 1 AS a")}
 		}, []string{"transforms/marts/h.sql:3: a test item has one kind"}},

@@ -56,6 +56,16 @@ tests:
   - unique: [unit]
 */
 SELECT unit, min(month) AS month FROM staging.stg_s GROUP BY unit`,
+	// The same, read only from the changed months on.
+	"transforms/staging/first_seen.sql": `/* jixiao
+materialized: incremental
+partition_by: month
+first_seen: [unit]
+*/
+SELECT unit, min(month) AS month
+FROM "staging" . stg_s s
+WHERE s.amount IS NOT NULL OR s.amount IS NULL
+GROUP BY unit`,
 	"transforms/marts/cumulative.sql": `SELECT m.unit, m.month, sum(m.services) OVER (PARTITION BY m.unit ORDER BY m.month) AS services_cum,
     f.month AS first_month
 FROM staging.monthly m JOIN staging.firsts f USING (unit)`,
@@ -123,6 +133,9 @@ func TestIncrementalModelsRebuildTheChangedPartitions(t *testing.T) {
 		write(csv)
 		s := runIn(Options{SkipUnchanged: true})
 		m, f := built(s, "staging.monthly"), built(s, "staging.firsts")
+		if fs := built(s, "staging.first_seen"); fs.Status != transform.BuildSuccess || fs.Partitions.Full || ">= "+fs.Partitions.From != st.firsts {
+			t.Errorf("%s: staging.first_seen rebuilt %+v, want %s", st.name, fs.Partitions, st.firsts)
+		}
 		if m.Status != transform.BuildSuccess || m.Partitions.Full || strings.Join(m.Partitions.Parts, ",") != st.monthly {
 			t.Errorf("%s: staging.monthly rebuilt %+v, want partitions %s", st.name, m.Partitions, st.monthly)
 		}

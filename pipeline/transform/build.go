@@ -223,7 +223,7 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.
 	var parts *warehouse.PartitionBuild
 	if m.Partitioned() {
 		parts, err = w.BuildPartitioned(ctx, warehouse.PartitionedRequest{BuildRequest: req, Model: m.ID(), SQLHash: m.Hash(),
-			Column: m.Header.PartitionBy, FromFirstChanged: m.Header.RebuildFromFirstChanged,
+			Column: m.Header.PartitionBy, FromFirstChanged: m.Header.RebuildFromFirstChanged, FirstSeen: m.Header.FirstSeen,
 			Inputs: g.Parents[m.ID()], Changed: changed, Full: opts.FullRefresh})
 		if parts != nil {
 			rows = parts.Rows

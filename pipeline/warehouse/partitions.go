@@ -39,6 +39,12 @@ type PartitionedRequest struct {
 	Changed []string
 	// Full rebuilds every partition (a full refresh).
 	Full bool
+	// FirstSeen is the key of a model that holds each key's first month: a
+	// rebuild from the first changed month on reads only the inputs' rows
+	// of those months (each reference to an input in the SQL is read as
+	// its rows from that month on) and adds the keys the model does not
+	// hold from before. It implies FromFirstChanged.
+	FirstSeen []string
 }
 
 // PartitionBuild is what a partitioned build did.
@@ -83,6 +89,13 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 	inputs := req.Inputs
 	if req.View {
 		inputs = []string{req.Model} // a view's rows are its own input's
+	}
+	var refs []TableRef
+	if len(req.FirstSeen) > 0 {
+		req.FromFirstChanged = true
+		if refs, err = w.TableRefs(ctx, req.SQL); err != nil {
+			return nil, err
+		}
 	}
 	out := &PartitionBuild{Rows: -1}
 	err = w.withTx(ctx, func(tx txConn) error {
@@ -147,7 +160,23 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 			if err := exec("DELETE FROM " + target + " WHERE " + out.Filter); err != nil {
 				return err
 			}
-			if err := exec("INSERT INTO " + target + " BY NAME SELECT * FROM (\n" + req.SQL + "\n) AS jixiao_model WHERE " + out.Filter); err != nil {
+			insert := "INSERT INTO " + target + " BY NAME SELECT * FROM (\n" + req.SQL + "\n) AS jixiao_model WHERE " + out.Filter
+			if len(req.FirstSeen) > 0 {
+				// The keys first seen from the first changed month on: from
+				// the inputs' rows of those months, those the model does not
+				// hold from the months before (all that is left of it now).
+				from, err := fromMonth(ctx, tx, req.SQL, refs, inputs, req.Column, pick.from)
+				if err != nil {
+					return err
+				}
+				same := make([]string, len(req.FirstSeen))
+				for i, k := range quoteAll(req.FirstSeen) {
+					same[i] = "k." + k + " IS NOT DISTINCT FROM n." + k
+				}
+				insert = "INSERT INTO " + target + " BY NAME SELECT n.* FROM (\n" + from + "\n) AS n WHERE " + pick.on("n."+QuoteIdent(req.Column)) +
+					" AND NOT EXISTS (SELECT 1 FROM " + target + " AS k WHERE " + strings.Join(same, " AND ") + ")"
+			}
+			if err := exec(insert); err != nil {
 				return err
 			}
 			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ? AND `+pick.on("TRY_CAST(part AS "+pick.typ+")"), req.Model); err != nil {
@@ -519,4 +548,93 @@ func (p *partitionPick) on(col string) string {
 		conds = append(conds, col+" IS NULL")
 	}
 	return "(" + strings.Join(conds, " OR ") + ")"
+}
+
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = QuoteIdent(n)
+	}
+	return out
+}
+
+// fromMonth rewrites sql so that each reference to one of the inputs that
+// carry the partition column reads that input's rows from the month on:
+// the reference, found where DuckDB's parser says it is, becomes a
+// subquery (an alias after it still applies).
+func fromMonth(ctx context.Context, tx txConn, sql string, refs []TableRef, inputs []string, column, month string) (string, error) {
+	qualifies := map[string]string{} // input -> the type of its partition column
+	for _, in := range inputs {
+		if _, ok, err := loadColumn(ctx, tx, in, column); err != nil {
+			return "", err
+		} else if ok {
+			schema, name, _ := strings.Cut(in, ".")
+			typ, err := columnType(ctx, tx, schema, name, column)
+			if err != nil {
+				return "", err
+			}
+			qualifies[strings.ToLower(in)] = typ
+		}
+	}
+	// From the last reference back, so that the offsets before stay right.
+	sort.Slice(refs, func(i, j int) bool { return refs[i].Offset > refs[j].Offset })
+	for _, r := range refs {
+		id := strings.ToLower(r.Schema + "." + r.Name)
+		typ, ok := qualifies[id]
+		if !ok {
+			continue
+		}
+		n := refSpan(sql, r.Offset)
+		if n == 0 || !strings.EqualFold(strings.ReplaceAll(strings.Join(strings.Fields(sql[r.Offset:r.Offset+n]), ""), `"`, ""), r.Schema+"."+r.Name) {
+			return "", fmt.Errorf("first_seen: cannot find the reference to %s at offset %d", id, r.Offset)
+		}
+		sub := "(SELECT * FROM " + QuoteTable(r.Schema, r.Name) + " WHERE " + QuoteIdent(column) + " >= CAST(" + QuoteString(month) + " AS " + typ + "))"
+		sql = sql[:r.Offset] + sub + sql[r.Offset+n:]
+	}
+	return sql, nil
+}
+
+// refSpan is the length of the table name written at off: identifiers,
+// quoted or not, joined by dots.
+func refSpan(sql string, off int) int {
+	i := off
+	for {
+		start := i
+		if i < len(sql) && sql[i] == '"' {
+			i++
+			for i < len(sql) {
+				if sql[i] == '"' {
+					if i+1 < len(sql) && sql[i+1] == '"' {
+						i += 2
+						continue
+					}
+					break
+				}
+				i++
+			}
+			if i >= len(sql) {
+				return 0
+			}
+			i++
+		} else {
+			for i < len(sql) && (sql[i] == '_' || sql[i] >= 0x80 || sql[i] >= 'a' && sql[i] <= 'z' || sql[i] >= 'A' && sql[i] <= 'Z' || sql[i] >= '0' && sql[i] <= '9') {
+				i++
+			}
+		}
+		if i == start {
+			return 0
+		}
+		k := i
+		for k < len(sql) && (sql[k] == ' ' || sql[k] == '\t' || sql[k] == '\n' || sql[k] == '\r') {
+			k++
+		}
+		if k >= len(sql) || sql[k] != '.' {
+			return i - off
+		}
+		k++
+		for k < len(sql) && (sql[k] == ' ' || sql[k] == '\t' || sql[k] == '\n' || sql[k] == '\r') {
+			k++
+		}
+		i = k
+	}
 }

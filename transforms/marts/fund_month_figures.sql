@@ -70,8 +70,10 @@ cases AS (
 ),
 served AS (
     SELECT fund_id, service_type, unit_code, month, sum(persons)::BIGINT AS persons FROM (
-        SELECT f.fund_id, f.service_type, f.unit_code, m.month, count(*) AS persons
-        FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) f
+        -- people counted by their first month, then those months added up
+        SELECT f.fund_id, f.service_type, f.unit_code, m.month, sum(f.persons) AS persons
+        FROM (SELECT fund_id, service_type, unit_code, first_month, count(*) AS persons
+              FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) GROUP BY ALL) f
         JOIN months m ON f.first_month <= m.month
         GROUP BY ALL
         UNION ALL

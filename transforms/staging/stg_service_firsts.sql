@@ -1,10 +1,12 @@
 /* jixiao
 materialized: incremental
 partition_by: month
-rebuild_from_first_changed: true
+# A person's first month moves only from the changed months on: a rebuild
+# reads the records of those months and adds the people not served before.
+first_seen: [service_type, unit_code, person_key, year]
 description: >-
   每人每年首次接受某服务单位某类服务的月份（服务类型 × 服务单位 × 人员键 × 年）：按“人”计的指标与资金服务人数由此去重计数；
-  按首次服务月份分区，新增记录只影响其所在月份及以后，增量构建从最早变动的月份起重算
+  按首次服务月份分区，增量构建只读取最早变动月份起的服务记录，补入此前未服务过的人
 columns:
   service_type: 服务类型
   unit_code: 服务单位
