@@ -46,7 +46,9 @@ people AS (
     FROM (
         SELECT c.indicator_id, f.person_key, min(f.month) AS month
         FROM staging.stg_service_firsts f
-        JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure <> '例' AND list_contains(c.service_types, f.service_type)
+        JOIN (SELECT DISTINCT indicator_id, service_type FROM (
+                  SELECT indicator_id, unnest(service_types) AS service_type FROM staging.stg_catalog
+                  WHERE data_source = 'services' AND measure <> '例')) c ON c.service_type = f.service_type
         JOIN project ON f.year = project.plan_year
         GROUP BY ALL
     ) GROUP BY indicator_id, month

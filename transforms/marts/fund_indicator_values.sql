@@ -34,6 +34,13 @@ money AS (
 units AS (
     SELECT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
 ),
+fund_types AS (
+    -- Each fund indicator's service types, one a row (服务类型 may name
+    -- several: 培训/农民工培训), to join the records' types on.
+    SELECT DISTINCT fund_id, service_type, measure, one_type FROM (
+        SELECT fund_id, service_type, measure, unnest(string_split(service_type, '/')) AS one_type
+        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL)
+),
 cases AS (
     -- The records of each fund indicator's service types, per unit (counted
     -- by month in staging.stg_service_months).
@@ -49,20 +56,18 @@ served AS (
     -- (培训/农民工培训).
     SELECT fi.fund_id, f.unit_code, fi.service_type,
         CASE WHEN any_value(fi.measure) = '例' THEN any_value(c.records) ELSE count(DISTINCT f.person_key) END AS persons
-    FROM staging.stg_fund_indicators fi
-    JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
+    FROM fund_types fi
+    JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
     LEFT JOIN cases c ON c.service_type = fi.service_type AND c.unit_code = f.unit_code
-    WHERE fi.service_type IS NOT NULL
     GROUP BY fi.fund_id, f.unit_code, fi.service_type
 ),
 served_city AS (
     -- Citywide, a person served in two units counts once.
     SELECT fi.fund_id, fi.service_type,
         CASE WHEN any_value(fi.measure) = '例' THEN any_value(c.records) ELSE count(DISTINCT f.person_key) END AS persons
-    FROM staging.stg_fund_indicators fi
-    JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
+    FROM fund_types fi
+    JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
     LEFT JOIN (SELECT service_type, sum(records)::BIGINT AS records FROM cases GROUP BY ALL) c ON c.service_type = fi.service_type
-    WHERE fi.service_type IS NOT NULL
     GROUP BY fi.fund_id, fi.service_type
 ),
 survey AS (

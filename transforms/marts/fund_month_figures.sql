@@ -42,18 +42,23 @@ WITH months AS (
 money AS (
     SELECT fund_id, unit_code, month, planned_wan, arrived_wan, spent_wan FROM marts.fund_budget_months WHERE unit_code <> 'ALL'
 ),
+people_types AS (
+    -- The service types of each fund indicator counting people, one a row
+    -- (服务类型 may name several: 培训/农民工培训), to join the records' types on.
+    SELECT DISTINCT fund_id, service_type, one_type FROM (
+        SELECT fund_id, service_type, unnest(string_split(service_type, '/')) AS one_type
+        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure IS DISTINCT FROM '例')
+),
 first_served AS (
     -- Each person counts from the month they were first served, once per
     -- unit; citywide (unit_code ALL) once across the city (each service
     -- type's first month is in staging.stg_service_firsts).
     SELECT fi.fund_id, fi.service_type, f.unit_code, f.person_key, min(f.month) AS first_month
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
-    WHERE fi.service_type IS NOT NULL AND fi.measure IS DISTINCT FROM '例'
+    FROM people_types fi JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
     GROUP BY ALL
     UNION ALL
     SELECT fi.fund_id, fi.service_type, 'ALL', f.person_key, min(f.month)
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_service_firsts f ON list_contains(string_split(fi.service_type, '/'), f.service_type)
-    WHERE fi.service_type IS NOT NULL AND fi.measure IS DISTINCT FROM '例'
+    FROM people_types fi JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
     GROUP BY ALL
 ),
 cases AS (
