@@ -16,6 +16,9 @@ columns:
 tests:
   - not_null: [service_type, unit_code, person_key, month]
   - unique: [service_type, unit_code, person_key, year]
+  # Every service record's person, as the roster knows them.
+  - relationships: {column: person_key, to: staging.stg_persons, field: person_key}
+    severity: warn
 */
 SELECT service_type, unit_code, person_key, year(month) AS year, min(month) AS month
 FROM staging.stg_services
