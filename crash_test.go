@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -36,18 +35,7 @@ func TestMain(m *testing.M) {
 // given scale into dir, as `jixiao init` does.
 func writeDefaultProject(t *testing.T, dir string, scale float64) {
 	t.Helper()
-	err := fs.WalkDir(defaultProject, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(defaultProject, p)
-		if err != nil {
-			return err
-		}
-		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
-		return os.WriteFile(filepath.Join(dir, p), data, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dir, defaultProject); err != nil {
 		t.Fatal(err)
 	}
 	p, diags := project.Load(os.DirFS(dir))

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"testing"
 
 	"jixiao/internal/require"
-	"jixiao/pipeline/demo"
-	"jixiao/pipeline/project"
 )
 
 // TestArm64BinaryRunsTheDefaultProject cross-builds jixiao for linux-arm64
@@ -37,20 +34,7 @@ func TestArm64BinaryRunsTheDefaultProject(t *testing.T) {
 	// The default project, as `jixiao init` writes it, with demo data small
 	// enough for an emulated run.
 	dir := filepath.Join(tmp, "project")
-	if err := os.CopyFS(dir, defaultProject); err != nil {
-		t.Fatal(err)
-	}
-	p, diags := project.Load(os.DirFS(dir))
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	cat, err := demo.ReadCatalog(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.Generate(context.Background(), cat, demo.Options{Scale: 0.02, Seed: 2017, Months: 9, Out: filepath.Join(dir, "data")}); err != nil {
-		t.Fatal(err)
-	}
+	writeDefaultProject(t, dir, 0.02)
 	jixiao := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(qemu, append([]string{"-L", "/usr/aarch64-linux-gnu", bin, "--project", dir}, args...)...)
