@@ -192,14 +192,16 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 		return nil, warehouse.ExplainStorage(err)
 	}
 
+	r := &runner{w: w, o: o, s: s, site: site, loc: loc}
 	plan, diags := Validate(ctx, o.Project, w, o.Registries)
+	r.plan = plan
 	if err := diags.Err(); err != nil {
 		s.Err = fmt.Errorf("the project has errors; nothing was run:\n%w", err)
-	} else if err := publishProject(ctx, w, o.Project); err != nil {
+	} else if err := r.publish(ctx); err != nil {
 		s.Err = err
 	} else {
 		s.Diagnostics = diags
-		s.Err = executeStages(ctx, w, plan, o, s, site, loc)
+		s.Err = r.stages(ctx)
 	}
 
 	s.Duration = o.Now().Sub(start)
@@ -221,14 +223,16 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	return s, s.Err
 }
 
-func publishProject(ctx context.Context, w *warehouse.Warehouse, p *project.Project) error {
-	units := make([]warehouse.UnitRow, len(p.Config.Units))
-	for i, u := range p.Config.Units {
+// publish writes the project's settings and units into the warehouse, where
+// models and pages read them.
+func (r *runner) publish(ctx context.Context) error {
+	c := r.o.Project.Config
+	units := make([]warehouse.UnitRow, len(c.Units))
+	for i, u := range c.Units {
 		units[i] = warehouse.UnitRow{Code: u.Code, Name: u.Name, Kind: u.Kind, Aliases: u.Aliases, Share: u.Share}
 	}
-	c := p.Config
 	yellow, red := c.Scoring.Lights()
-	return w.PublishProject(ctx, warehouse.ProjectSettings{Name: c.Name, PlanYear: c.PlanYear, Timezone: c.Timezone,
+	return r.w.PublishProject(ctx, warehouse.ProjectSettings{Name: c.Name, PlanYear: c.PlanYear, Timezone: c.Timezone,
 		PaceTolerance: c.Scoring.PaceTolerance, OverachievementRatio: c.Scoring.OverachievementRatio,
 		RankStep: c.Scoring.RankStep, BonusCap: c.Scoring.BonusCap, LateReportDeduction: c.Scoring.LateDeduction(),
 		ExecutionBasis: c.Scoring.ExecutionBasis, Departments: c.Departments, LightYellow: yellow, LightRed: red}, units)
@@ -254,26 +258,30 @@ func has(stages []Stage, st Stage) bool {
 	return false
 }
 
-func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Options, s *Summary, site string, loc *time.Location) error {
-	var failures []string
-	step := func(st Stage, fn func() (string, error)) error {
-		started := o.Now()
-		detail, err := fn()
-		s.Stages[st] = o.Now().Sub(started)
-		status := warehouse.StatusSuccess
-		if err != nil {
-			status = warehouse.StatusFailed
-			detail = strings.TrimSpace(detail + " " + err.Error())
-		}
-		if rerr := w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: s.RunID, Step: string(st), StartedAt: started,
-			FinishedAt: o.Now(), Status: status, Detail: detail}); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		return err
-	}
+// runner carries what one run's stages share: the warehouse, the checked
+// project, the options, the summary they fill in, and what an earlier stage
+// tells a later one (what was selected, whether builds or tests failed).
+type runner struct {
+	w    *warehouse.Warehouse
+	plan *Plan
+	o    Options
+	s    *Summary
+	site string
+	loc  *time.Location
 
-	if has(o.Stages, StageExtract) {
-		if err := step(StageExtract, func() (string, error) { return extractSources(ctx, w, plan.Project, o, s) }); err != nil {
+	// selected is the models the run's selectors name, in build order.
+	selected []string
+	// buildFailed and testsFailed keep the previous site: leaders must not
+	// see numbers that failed their checks.
+	buildFailed, testsFailed bool
+}
+
+// stages runs the chosen stages in order; a failed stage does not stop the
+// ones after it (but a failed build or test keeps the previous site).
+func (r *runner) stages(ctx context.Context) error {
+	var failures []string
+	if has(r.o.Stages, StageExtract) {
+		if err := r.step(ctx, StageExtract, r.extract); err != nil {
 			failures = append(failures, err.Error())
 		}
 		if ctx.Err() != nil {
@@ -281,57 +289,17 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		}
 	}
 
-	if stale, err := CheckFreshness(ctx, w, plan.Project, o.Now()); err == nil {
-		s.Stale = stale
+	if stale, err := CheckFreshness(ctx, r.w, r.plan.Project, r.o.Now()); err == nil {
+		r.s.Stale = stale
 	}
-	selected, err := plan.Graph.Select(o.Select)
+	selected, err := r.plan.Graph.Select(r.o.Select)
 	if err != nil {
 		return err
 	}
-	buildFailed := false
-	if has(o.Stages, StageTransform) {
-		err := step(StageTransform, func() (string, error) {
-			o.Reporter.Stage("构建模型", len(selected))
-			bo := transform.BuildOptions{
-				RunID: s.RunID, Concurrency: plan.Project.Config.Concurrency, FullRefresh: o.FullRefresh,
-				OnDone: func(r transform.BuildResult, done, total int) {
-					o.Reporter.Item(done, total, r.ID, r.Status == transform.BuildFailed || r.Status == transform.BuildSkipped)
-				},
-			}
-			// What changed since each model's last build: a rerun skips what
-			// nothing changed for, an incremental model looks only there.
-			var err error
-			if bo.Prior, bo.Changes, err = buildState(ctx, w); err != nil {
-				return "", err
-			}
-			bo.SkipUnchanged = o.SkipUnchanged
-			s.Models = transform.Build(ctx, w, plan.Graph, selected, bo)
-			var errs []string
-			built, kept, inPart := 0, 0, 0
-			for _, r := range s.Models {
-				switch r.Status {
-				case transform.BuildSuccess:
-					built++
-					if r.Partitions != nil && !r.Partitions.Full {
-						inPart++
-					}
-				case transform.BuildUnchanged:
-					kept++
-				case transform.BuildFailed:
-					errs = append(errs, r.Err.Error())
-				}
-			}
-			detail := fmt.Sprintf("%d/%d models built, %d unchanged", built, len(s.Models), kept)
-			if inPart > 0 {
-				detail += fmt.Sprintf(", %d by the partitions that changed", inPart)
-			}
-			if len(errs) > 0 {
-				return detail, fmt.Errorf("%d model(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
-			}
-			return detail, nil
-		})
-		if err != nil {
-			buildFailed = true
+	r.selected = selected
+	if has(r.o.Stages, StageTransform) {
+		if err := r.step(ctx, StageTransform, r.build); err != nil {
+			r.buildFailed = true
 			failures = append(failures, err.Error())
 		}
 		if ctx.Err() != nil {
@@ -339,39 +307,9 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		}
 	}
 
-	testsFailed := false
-	if has(o.Stages, StageTest) {
-		err := step(StageTest, func() (string, error) {
-			tests := testsFor(plan, selected, o.Select)
-			if o.SkipUnchanged && s.Models != nil {
-				var err error
-				if tests, err = changedTests(ctx, w, tests, s.Models); err != nil {
-					return "", err
-				}
-			}
-			// A model built in part is tested on the partitions it rebuilt.
-			tests = o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(plan, s.Models))
-			o.Reporter.Stage("数据测试", len(tests))
-			s.Tests = check.Run(ctx, w, tests, s.RunID, func(r check.Result, done, total int) {
-				o.Reporter.Item(done, total, r.Test.Model+" "+r.Test.Name, r.Status == check.StatusFail || r.Status == check.StatusError)
-			})
-			var errs []string
-			for _, r := range s.Tests {
-				switch r.Status {
-				case check.StatusFail:
-					errs = append(errs, fmt.Sprintf("%s: %s %s: %d failing row(s)\n    %s", r.Test.Pos, r.Test.Model, r.Test.Name, r.Failures,
-						strings.ReplaceAll(r.Sample, "\n", "\n    ")))
-				case check.StatusError:
-					errs = append(errs, r.Err.Error())
-				}
-			}
-			if len(errs) > 0 {
-				return "", fmt.Errorf("%d data test(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
-			}
-			return fmt.Sprintf("%d tests", len(s.Tests)), nil
-		})
-		if err != nil {
-			testsFailed = true
+	if has(r.o.Stages, StageTest) {
+		if err := r.step(ctx, StageTest, r.test); err != nil {
+			r.testsFailed = true
 			failures = append(failures, err.Error())
 		}
 		if ctx.Err() != nil {
@@ -379,55 +317,150 @@ func executeStages(ctx context.Context, w *warehouse.Warehouse, plan *Plan, o Op
 		}
 	}
 
-	if has(o.Stages, StageRender) {
-		switch {
-		case buildFailed || testsFailed:
-			// Leaders must not see numbers that failed their checks: the
-			// previous site stays.
+	if has(r.o.Stages, StageRender) {
+		if r.buildFailed || r.testsFailed {
 			failures = append(failures, "dashboards not rendered: the previous site is kept until models build and tests pass")
-			_ = w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: s.RunID, Step: string(StageRender), StartedAt: o.Now(),
-				FinishedAt: o.Now(), Status: warehouse.StatusSkipped, Detail: "models or error-severity tests failed"})
-		default:
-			err := step(StageRender, func() (string, error) {
-				o.Reporter.Stage("生成看板", 0) // pages repeated with each are counted as they are written
-				sp, err := planSite(ctx, w, plan.Project, site, o.Version, s.Stale)
-				if err != nil {
-					return "", err
-				}
-				if o.SkipUnchanged && !anyBuilt(s.Models) {
-					last, lastSite, err := w.LastRender(ctx)
-					if err != nil {
-						return "", err
-					}
-					if _, statErr := os.Stat(filepath.Join(site, "index.html")); last == sp.Fingerprint && lastSite == site && statErr == nil {
-						s.RenderUnchanged = true
-						return "site unchanged", nil
-					}
-				}
-				res, err := render.Site(ctx, w, plan.Project, render.Options{OutDir: site, RunID: s.RunID, DataAsOf: sp.AsOf, Period: sp.Period,
-					Location: loc, Kinds: o.Registries.Panels, Stale: sp.Notes,
-					Guide: &render.GuideInputs{Parents: plan.Graph.Parents, Children: plan.Graph.Children}})
-				if err != nil {
-					return "", err
-				}
-				if err := w.RecordRender(ctx, s.RunID, sp.Fingerprint, site, len(res.Pages)); err != nil {
-					return "", err
-				}
-				s.Render = res
-				for i, pg := range res.Pages {
-					o.Reporter.Item(i+1, len(res.Pages), pg, false)
-				}
-				return fmt.Sprintf("%d pages", len(res.Pages)), nil
-			})
-			if err != nil {
-				failures = append(failures, "render: "+err.Error())
-			}
+			_ = r.w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: r.s.RunID, Step: string(StageRender), StartedAt: r.o.Now(),
+				FinishedAt: r.o.Now(), Status: warehouse.StatusSkipped, Detail: "models or error-severity tests failed"})
+		} else if err := r.step(ctx, StageRender, r.render); err != nil {
+			failures = append(failures, "render: "+err.Error())
 		}
 	}
 	if len(failures) > 0 {
 		return errors.New(strings.Join(failures, "\n"))
 	}
 	return nil
+}
+
+// step runs one stage, times it into the summary and records it in the run
+// history, even when the run was cancelled.
+func (r *runner) step(ctx context.Context, st Stage, fn func(context.Context) (string, error)) error {
+	started := r.o.Now()
+	detail, err := fn(ctx)
+	r.s.Stages[st] = r.o.Now().Sub(started)
+	status := warehouse.StatusSuccess
+	if err != nil {
+		status = warehouse.StatusFailed
+		detail = strings.TrimSpace(detail + " " + err.Error())
+	}
+	if rerr := r.w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: r.s.RunID, Step: string(st), StartedAt: started,
+		FinishedAt: r.o.Now(), Status: status, Detail: detail}); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// extract loads the chosen sources into raw.*.
+func (r *runner) extract(ctx context.Context) (string, error) {
+	return extractSources(ctx, r.w, r.plan.Project, r.o, r.s)
+}
+
+// build builds the selected models in dependency order.
+func (r *runner) build(ctx context.Context) (string, error) {
+	r.o.Reporter.Stage("构建模型", len(r.selected))
+	bo := transform.BuildOptions{
+		RunID: r.s.RunID, Concurrency: r.plan.Project.Config.Concurrency, FullRefresh: r.o.FullRefresh,
+		OnDone: func(b transform.BuildResult, done, total int) {
+			r.o.Reporter.Item(done, total, b.ID, b.Status == transform.BuildFailed || b.Status == transform.BuildSkipped)
+		},
+	}
+	// What changed since each model's last build: a rerun skips what
+	// nothing changed for, an incremental model looks only there.
+	var err error
+	if bo.Prior, bo.Changes, err = buildState(ctx, r.w); err != nil {
+		return "", err
+	}
+	bo.SkipUnchanged = r.o.SkipUnchanged
+	r.s.Models = transform.Build(ctx, r.w, r.plan.Graph, r.selected, bo)
+	var errs []string
+	built, kept, inPart := 0, 0, 0
+	for _, b := range r.s.Models {
+		switch b.Status {
+		case transform.BuildSuccess:
+			built++
+			if b.Partitions != nil && !b.Partitions.Full {
+				inPart++
+			}
+		case transform.BuildUnchanged:
+			kept++
+		case transform.BuildFailed:
+			errs = append(errs, b.Err.Error())
+		}
+	}
+	detail := fmt.Sprintf("%d/%d models built, %d unchanged", built, len(r.s.Models), kept)
+	if inPart > 0 {
+		detail += fmt.Sprintf(", %d by the partitions that changed", inPart)
+	}
+	if len(errs) > 0 {
+		return detail, fmt.Errorf("%d model(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+	return detail, nil
+}
+
+// test runs the data tests of the selected models: on a rerun only those of
+// rebuilt models and those that did not pass last time.
+func (r *runner) test(ctx context.Context) (string, error) {
+	tests := testsFor(r.plan, r.selected, r.o.Select)
+	if r.o.SkipUnchanged && r.s.Models != nil {
+		var err error
+		if tests, err = changedTests(ctx, r.w, tests, r.s.Models); err != nil {
+			return "", err
+		}
+	}
+	// A model built in part is tested on the partitions it rebuilt.
+	tests = r.o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(r.plan, r.s.Models))
+	r.o.Reporter.Stage("数据测试", len(tests))
+	r.s.Tests = check.Run(ctx, r.w, tests, r.s.RunID, func(t check.Result, done, total int) {
+		r.o.Reporter.Item(done, total, t.Test.Model+" "+t.Test.Name, t.Status == check.StatusFail || t.Status == check.StatusError)
+	})
+	var errs []string
+	for _, t := range r.s.Tests {
+		switch t.Status {
+		case check.StatusFail:
+			errs = append(errs, fmt.Sprintf("%s: %s %s: %d failing row(s)\n    %s", t.Test.Pos, t.Test.Model, t.Test.Name, t.Failures,
+				strings.ReplaceAll(t.Sample, "\n", "\n    ")))
+		case check.StatusError:
+			errs = append(errs, t.Err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return "", fmt.Errorf("%d data test(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+	return fmt.Sprintf("%d tests", len(r.s.Tests)), nil
+}
+
+// render writes the dashboard site, or leaves it as it is when nothing it
+// shows changed.
+func (r *runner) render(ctx context.Context) (string, error) {
+	r.o.Reporter.Stage("生成看板", 0) // pages repeated with each are counted as they are written
+	sp, err := planSite(ctx, r.w, r.plan.Project, r.site, r.o.Version, r.s.Stale)
+	if err != nil {
+		return "", err
+	}
+	if r.o.SkipUnchanged && !anyBuilt(r.s.Models) {
+		last, lastSite, err := r.w.LastRender(ctx)
+		if err != nil {
+			return "", err
+		}
+		if _, statErr := os.Stat(filepath.Join(r.site, "index.html")); last == sp.Fingerprint && lastSite == r.site && statErr == nil {
+			r.s.RenderUnchanged = true
+			return "site unchanged", nil
+		}
+	}
+	res, err := render.Site(ctx, r.w, r.plan.Project, render.Options{OutDir: r.site, RunID: r.s.RunID, DataAsOf: sp.AsOf, Period: sp.Period,
+		Location: r.loc, Kinds: r.o.Registries.Panels, Stale: sp.Notes,
+		Guide: &render.GuideInputs{Parents: r.plan.Graph.Parents, Children: r.plan.Graph.Children}})
+	if err != nil {
+		return "", err
+	}
+	if err := r.w.RecordRender(ctx, r.s.RunID, sp.Fingerprint, r.site, len(res.Pages)); err != nil {
+		return "", err
+	}
+	r.s.Render = res
+	for i, pg := range res.Pages {
+		r.o.Reporter.Item(i+1, len(res.Pages), pg, false)
+	}
+	return fmt.Sprintf("%d pages", len(res.Pages)), nil
 }
 
 // changedPartitions says, of the models this run built in part, which
