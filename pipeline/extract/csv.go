@@ -616,37 +616,3 @@ func readCSVChunk(tb *tableBuilder, r *csv.Reader, bad badLines, lineOffset int,
 func badRow(file string, line int, text string, bb *badBytes) Rejection {
 	return Rejection{Pos: diag.Pos{File: file, Row: line}, RawValue: strings.ToValidUTF8(text, "\uFFFD"), Reason: bb.reason()}
 }
-
-func blankRow(cells []string) bool {
-	for _, c := range cells {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// totalsRow recognises 合计/总计/小计 rows, which must not be summed twice.
-func totalsRow(cells []string) bool {
-	for _, c := range cells {
-		if c == "" {
-			continue
-		}
-		// Every totals label starts with one of these (after spaces): most
-		// rows are rejected here without any work.
-		if r := strings.TrimLeft(c, " \t\u3000"); r != "" && !strings.HasPrefix(r, "合") && !strings.HasPrefix(r, "总") &&
-			!strings.HasPrefix(r, "小") && !strings.HasPrefix(r, "全") {
-			return false
-		}
-		s := strings.Join(strings.Fields(normalizeWidth(c)), "")
-		if s == "" {
-			continue
-		}
-		switch s {
-		case "合计", "总计", "小计", "全市合计", "合计:", "合计：", "总计：":
-			return true
-		}
-		return false
-	}
-	return false
-}

@@ -254,21 +254,3 @@ func combineHeaderRows(parts [][]string) []string {
 	}
 	return names
 }
-
-// noteRow recognises the notes hand-filled reports put under the table
-// (填表人, 联系电话, 注：...), which are not data.
-func noteRow(cells []string) bool {
-	for _, c := range cells {
-		s := strings.TrimSpace(normalizeWidth(c))
-		if s == "" {
-			continue
-		}
-		for _, p := range []string{"填表人", "填报人", "制表人", "制表", "审核人", "审核", "负责人", "联系电话", "联系人", "注:", "注：", "说明:", "说明：", "备注:", "备注："} {
-			if strings.HasPrefix(s, p) {
-				return true
-			}
-		}
-		return false
-	}
-	return false
-}
