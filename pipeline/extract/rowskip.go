@@ -35,8 +35,9 @@ func totalsRow(cells []string) bool {
 		if s == "" {
 			continue
 		}
+		// normalizeWidth has made a full-width colon (：) ASCII.
 		switch s {
-		case "合计", "总计", "小计", "全市合计", "合计:", "合计：", "总计：":
+		case "合计", "总计", "小计", "全市合计", "合计:", "总计:", "小计:":
 			return true
 		}
 		return false

@@ -17,6 +17,8 @@ func TestRowSkipRules(t *testing.T) {
 		{name: "spaced 合 计 after an empty cell", cells: []string{"", "合 计", "120"}, totals: true},
 		{name: "全市合计", cells: []string{"全市合计", "120"}, totals: true},
 		{name: "full-width colon", cells: []string{"合计：", "5"}, totals: true},
+		{name: "总计 with a full-width colon", cells: []string{"总计：", "5"}, totals: true},
+		{name: "小计 with a colon", cells: []string{"小计:", "5"}, totals: true},
 		{name: "小计", cells: []string{"小计"}, totals: true},
 		{name: "a name that starts like a total", cells: []string{"合肥", "1"}},
 		{name: "填表人 footer", cells: []string{"", "填表人：张三", "", "审核人：李四"}, note: true},
