@@ -117,11 +117,12 @@ func (CSV) Extract(ctx context.Context, env Env, src *project.Source, state Stat
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.File, err)
 	}
-	res, err := extractFiles(ctx, env, src, o.Path, state, o.Cursor != "", func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	res, err := extractFiles(ctx, env, src, o.Path, state, o.Cursor != "", func(tb *tableBuilder, in fileInput, fr fileRead) (*tableBuilder, error) {
+		r := csvRead{fileRead: fr, o: o, fill: fill}
 		if in.data == nil || in.grown != nil {
-			return readCSVStream(tb, env, src, o, fill, in, load, warnings)
+			return r.stream(tb, in)
 		}
-		return readCSVInto(tb, env, src, o, fill, in, load, warnings)
+		return r.into(tb, in)
 	})
 	if res != nil {
 		for i := range res.Loads {
@@ -143,9 +144,20 @@ func bytesAsString(b []byte) string {
 // utf8BOM starts some UTF-8 files (those Excel and Notepad save).
 const utf8BOM = "\xEF\xBB\xBF"
 
-// readCSVInto parses one file held in memory into tb (creating it from the
-// file's header when nil), adding rejected rows to load.
-func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+// csvRead reads one file of a csv source.
+type csvRead struct {
+	fileRead
+	o    CSVOptions
+	fill []fillRule
+}
+
+// skipTotals says whether 合计/总计/小计 rows are skipped (the default).
+func (r csvRead) skipTotals() bool { return r.o.SkipTotals == nil || *r.o.SkipTotals }
+
+// into parses one file held in memory into tb (creating it from the file's
+// header when nil), adding rejected rows to the load.
+func (r csvRead) into(tb *tableBuilder, in fileInput) (*tableBuilder, error) {
+	o, load := r.o, r.load
 	enc, valid, err := resolveEncoding(o.Encoding, in)
 	if err != nil {
 		return nil, err
@@ -157,18 +169,18 @@ func readCSVInto(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, f
 	if !valid {
 		text = decodeLines(data, enc, 1, bad)
 	}
-	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, file, text, bad, load, warnings)
+	tb, off, line, err := r.header(tb, file, text, bad)
 	if err != nil {
 		return nil, err
 	}
 	body := text[off:]
-	skipTotals := o.SkipTotals == nil || *o.SkipTotals
+	skipTotals := r.skipTotals()
 	var parts []string
 	if runtime.GOMAXPROCS(0) > 1 && !strings.ContainsRune(body, '"') {
 		parts = splitAtLineCount(body, partLines)
 	}
 	if len(parts) < 2 {
-		return tb, readCSVRest(tb, o, strings.NewReader(body), body, bad, line, file, skipTotals, load)
+		return tb, r.rest(tb, strings.NewReader(body), body, bad, line, file)
 	}
 	// The body has no quote character, so every line is a record and the
 	// parts (substrings of the body) are parsed on every core.
@@ -190,12 +202,13 @@ type textPart struct {
 	bad  badLines
 }
 
-// readCSVHeader reads the title lines and the header at the top of text,
+// header reads the title lines and the header at the top of text,
 // matching the header to the declared columns. It returns where the body
 // starts in text and the header's line number. Bytes that cannot be decoded
 // in the title lines or the header fail the file: every row is read through
 // them.
-func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, file, text string, bad badLines, load *Load, warnings *diag.List) (*tableBuilder, int, int, error) {
+func (cr csvRead) header(tb *tableBuilder, file, text string, bad badLines) (*tableBuilder, int, int, error) {
+	o := cr.o
 	r := newCSVReader(o, strings.NewReader(text))
 	var titles []string
 	for records := 1; ; records++ {
@@ -217,15 +230,7 @@ func readCSVHeader(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 			return nil, 0, 0, fmt.Errorf("%s: bytes %s are not valid %s; the title lines and the header must be readable to read the file",
 				diag.Pos{File: file, Row: l}, bb.hex(), bb.enc)
 		}
-		if tb == nil {
-			if tb, err = newTableBuilder(src, env.rowRules(), header, at, warnings, fillColumns(fill), load.File); err != nil {
-				return nil, 0, 0, err
-			}
-			tb.emit = load.emit
-		} else if err := tb.rematch(header, at, warnings); err != nil {
-			return nil, 0, 0, err
-		}
-		if err := tb.setFill(fill, fillContext{file: file, titles: titles}, at); err != nil {
+		if tb, err = cr.table(tb, header, at, cr.fill, fillContext{file: file, titles: titles}); err != nil {
 			return nil, 0, 0, err
 		}
 		return tb, int(r.InputOffset()), line, nil
@@ -252,11 +257,12 @@ func recordEnd(r *csv.Reader, rec []string) int {
 	return line + strings.Count(rec[len(rec)-1], "\n")
 }
 
-// readCSVRest reads rows from in, whose lines are counted from line. When
+// rest reads rows from in, whose lines are counted from line. When
 // text (in's content, if known) has no quote character every line is one
 // record and the quick reader is used. Rows on bad lines go to quarantine;
 // bad may grow while in is read.
-func readCSVRest(tb *tableBuilder, o CSVOptions, in io.Reader, text string, bad badLines, line int, file string, skipTotals bool, load *Load) error {
+func (r csvRead) rest(tb *tableBuilder, in io.Reader, text string, bad badLines, line int, file string) error {
+	o, load, skipTotals := r.o, r.load, r.skipTotals()
 	var read int64
 	var rejected []Rejection
 	var err error
@@ -270,10 +276,11 @@ func readCSVRest(tb *tableBuilder, o CSVOptions, in io.Reader, text string, bad 
 	return err
 }
 
-// readCSVStream parses a file too large to hold, reading it in parts of
+// stream parses a file too large to hold, reading it in parts of
 // whole lines, each decoded as it is cut (auto decides the encoding from
 // the file's start, as for a file held whole).
-func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions, fill []fillRule, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+func (r csvRead) stream(tb *tableBuilder, in fileInput) (*tableBuilder, error) {
+	o, load := r.o, r.load
 	enc, _, err := resolveEncoding(o.Encoding, in)
 	if err != nil {
 		return nil, err
@@ -296,7 +303,7 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 	if err != nil {
 		return nil, err
 	}
-	tb, off, line, err := readCSVHeader(tb, env, src, o, fill, in.name, head.text, head.bad, load, warnings)
+	tb, off, line, err := r.header(tb, in.name, head.text, head.bad)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +327,7 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 	} else {
 		parts.lines = partLines
 	}
-	skipTotals := o.SkipTotals == nil || *o.SkipTotals
+	skipTotals := r.skipTotals()
 	quoted, quotedLine, err := readPlainParts(tb, func() (textPart, bool, error) {
 		if first.text != "" {
 			p := first
@@ -337,7 +344,7 @@ func readCSVStream(tb *tableBuilder, env Env, src *project.Source, o CSVOptions,
 	// lines: the rest of the file is read as quoted CSV.
 	rest := &partsReader{parts: parts, cur: quoted.text, bad: badLines{}}
 	rest.bad.merge(quoted.bad)
-	return tb, readCSVRest(tb, o, rest, "", rest.bad, quotedLine, in.name, skipTotals, load)
+	return tb, r.rest(tb, rest, "", rest.bad, quotedLine, in.name)
 }
 
 // skipBytes moves r on by n bytes: a seek when it can, else a read.

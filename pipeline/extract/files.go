@@ -101,8 +101,40 @@ func (in fileInput) hashInto(h io.Writer) error {
 }
 
 // readFileFunc parses one file into tb (creating it from the file's header
-// when nil), adding rejected rows to load.
-type readFileFunc func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error)
+// when nil), adding rejected rows to fr.load.
+type readFileFunc func(tb *tableBuilder, in fileInput, fr fileRead) (*tableBuilder, error)
+
+// fileRead is what every file kind's reader of one file shares: the run's
+// environment, the source's declaration, and where the file's counts,
+// rejected rows and warnings go.
+type fileRead struct {
+	env Env
+	src *project.Source
+	// load collects the rows read and rejected; its emit passes each batch
+	// on while the file is read.
+	load     *Load
+	warnings *diag.List
+}
+
+// table returns the table a file's rows go into: for the source's first
+// file (tb nil) one made from its header, for a later file the same table
+// with that file's header matched to the declared columns. The fill rules
+// then take this file's values from the text around its table.
+func (fr fileRead) table(tb *tableBuilder, header []string, at diag.Pos, fill []fillRule, around fillContext) (*tableBuilder, error) {
+	if tb == nil {
+		var err error
+		if tb, err = newTableBuilder(fr.src, fr.env.rowRules(), header, at, fr.warnings, fillColumns(fill), fr.load.File); err != nil {
+			return nil, err
+		}
+		tb.emit = fr.load.emit
+	} else if err := tb.rematch(header, at, fr.warnings); err != nil {
+		return nil, err
+	}
+	if err := tb.setFill(fill, around, at); err != nil {
+		return nil, err
+	}
+	return tb, nil
+}
 
 // extractFiles is the flow every file kind shares: resolve the glob, skip
 // what was loaded before by content hash, and stream the rest. With load:
@@ -140,7 +172,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			res.Skipped = append(res.Skipped, pattern)
 			return res, nil
 		}
-		res.Loads = append(res.Loads, streamFiles(ctx, src, Load{Location: pattern, ContentHash: hash}, inputs, read))
+		res.Loads = append(res.Loads, streamFiles(ctx, env, src, Load{Location: pattern, ContentHash: hash}, inputs, read))
 		return res, nil
 	}
 	var changed []Load
@@ -182,7 +214,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 	var small []int
 	for i := range changed {
 		if len(changed) == 1 || inputs[i].data == nil {
-			res.Loads = append(res.Loads, streamFiles(ctx, src, changed[i], inputs[i:i+1], read))
+			res.Loads = append(res.Loads, streamFiles(ctx, env, src, changed[i], inputs[i:i+1], read))
 		} else {
 			small = append(small, i)
 		}
@@ -200,7 +232,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			tb, err := read(nil, inputs[i], &changed[i], &warnings[i])
+			tb, err := read(nil, inputs[i], fileRead{env: env, src: src, load: &changed[i], warnings: &warnings[i]})
 			if err == nil {
 				changed[i].Reader, _, err = tb.Reader()
 			}
@@ -223,7 +255,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 // streamFiles makes load's Reader a stream that parses the files when it is
 // first read. Counts, rejected rows and warnings are in load.Stats once the
 // stream has ended.
-func streamFiles(ctx context.Context, src *project.Source, load Load, inputs []fileInput, read readFileFunc) Load {
+func streamFiles(ctx context.Context, env Env, src *project.Source, load Load, inputs []fileInput, read readFileFunc) Load {
 	if len(inputs) == 1 {
 		load.File = inputs[0].name
 	}
@@ -238,7 +270,7 @@ func streamFiles(ctx context.Context, src *project.Source, load Load, inputs []f
 				if err = ctx.Err(); err != nil {
 					break
 				}
-				next, rerr := read(tb, in, state, &warnings)
+				next, rerr := read(tb, in, fileRead{env: env, src: src, load: state, warnings: &warnings})
 				if next != nil {
 					tb = next
 				}

@@ -71,8 +71,8 @@ func (Parquet) Extract(ctx context.Context, env Env, src *project.Source, state 
 		return nil, err
 	}
 	hive := o.HivePartitioning == nil || *o.HivePartitioning
-	return extractFiles(ctx, env, src, o.Path, state, false, func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
-		return readParquet(ctx, tb, env, src, hive, in, load, warnings)
+	return extractFiles(ctx, env, src, o.Path, state, false, func(tb *tableBuilder, in fileInput, fr fileRead) (*tableBuilder, error) {
+		return readParquet(ctx, tb, fr, hive, in)
 	})
 }
 
@@ -119,7 +119,8 @@ func (in fileInput) readerAt() (parquet.ReaderAtSeeker, io.Closer, error) {
 // the file's columns when nil), row by row through the same conversions
 // and checks as a database's values, so that a value that does not fit
 // goes to quarantine with the file and row.
-func readParquet(ctx context.Context, tb *tableBuilder, env Env, src *project.Source, hive bool, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+func readParquet(ctx context.Context, tb *tableBuilder, fileRd fileRead, hive bool, in fileInput) (*tableBuilder, error) {
+	src, load := fileRd.src, fileRd.load
 	ra, closer, err := in.readerAt()
 	if err != nil {
 		return nil, err
@@ -180,12 +181,7 @@ func readParquet(ctx context.Context, tb *tableBuilder, env Env, src *project.So
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s: missing required column(s) %s; the file has: %s", in.name, strings.Join(missing, ", "), strings.Join(all, ", "))
 	}
-	if tb == nil {
-		if tb, err = newTableBuilder(src, env.rowRules(), header, at, warnings, nil, load.File); err != nil {
-			return nil, err
-		}
-		tb.emit = load.emit
-	} else if err := tb.rematch(header, at, warnings); err != nil {
+	if tb, err = fileRd.table(tb, header, at, nil, fillContext{file: in.name}); err != nil {
 		return nil, err
 	}
 

@@ -90,13 +90,13 @@ func (XLSX) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src.File, err)
 	}
-	return extractFiles(ctx, env, src, o.Path, state, false, func(tb *tableBuilder, in fileInput, load *Load, warnings *diag.List) (*tableBuilder, error) {
+	return extractFiles(ctx, env, src, o.Path, state, false, func(tb *tableBuilder, in fileInput, fr fileRead) (*tableBuilder, error) {
 		// A workbook is a zip archive: excelize needs all of it.
 		data, err := in.bytes()
 		if err != nil {
 			return nil, err
 		}
-		return readXLSXInto(tb, env, src, o, fill, in.name, data, load, warnings)
+		return xlsxRead{fileRead: fr, o: o, fill: fill}.into(tb, in.name, data)
 	})
 }
 
@@ -120,7 +120,17 @@ func pickSheet(f *excelize.File, file, want string) (string, error) {
 	return "", fmt.Errorf("%s: no sheet %q (the workbook has: %s)", file, want, strings.Join(sheets, ", "))
 }
 
-func readXLSXInto(tb *tableBuilder, env Env, src *project.Source, o XLSXOptions, fill []fillRule, file string, data []byte, load *Load, warnings *diag.List) (*tableBuilder, error) {
+// xlsxRead reads one workbook of an xlsx source.
+type xlsxRead struct {
+	fileRead
+	o    XLSXOptions
+	fill []fillRule
+}
+
+// into reads the declared sheet of the workbook in data into tb (creating
+// it from the sheet's header when nil).
+func (r xlsxRead) into(tb *tableBuilder, file string, data []byte) (*tableBuilder, error) {
+	o, load := r.o, r.load
 	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable .xlsx workbook (is it an old .xls, or damaged? save it again as .xlsx): %v", file, err)
@@ -163,18 +173,11 @@ func readXLSXInto(tb *tableBuilder, env Env, src *project.Source, o XLSXOptions,
 			}
 			header := combineHeaderRows(headerParts)
 			at := diag.Pos{File: file, Sheet: sheet, Row: headerStart}
-			if tb == nil {
-				if tb, err = newTableBuilder(src, env.rowRules(), header, at, warnings, fillColumns(fill), load.File); err != nil {
-					return nil, err
-				}
-				tb.emit = load.emit
-				tb.serialDates = true
-			} else if err := tb.rematch(header, at, warnings); err != nil {
+			if tb, err = r.table(tb, header, at, r.fill, fillContext{file: file, sheet: sheet, titles: titles}); err != nil {
 				return nil, err
 			}
-			if err := tb.setFill(fill, fillContext{file: file, sheet: sheet, titles: titles}, at); err != nil {
-				return nil, err
-			}
+			// A date cell holds its day number: 42917 is 2017-07-01.
+			tb.serialDates = true
 			continue
 		}
 		if blankRow(cells) || (skipTotals && totalsRow(cells)) || noteRow(cells) {
