@@ -293,8 +293,9 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	}
 	base := strings.TrimSuffix(in.file, ".html")
 	book := &pageBook{}
+	pr := pageRenderer{p: p, o: o, dir: dir, in: in, title: view.Title, res: res, book: book}
 	for i, pn := range pg.Panels {
-		pv, err := renderPanel(ctx, w, p, in, pn, fmt.Sprintf("%s-%d", base, i+1), view.Title, o, dir, res, book)
+		pv, err := pr.panel(ctx, pn, fmt.Sprintf("%s-%d", base, i+1))
 		if err != nil {
 			return err
 		}
@@ -323,34 +324,50 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	return nil
 }
 
-// renderPanel queries one panel's rows and draws it, with its table and
+// pageRenderer is what the panels of one page share as they are drawn.
+type pageRenderer struct {
+	p *project.Project
+	o Options
+	// dir is the site folder being written.
+	dir string
+	// in is the page (one of a repeated page's instances), title its
+	// filled-in title, which the downloads' names start with.
+	in    instance
+	title string
+	// res adds up the page's query and write times; book collects the
+	// panels' rows for the page's workbook.
+	res  *Result
+	book *pageBook
+}
+
+// panel queries one panel's rows and draws it, with its table and
 // downloads named name.csv and name.xlsx.
-func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project, in instance, pn project.Panel, name, pageTitle string, o Options, dir string, res *Result, book *pageBook) (panelView, error) {
+func (r *pageRenderer) panel(ctx context.Context, pn project.Panel, name string) (panelView, error) {
 	start := time.Now()
-	query, args := in.bindSQL(pn.SQL)
+	query, args := r.in.bindSQL(pn.SQL)
 	labels := map[string]string{}
 	if pn.Model != "" {
-		m, err := modelOf(p, pn.Model)
+		m, err := modelOf(r.p, pn.Model)
 		if err != nil {
 			return panelView{}, fmt.Errorf("%s: %w", pn.Pos, err)
 		}
 		query, args = "SELECT * FROM "+warehouse.QuoteTable(m.Schema, m.Name), nil
 		if pn.Filter != "" {
 			query += " WHERE " + warehouse.QuoteIdent(pn.Filter) + " = $1"
-			args = []any{in.key}
+			args = []any{r.in.key}
 		}
 		for _, c := range m.Header.Columns {
 			labels[c.Name] = c.Label
 		}
 	}
-	data, err := o.stmts.Query(ctx, query, o.PanelRows+1, args...)
-	res.QueryTime += time.Since(start)
+	data, err := r.o.stmts.Query(ctx, query, r.o.PanelRows+1, args...)
+	r.res.QueryTime += time.Since(start)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))
 	}
-	capNote := capRows(data, o.PanelRows)
+	capNote := capRows(data, r.o.PanelRows)
 	start = time.Now()
-	defer func() { res.WriteTime += time.Since(start) }()
+	defer func() { r.res.WriteTime += time.Since(start) }()
 	for k, v := range pn.Labels {
 		labels[k] = v // the panel's own labels win over the model's
 	}
@@ -359,13 +376,13 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
 	chartID := "chart_" + strings.NewReplacer("-", "_", ".", "_").Replace(name)
-	el, script, err := o.Kinds.Kind(pn.Chart).Draw(pn, data, chartID)
+	el, script, err := r.o.Kinds.Kind(pn.Chart).Draw(pn, data, chartID)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
 	}
-	title := in.fill(pn.Title)
-	pv := panelView{Title: title, Note: withNote(in.fill(pn.Note), capNote), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
-		CSVName: downloadName(pageTitle, title, ".csv"), XLSXName: downloadName(pageTitle, title, ".xlsx")}
+	title := r.in.fill(pn.Title)
+	pv := panelView{Title: title, Note: withNote(r.in.fill(pn.Note), capNote), Element: el, Script: script, Open: pn.Chart == "table", data: data, labels: labels,
+		CSVName: downloadName(r.title, title, ".csv"), XLSXName: downloadName(r.title, title, ".xlsx")}
 	tf, err := newTableFormat(pn, data, labels)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: %w", pn.Pos, pn.Title, err)
@@ -377,7 +394,7 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: CSV: %w", pn.Pos, pn.Title, err)
 	}
-	if pv.CSV, err = download(dir, name+".csv", "text/csv;charset=utf-8", csvData); err != nil {
+	if pv.CSV, err = download(r.dir, name+".csv", "text/csv;charset=utf-8", csvData); err != nil {
 		return panelView{}, err
 	}
 	var xlsxData bytes.Buffer
@@ -386,11 +403,11 @@ func renderPanel(ctx context.Context, w *warehouse.Warehouse, p *project.Project
 	if err := pb.write(&xlsxData, true); err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: Excel: %w", pn.Pos, pn.Title, err)
 	}
-	if pv.XLSX, err = download(dir, name+".xlsx", xlsxMIME, xlsxData.Bytes()); err != nil {
+	if pv.XLSX, err = download(r.dir, name+".xlsx", xlsxMIME, xlsxData.Bytes()); err != nil {
 		return panelView{}, err
 	}
-	book.add(title, data, tf)
-	book.sheets[len(book.sheets)-1].note = capNote
+	r.book.add(title, data, tf)
+	r.book.sheets[len(r.book.sheets)-1].note = capNote
 	pv.Columns, pv.Rows, pv.More = tf.table(data)
 	links, err := rowLinks(pn, data)
 	if err != nil {
