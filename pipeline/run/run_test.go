@@ -260,6 +260,31 @@ func TestRerunRedoesOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// Quarantined rows change only with a load: a rerun that loads nothing
+// leaves a model that reads them alone, and the site with it; a load that
+// quarantines a row rebuilds it.
+func TestRerunRebuildsQuarantineReadersOnlyAfterALoad(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	os.WriteFile(filepath.Join(dir, "transforms/marts/rejects.sql"), []byte("SELECT source, count(*) AS rejected FROM meta.quarantine GROUP BY source"), 0o644)
+	skip := Options{SkipUnchanged: true}
+	if s := rerun(t, dir, skip); s.Err != nil {
+		t.Fatalf("first run: %v", s.Err)
+	}
+	before := query[int64](t, dir, "SELECT coalesce(sum(rejected), 0) FROM marts.rejects")
+	s := rerun(t, dir, skip)
+	if s.Err != nil || !strings.Contains(statuses(s), "marts.rejects=unchanged") || !s.RenderUnchanged {
+		t.Fatalf("rerun with nothing loaded: %v, %s, site unchanged %v", s.Err, statuses(s), s.RenderUnchanged)
+	}
+	os.WriteFile(filepath.Join(dir, "data/progress/2017-03.csv"), []byte("单位,月份,本月完成\n环翠区,2017-03,很多\n"), 0o644)
+	s = rerun(t, dir, skip)
+	if !strings.Contains(statuses(s), "marts.rejects=success") || s.Render == nil {
+		t.Fatalf("after a load with a rejected row: %v, %s", s.Err, statuses(s))
+	}
+	if after := query[int64](t, dir, "SELECT sum(rejected) FROM marts.rejects"); after != before+1 {
+		t.Errorf("marts.rejects counts %d rejected rows, want %d", after, before+1)
+	}
+}
+
 func TestRerunRepeatsFailingTestsAndWatchesSettings(t *testing.T) {
 	dir := fixture.Copy(t, "tiny")
 	os.WriteFile(filepath.Join(dir, "transforms/marts/units.sql"), []byte("/* jixiao\ntests:\n  - assert: \"SELECT * FROM marts.units WHERE unit_name = '高区'\"\n    name: no_gaoqu\n*/\nSELECT unit_code, unit_name FROM meta.units"), 0o644)

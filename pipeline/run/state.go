@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"jixiao/pipeline/check"
@@ -31,6 +32,18 @@ func buildState(ctx context.Context, w *warehouse.Warehouse) (map[string]warehou
 		return nil, nil, err
 	}
 	changes["meta.project"], changes["meta.units"] = published, published
+	// Quarantined rows are written and cleared only inside a successful
+	// load's transaction (see warehouse.LoadAll), so they last changed with
+	// the newest load of any source. Taking them for run history, which
+	// changes with every run, rebuilt stg_report_receipts and the marts
+	// that read it, and so rewrote the whole site, on every rerun.
+	var newestLoad time.Time
+	for id, t := range changes {
+		if strings.HasPrefix(id, project.RawSchema+".") && t.After(newestLoad) {
+			newestLoad = t
+		}
+	}
+	changes["meta.quarantine"] = newestLoad
 	// The run history changes with every run: models that read it always rebuild.
 	now := time.Now()
 	for _, t := range transform.MetaTables {
