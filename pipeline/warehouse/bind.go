@@ -17,6 +17,9 @@ func (w *Warehouse) Describe(ctx context.Context, query string) ([]string, error
 	if err := w.RequireSelect(ctx, query); err != nil {
 		return nil, err
 	}
+	if w.pg != nil {
+		return w.describePostgres(ctx, query)
+	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
 		return nil, err

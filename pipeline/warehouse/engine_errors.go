@@ -19,7 +19,9 @@ type EngineError struct {
 	Err    error
 }
 
-func (e *EngineError) Error() string { return e.Reason + "\n（DuckDB：" + FirstLine(e.Err) + "）" }
+func (e *EngineError) Error() string {
+	return e.Reason + "\n（" + engineOf(e.Err) + "：" + FirstLine(e.Err) + "）"
+}
 
 func (e *EngineError) Unwrap() error { return e.Err }
 

@@ -46,6 +46,9 @@ type HiveExport struct {
 // empty file under the fixed partition, so that its folder and schema are
 // there for a reader. DuckDB must be allowed to write dir (Options.WriteDirs).
 func (w *Warehouse) ExportHive(ctx context.Context, schema, name, dir string, fixed []PartitionValue, by []string) (*HiveExport, error) {
+	if w.pg != nil {
+		return nil, errNoParquetOnPostgres
+	}
 	cols, err := w.Columns(ctx, schema, name)
 	if err != nil {
 		return nil, err
@@ -190,7 +193,7 @@ var fixedArray = regexp.MustCompile(`^(.*)\[\d+\]$`)
 
 // Tables lists the tables and views of a schema, by name.
 func (w *Warehouse) Tables(ctx context.Context, schema string) ([]string, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name`, schema)
+	rows, err := w.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name`, w.schema(schema))
 	if err != nil {
 		return nil, fmt.Errorf("tables of %s: %w", schema, err)
 	}
@@ -269,7 +272,11 @@ func (w *Warehouse) PersonalValues(ctx context.Context, schema, name string) (ma
 			continue
 		}
 		q := QuoteIdent(c.Name)
-		counts = append(counts, fmt.Sprintf("count(*) FILTER (WHERE regexp_matches(%s, %s) OR regexp_matches(%s, %s))",
+		match := "regexp_matches(%s, %s) OR regexp_matches(%s, %s)"
+		if w.pg != nil {
+			match = "%s ~ %s OR %s ~ %s" // PostgreSQL's regexp_matches returns the matches, not whether
+		}
+		counts = append(counts, fmt.Sprintf("count(*) FILTER (WHERE "+match+")",
 			q, QuoteString(IDNumberPattern), q, QuoteString(MobilePattern)))
 		names = append(names, c.Name)
 	}

@@ -17,9 +17,10 @@ import (
 func (w *Warehouse) RunTable(ctx context.Context, limit int) (*Result, error) {
 	// Times are stored in UTC and shown in the project's time zone, as pages are.
 	return w.metaQuery(ctx, "list runs", `SELECT run_id, command, coalesce(job, '') AS job,
-			strftime(timezone(coalesce((SELECT max(timezone) FROM meta.project), 'Asia/Shanghai'), timezone('UTC', started_at)),
-				'%Y-%m-%d %H:%M:%S') AS started,
-			round(epoch(coalesce(finished_at, started_at) - started_at), 1) AS seconds,
+			`+w.dialect(`strftime(timezone(coalesce((SELECT max(timezone) FROM meta.project), 'Asia/Shanghai'), timezone('UTC', started_at)),
+				'%Y-%m-%d %H:%M:%S')`, `to_char(started_at AT TIME ZONE 'UTC' AT TIME ZONE coalesce((SELECT max(timezone) FROM meta.project), 'Asia/Shanghai'),
+				'YYYY-MM-DD HH24:MI:SS')`)+` AS started,
+			`+w.seconds("coalesce(finished_at, started_at) - started_at", 1)+` AS seconds,
 			CASE status WHEN 'success' THEN '成功' WHEN 'failed' THEN '失败' WHEN 'running' THEN '进行中'
 				WHEN '`+StatusInterrupted+`' THEN '中断' ELSE status END AS status, rows_loaded,
 			rows_rejected, models_built, tests_failed, pages_written
@@ -42,7 +43,7 @@ func (w *Warehouse) Run(ctx context.Context, id string) (r RunRecord, ok bool, e
 
 // RunSteps lists a run's stages with their status and detail.
 func (w *Warehouse) RunSteps(ctx context.Context, id string) (*Result, error) {
-	return w.metaQuery(ctx, "read the run's steps", `SELECT step, status, round(epoch(finished_at - started_at), 2) AS seconds,
+	return w.metaQuery(ctx, "read the run's steps", `SELECT step, status, `+w.seconds("finished_at - started_at", 2)+` AS seconds,
 		coalesce(detail, '') AS detail FROM meta.run_steps WHERE run_id = ? ORDER BY started_at`, id)
 }
 
@@ -72,18 +73,21 @@ func (w *Warehouse) QuarantineRows(ctx context.Context, source string, limit int
 
 // LatestTestResults is each data test's newest result.
 func (w *Warehouse) LatestTestResults(ctx context.Context) (*Result, error) {
-	return w.metaQuery(ctx, "read the data tests' results", `SELECT model, test_name, severity, status, failures, ran_at
-		FROM meta.test_results QUALIFY row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) = 1
-		ORDER BY model, test_name`)
+	return w.metaQuery(ctx, "read the data tests' results", `SELECT model, test_name, severity, status, failures, ran_at FROM (
+		SELECT *, row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) AS newest FROM meta.test_results) AS t
+		WHERE newest = 1 ORDER BY model, test_name`)
 }
 
 // SourceLoadSummary is each source's last good load, rows loaded in all,
 // and its latest load's status and error.
 func (w *Warehouse) SourceLoadSummary(ctx context.Context) (*Result, error) {
+	// The latest load is the one with the newest finish (arg_max's pick).
 	return w.metaQuery(ctx, "summarise the loads", `SELECT source, max(finished_at) FILTER (WHERE status = 'success') AS last_ok,
 		sum(rows_loaded) FILTER (WHERE status = 'success') AS rows,
-		arg_max(status, finished_at) AS last_status, arg_max(error, finished_at) AS last_error
-		FROM meta.source_loads GROUP BY source`)
+		max(status) FILTER (WHERE latest = 1) AS last_status, max(error) FILTER (WHERE latest = 1) AS last_error
+		FROM (SELECT *, CASE WHEN finished_at IS NULL THEN NULL
+			ELSE row_number() OVER (PARTITION BY source ORDER BY finished_at DESC NULLS LAST) END AS latest FROM meta.source_loads) AS l
+		GROUP BY source`)
 }
 
 // LastJobStart is when a scheduled job last started; ok is false when never.

@@ -4,13 +4,11 @@ package warehouse
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -23,6 +21,9 @@ import (
 func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, error) {
 	if w.readOnly {
 		return nil, errors.New("the warehouse is open read-only")
+	}
+	if w.pg != nil {
+		return w.loadAllPostgres(ctx, reqs)
 	}
 	conn, err := w.db.Conn(ctx)
 	if err != nil {
@@ -96,17 +97,8 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 	selectOf := func(i int) string {
 		return fmt.Sprintf("SELECT %s, %s AS %s FROM %s", selectList(reqs[i]), QuoteString(reqs[i].LoadID), QuoteIdent(LoadColumn), QuoteIdent(views[i]))
 	}
-	// Files re-sent with corrections lose the rows they brought before.
-	var replaced []string
-	for _, r := range reqs {
-		for _, f := range r.ReplaceFiles {
-			replaced = append(replaced, QuoteString(f))
-		}
-	}
-	if exists && len(replaced) > 0 && first.Mode != ModeReplace {
-		if err := run("DELETE FROM " + target + " WHERE _file IN (" + strings.Join(replaced, ", ") + ")"); err != nil {
-			return nil, err
-		}
+	if err := deleteReplacedFiles(ctx, conn, reqs, target, exists); err != nil {
+		return nil, err
 	}
 	i := 0
 	if first.Mode == ModeReplace || !exists {
@@ -144,62 +136,15 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 		}
 	}
 	loaded := make([]int64, len(reqs))
-	now := time.Now().UTC()
-	var loadRows, quarantine [][]any
 	for i := range reqs {
-		req := reqs[i]
 		// DuckDB read every batch of the stream, and the statement
 		// succeeded: every row it read is in the table.
 		loaded[i] = counted[i].rows.Load()
-		if req.Late != nil {
-			late := req.Late()
-			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
-		}
-		if req.CursorColumn != "" && req.CursorValue == "" {
-			var c sql.NullString
-			if err := conn.QueryRowContext(ctx, "SELECT max("+QuoteIdent(req.CursorColumn)+")::VARCHAR FROM "+target).Scan(&c); err != nil {
-				return nil, fmt.Errorf("cursor %s: %w", req.CursorColumn, err)
-			}
-			req.CursorValue = c.String
-		}
-		for _, q := range req.Quarantine {
-			quarantine = append(quarantine, []any{req.LoadID, req.Source, q.File, nullString(q.Sheet), q.Row, nullString(q.Column), q.RawValue, q.Reason, now})
-		}
-		loadRows = append(loadRows, []any{req.LoadID, nullString(req.RunID), req.Source, req.Kind, nullString(req.Location), nullString(req.ContentHash),
-			nullString(req.CursorValue), req.RowsRead, loaded[i], req.RowsRejected, req.StartedAt.UTC(), now, StatusSuccess, nil})
 	}
-	if err := clearQuarantine(ctx, conn, reqs, first.Mode == ModeReplace || !exists); err != nil {
-		return nil, fmt.Errorf("quarantine: %w", err)
-	}
-	if err := insertRows(ctx, conn, "meta.quarantine", quarantine); err != nil {
-		return nil, fmt.Errorf("quarantine: %w", err)
-	}
-	if err := insertRows(ctx, conn, "meta.source_loads", loadRows); err != nil {
-		return nil, fmt.Errorf("record loads: %w", err)
+	if err := recordLoads(ctx, conn, reqs, loaded, target, first.Mode == ModeReplace || !exists); err != nil {
+		return nil, err
 	}
 	return loaded, nil
-}
-
-// insertRows inserts rows with multi-row INSERTs of a few hundred rows each.
-func insertRows(ctx context.Context, conn txConn, table string, rows [][]any) error {
-	const batch = 200
-	for start := 0; start < len(rows); start += batch {
-		part := rows[start:min(start+batch, len(rows))]
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " VALUES ")
-		var args []any
-		for i, r := range part {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ") + ")")
-			args = append(args, r...)
-		}
-		if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // countingReader counts the rows DuckDB reads from a stream: a load adds

@@ -149,6 +149,7 @@ func clearQuarantine(ctx context.Context, conn txConn, reqs []LoadRequest, start
 func tableExistsOn(ctx context.Context, conn txConn, schema, table string) (bool, error) {
 	var n int
 	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`, schema, table).Scan(&n)
+	// (schema is the name in the database: on PostgreSQL with its prefix.)
 	return n > 0, err
 }
 
@@ -176,4 +177,43 @@ func (w *Warehouse) Load(ctx context.Context, req LoadRequest) (int64, error) {
 		return 0, err
 	}
 	return n[0], nil
+}
+
+// insertRows inserts rows with multi-row INSERTs of a few hundred rows each.
+func insertRows(ctx context.Context, conn txConn, table string, rows [][]any) error {
+	const batch = 200
+	for start := 0; start < len(rows); start += batch {
+		part := rows[start:min(start+batch, len(rows))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		var args []any
+		for i, r := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + strings.TrimSuffix(strings.Repeat("?, ", len(r)), ", ") + ")")
+			args = append(args, r...)
+		}
+		if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteReplacedFiles removes, before a load that appends or merges into
+// an existing table, the rows of the files re-sent with corrections: they
+// lose the rows they brought before.
+func deleteReplacedFiles(ctx context.Context, conn txConn, reqs []LoadRequest, target string, exists bool) error {
+	var replaced []string
+	for _, r := range reqs {
+		for _, f := range r.ReplaceFiles {
+			replaced = append(replaced, QuoteString(f))
+		}
+	}
+	if !exists || len(replaced) == 0 || reqs[0].Mode == ModeReplace {
+		return nil
+	}
+	_, err := conn.ExecContext(ctx, "DELETE FROM "+target+" WHERE _file IN ("+strings.Join(replaced, ", ")+")")
+	return err
 }

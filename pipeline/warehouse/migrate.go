@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"fmt"
+	"regexp"
 )
 
 // migrations create and evolve the engine's own schemas. They only ever get
@@ -192,4 +193,43 @@ func (w *Warehouse) dropIngestViews(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// pgDouble finds DuckDB's DOUBLE, which PostgreSQL spells DOUBLE PRECISION.
+var pgDouble = regexp.MustCompile(`\bDOUBLE\b`)
+
+// pgMigration is a migration as PostgreSQL takes it: the migrations are
+// written in the SQL both engines share but for DOUBLE.
+func pgMigration(m string) string { return pgDouble.ReplaceAllString(m, "DOUBLE PRECISION") }
+
+// migratePostgres creates the warehouse's schemas and brings meta up to
+// date on PostgreSQL, with the same list of migrations as DuckDB. Two
+// writers starting at once take turns on an advisory lock for it.
+func (w *Warehouse) migratePostgres(ctx context.Context) error {
+	return w.withTx(ctx, func(tx txConn) error {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('jixiao migrate ' || current_schema() || ?))`, w.pg.prefix); err != nil {
+			return fmt.Errorf("wait for another jixiao migrating this database: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS raw;
+			CREATE SCHEMA IF NOT EXISTS meta;
+			CREATE TABLE IF NOT EXISTS meta.schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+			return fmt.Errorf("create meta.schema_migrations: %w", err)
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM meta.schema_migrations`).Scan(&current); err != nil {
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if current > len(migrations) {
+			return fmt.Errorf("the warehouse was written by a newer jixiao (schema version %d, this binary knows %d): upgrade jixiao", current, len(migrations))
+		}
+		for v := current + 1; v <= len(migrations); v++ {
+			if _, err := tx.ExecContext(ctx, pgMigration(migrations[v-1])); err != nil {
+				return fmt.Errorf("apply warehouse migration %d: %w", v, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO meta.schema_migrations VALUES (?, now()::TIMESTAMP)`, v); err != nil {
+				return fmt.Errorf("apply warehouse migration %d: %w", v, err)
+			}
+		}
+		return nil
+	})
 }

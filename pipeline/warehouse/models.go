@@ -30,6 +30,9 @@ func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, er
 	if err := w.RequireSelect(ctx, req.SQL); err != nil {
 		return 0, err
 	}
+	if w.pg != nil {
+		return w.buildModelPostgres(ctx, req, nil)
+	}
 	existing, err := w.TableKind(ctx, req.Schema, req.Name)
 	if err != nil {
 		return 0, fmt.Errorf("look up %s.%s: %w", req.Schema, req.Name, err)
@@ -72,7 +75,9 @@ func (w *Warehouse) DropModel(ctx context.Context, schema, name string) error {
 	if err != nil || kind == "" {
 		return err
 	}
-	return w.Exec(ctx, "DROP "+strings.ToUpper(kind)+" "+QuoteTable(schema, name))
+	// PostgreSQL drops the views that read it too (DuckDB leaves them to
+	// fail when read); the run rebuilds or drops those models as well.
+	return w.Exec(ctx, "DROP "+strings.ToUpper(kind)+" "+QuoteTable(schema, name)+w.dialect("", " CASCADE"))
 }
 
 // TableRef is a table a query reads, with the byte offset where it is named.
@@ -95,7 +100,7 @@ func (e *ParseError) Error() string { return e.Message }
 // query's CTEs are left out; table functions are not table references.
 func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, error) {
 	var js string
-	err := w.db.QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js)
+	err := w.duck().QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js)
 	if err != nil {
 		return nil, fmt.Errorf("parse SQL: %w", err)
 	}
@@ -195,6 +200,10 @@ func lineOfDuckDBError(msg string) int {
 // explained error (EngineError, RefusedError) shows DuckDB's first line
 // only, so the errors it wraps are searched too.
 func LineOfError(err error) int {
+	var pe *pgLineError
+	if errors.As(err, &pe) {
+		return pe.Line
+	}
 	for ; err != nil; err = errors.Unwrap(err) {
 		if n := lineOfDuckDBError(err.Error()); n > 0 {
 			return n

@@ -82,6 +82,9 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 	if err := w.RequireSelect(ctx, req.SQL); err != nil {
 		return nil, err
 	}
+	if w.pg != nil {
+		return w.buildPartitionedPostgres(ctx, req)
+	}
 	existing, err := w.TableKind(ctx, req.Schema, req.Name)
 	if err != nil {
 		return nil, fmt.Errorf("look up %s: %w", req.Model, err)

@@ -56,10 +56,7 @@ func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, unit
 		if _, err := tx.ExecContext(ctx, `DELETE FROM meta.project; DELETE FROM meta.units;`); err != nil {
 			return err
 		}
-		departments := make([]any, len(ps.Departments))
-		for i, d := range ps.Departments {
-			departments[i] = d
-		}
+		departments := w.textList(ps.Departments)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO meta.project (name, plan_year, timezone, config_hash, published_at,
 			pace_tolerance, overachievement_ratio, rank_step, bonus_cap, late_report_deduction, execution_basis, departments,
 			light_yellow, light_red)
@@ -69,10 +66,7 @@ func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, unit
 			return err
 		}
 		for _, u := range units {
-			aliases := make([]any, len(u.Aliases))
-			for i, a := range u.Aliases {
-				aliases[i] = a
-			}
+			aliases := w.textList(u.Aliases)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO meta.units (unit_code, unit_name, unit_kind, aliases, share) VALUES (?, ?, ?, ?, ?)`,
 				u.Code, u.Name, u.Kind, aliases, u.Share); err != nil {
 				return fmt.Errorf("unit %s: %w", u.Code, err)
@@ -84,6 +78,19 @@ func (w *Warehouse) PublishProject(ctx context.Context, ps ProjectSettings, unit
 		return fmt.Errorf("publish project settings to meta: %w", err)
 	}
 	return nil
+}
+
+// textList is a list of text as the driver takes it for a VARCHAR[]: a
+// []any for DuckDB's, a []string for pgx.
+func (w *Warehouse) textList(items []string) any {
+	if w.pg != nil {
+		return append([]string{}, items...)
+	}
+	out := make([]any, len(items))
+	for i, s := range items {
+		out[i] = s
+	}
+	return out
 }
 
 // ProjectPublishedAt is when the project settings in meta last changed.

@@ -17,18 +17,18 @@ type Result struct {
 
 // Query runs a query and reads at most limit rows (0: all).
 func (w *Warehouse) Query(ctx context.Context, query string, limit int, args ...any) (*Result, error) {
-	rows, err := w.db.QueryContext(ctx, query, args...)
+	rows, err := w.reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, Explain(err)
 	}
 	defer rows.Close()
-	return readRows(rows, limit)
+	return w.readRows(rows, limit)
 }
 
 // QueryRow runs a query of one row and scans it into dest, like Query for
 // a single value (a count, a setting).
 func (w *Warehouse) QueryRow(ctx context.Context, query string, args []any, dest ...any) error {
-	return Explain(w.db.QueryRowContext(ctx, query, args...).Scan(dest...))
+	return Explain(w.reader().QueryRowContext(ctx, query, args...).Scan(dest...))
 }
 
 // CountRows counts the rows of a user's SELECT (a data test's failing rows),
@@ -40,11 +40,11 @@ func (w *Warehouse) CountRows(ctx context.Context, query string) (int64, error) 
 	var n int64
 	// A newline before the bracket keeps a trailing -- comment from eating it.
 	query = strings.TrimRight(strings.TrimSpace(query), ";")
-	err := w.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+"\n)").Scan(&n)
+	err := w.reader().QueryRowContext(ctx, "SELECT count(*) FROM ("+query+"\n) AS jixiao_rows").Scan(&n)
 	return n, Explain(err)
 }
 
-func readRows(rows *sql.Rows, limit int) (*Result, error) {
+func (w *Warehouse) readRows(rows *sql.Rows, limit int) (*Result, error) {
 	cols, err := rows.Columns()
 	if err != nil {
 		return nil, err
@@ -55,7 +55,11 @@ func readRows(rows *sql.Rows, limit int) (*Result, error) {
 	}
 	res := &Result{Columns: cols}
 	for _, t := range types {
-		res.Types = append(res.Types, t.DatabaseTypeName())
+		name := t.DatabaseTypeName()
+		if w.pg != nil {
+			name = pgResultType(name)
+		}
+		res.Types = append(res.Types, name)
 	}
 	for rows.Next() {
 		if limit > 0 && len(res.Rows) >= limit {
@@ -69,6 +73,11 @@ func readRows(rows *sql.Rows, limit int) (*Result, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("read row %d: %w", len(res.Rows)+1, err)
 		}
+		if w.pg != nil {
+			for i := range vals {
+				vals[i] = pgValue(vals[i], res.Types[i])
+			}
+		}
 		res.Rows = append(res.Rows, vals)
 	}
 	return res, rows.Err()
@@ -77,6 +86,9 @@ func readRows(rows *sql.Rows, limit int) (*Result, error) {
 // ExportParquet writes a table or view to a Parquet file with DuckDB's own
 // writer (built in, no extension to download).
 func (w *Warehouse) ExportParquet(ctx context.Context, schema, name, path string) error {
+	if w.pg != nil {
+		return errNoParquetOnPostgres
+	}
 	return w.Exec(ctx, "COPY (SELECT * FROM "+QuoteTable(schema, name)+") TO "+QuoteString(path)+" (FORMAT parquet)")
 }
 
@@ -105,7 +117,7 @@ func (c *StmtCache) Query(ctx context.Context, query string, limit int, args ...
 			return nil, err
 		}
 		var err error
-		if stmt, err = c.w.db.PrepareContext(ctx, query); err != nil {
+		if stmt, err = c.w.reader().PrepareContext(ctx, query); err != nil {
 			c.mu.Unlock()
 			return nil, Explain(err)
 		}
@@ -117,7 +129,7 @@ func (c *StmtCache) Query(ctx context.Context, query string, limit int, args ...
 		return nil, Explain(err)
 	}
 	defer rows.Close()
-	return readRows(rows, limit)
+	return c.w.readRows(rows, limit)
 }
 
 // Close releases the prepared statements.

@@ -172,7 +172,7 @@ func (w *Warehouse) RecordTestResult(ctx context.Context, t TestResultRecord) er
 
 // LastTestRuns returns when each data test last ran, by TestKey.
 func (w *Warehouse) LastTestRuns(ctx context.Context) (map[string]time.Time, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT model, test_name, max(ran_at) FROM meta.test_results GROUP BY ALL`)
+	rows, err := w.db.QueryContext(ctx, `SELECT model, test_name, max(ran_at) FROM meta.test_results GROUP BY model, test_name`)
 	if err != nil {
 		return nil, fmt.Errorf("read test results: %w", err)
 	}

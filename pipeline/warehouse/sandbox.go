@@ -67,7 +67,9 @@ type RefusedError struct {
 	Err    error
 }
 
-func (e *RefusedError) Error() string { return e.Reason + "\n（DuckDB：" + FirstLine(e.Err) + "）" }
+func (e *RefusedError) Error() string {
+	return e.Reason + "\n（" + engineOf(e.Err) + "：" + FirstLine(e.Err) + "）"
+}
 
 func (e *RefusedError) Unwrap() error { return e.Err }
 
@@ -75,6 +77,8 @@ var (
 	refusedFile  = regexp.MustCompile(`Cannot access (?:file|directory) "([^"]*)" - file system operations are disabled`)
 	refusedSet   = regexp.MustCompile(`Cannot change configuration option "([^"]*)" - the configuration has been locked`)
 	refusedWrite = regexp.MustCompile(`Cannot execute statement of type "([^"]*)".*read-only mode`)
+	// PostgreSQL's words when a read-only transaction is asked to write.
+	refusedPGWrite = regexp.MustCompile(`cannot execute (\w+(?: \w+)?) in a read-only transaction`)
 )
 
 // Explain turns DuckDB's refusals into a RefusedError with a Chinese reason,
@@ -101,6 +105,8 @@ func Explain(err error) error {
 		return &RefusedError{Reason: fmt.Sprintf("已拒绝：不能修改数据库设置 %s（设置已锁定，请在 jixiao.yaml 中配置）", refusedSet.FindStringSubmatch(msg)[1]), Err: err}
 	case refusedWrite.MatchString(msg):
 		return &RefusedError{Reason: fmt.Sprintf("已拒绝：只读查询不能执行 %s，不能修改仓库", refusedWrite.FindStringSubmatch(msg)[1]), Err: err}
+	case refusedPGWrite.MatchString(msg):
+		return &RefusedError{Reason: fmt.Sprintf("已拒绝：只读查询不能执行 %s，不能修改仓库", refusedPGWrite.FindStringSubmatch(msg)[1]), Err: err}
 	}
 	return explainEngine(err)
 }
@@ -111,7 +117,7 @@ func Explain(err error) error {
 // statement after the SELECT would otherwise run too.
 func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 	var js string
-	if err := w.db.QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js); err != nil {
+	if err := w.duck().QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js); err != nil {
 		return fmt.Errorf("parse SQL: %w", err)
 	}
 	var tree struct {
@@ -159,7 +165,7 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 // PrepareContext would run every statement but the last, so the plain
 // Prepare, which refuses more than one, is called through the raw driver.
 func (w *Warehouse) statementKind(ctx context.Context, query string) (kind duckdb.StmtType, count int, err error) {
-	conn, err := w.db.Conn(ctx)
+	conn, err := w.duck().Conn(ctx)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -17,8 +17,9 @@ type PriorBuild struct {
 
 // PriorBuilds returns each model's latest build, by model id.
 func (w *Warehouse) PriorBuilds(ctx context.Context) (map[string]PriorBuild, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT model, status, coalesce(sql_hash, ''), coalesce(finished_at, started_at)
-		FROM meta.model_builds QUALIFY row_number() OVER (PARTITION BY model ORDER BY started_at DESC) = 1`)
+	rows, err := w.db.QueryContext(ctx, `SELECT model, status, coalesce(sql_hash, ''), coalesce(finished_at, started_at) FROM (
+		SELECT *, row_number() OVER (PARTITION BY model ORDER BY started_at DESC) AS newest FROM meta.model_builds) AS b
+		WHERE newest = 1`)
 	if err != nil {
 		return nil, fmt.Errorf("read earlier model builds: %w", err)
 	}
@@ -77,9 +78,9 @@ func (w *Warehouse) RecordRender(ctx context.Context, runID, hash, site string, 
 // standing warning stays in every run's summary.
 func (w *Warehouse) UnpassedTests(ctx context.Context) (map[string]bool, error) {
 	rows, err := w.db.QueryContext(ctx, `SELECT model, test_name FROM (
-		SELECT model, test_name, status FROM meta.test_results
-		QUALIFY row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) = 1)
-		WHERE status <> 'pass'`)
+		SELECT model, test_name, status, row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) AS newest
+		FROM meta.test_results) AS t
+		WHERE newest = 1 AND status <> 'pass'`)
 	if err != nil {
 		return nil, fmt.Errorf("read test results: %w", err)
 	}
@@ -108,7 +109,9 @@ func (w *Warehouse) FailedSources(ctx context.Context) ([]SourceFailure, error) 
 	// The run that last loaded a source decides: any of its files failing
 	// there means some of the source's data is older than the rest.
 	rows, err := w.db.QueryContext(ctx, `WITH last_run AS (
-			SELECT source, arg_max(run_id, started_at) AS run_id FROM meta.source_loads GROUP BY source)
+			SELECT source, run_id FROM (SELECT source, run_id,
+				row_number() OVER (PARTITION BY source ORDER BY started_at DESC) AS newest FROM meta.source_loads) AS l
+			WHERE newest = 1)
 		SELECT l.source, max(coalesce(l.finished_at, l.started_at)), min(coalesce(l.error, ''))
 		FROM meta.source_loads l JOIN last_run r ON r.source = l.source AND r.run_id = l.run_id
 		WHERE l.status = 'failed' GROUP BY l.source ORDER BY l.source`)

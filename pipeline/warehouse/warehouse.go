@@ -17,12 +17,13 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 )
 
-// Warehouse is an open DuckDB database.
+// Warehouse is an open DuckDB database, or a PostgreSQL one (pg set).
 type Warehouse struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
 	onClose  func()
+	pg       *pgState
 }
 
 // Options say how to open the warehouse.
@@ -48,6 +49,11 @@ type Options struct {
 	// OnClose runs after the database is closed: a reader gives up its
 	// hold on the file (package lock) there.
 	OnClose func()
+	// Postgres, when set, opens a PostgreSQL warehouse instead of the
+	// DuckDB file at path (path then only names it in messages). The
+	// DuckDB settings above (MemoryLimit, ReadDirs, WriteFiles, WriteDirs)
+	// do not apply: PostgreSQL reads no files for SQL it is given.
+	Postgres *Postgres
 }
 
 // Open opens (creating if needed) the warehouse at path; ":memory:" or ""
@@ -55,6 +61,9 @@ type Options struct {
 // loaded automatically, so nothing ever reaches for the network, and SQL
 // reaches no file outside the warehouse but those opts allow (see sandbox).
 func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
+	if opts.Postgres != nil {
+		return openPostgres(ctx, path, opts)
+	}
 	dsnPath := path
 	if path == "" || path == ":memory:" {
 		dsnPath = ""
@@ -118,6 +127,12 @@ func (w *Warehouse) Close() error {
 		return nil
 	}
 	err := w.db.Close()
+	if w.pg != nil {
+		if w.pg.reader != w.db {
+			err = errors.Join(err, w.pg.reader.Close())
+		}
+		err = errors.Join(err, w.pg.parser.Close())
+	}
 	if w.onClose != nil {
 		w.onClose()
 		w.onClose = nil
@@ -180,7 +195,7 @@ func (w *Warehouse) TableKind(ctx context.Context, schema, name string) (string,
 	var kind string
 	err := w.db.QueryRowContext(ctx,
 		`SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`,
-		schema, name).Scan(&kind)
+		w.schema(schema), name).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -189,9 +204,16 @@ func (w *Warehouse) TableKind(ctx context.Context, schema, name string) (string,
 
 // Columns lists the columns of schema.name in order with their DuckDB types.
 func (w *Warehouse) Columns(ctx context.Context, schema, name string) ([]Column, error) {
-	rows, err := w.db.QueryContext(ctx,
-		`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
-		schema, name)
+	query := `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`
+	if w.pg != nil {
+		// information_schema says ARRAY and numeric without their element
+		// and precision; format_type says them, and pgTypeName puts them
+		// in DuckDB's words.
+		query = `SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+			JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
+	}
+	rows, err := w.db.QueryContext(ctx, query, w.schema(schema), name)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s.%s: %w", schema, name, err)
 	}
@@ -201,6 +223,9 @@ func (w *Warehouse) Columns(ctx context.Context, schema, name string) ([]Column,
 		var c Column
 		if err := rows.Scan(&c.Name, &c.Type); err != nil {
 			return nil, err
+		}
+		if w.pg != nil {
+			c.Type = pgTypeName(c.Type)
 		}
 		cols = append(cols, c)
 	}
