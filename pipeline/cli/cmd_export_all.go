@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"jixiao/pipeline/project"
-	"jixiao/pipeline/run"
 	"jixiao/pipeline/warehouse"
 )
 
@@ -136,10 +135,16 @@ func cmdExportAll(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintln(env.Stderr, `jixiao export --all: jixiao.yaml 没有 city 设置，也没有市本级单位可推定城市代码；请加上 city: {code: "371000", name: 威海市}`)
 		return ExitUsage
 	}
-	whPath := l.warehouse
-	if whPath == "" {
-		whPath = run.Resolve(l.base, l.project.Config.Warehouse)
+	target, err := warehouseOf(env, l)
+	if err != nil {
+		return reportErr(env, err)
 	}
+	if target.Postgres != nil {
+		fmt.Fprintln(env.Stderr, "jixiao export --all: PostgreSQL 仓库不能导出 Parquet（Parquet 由 DuckDB 写出）：请在 jixiao.yaml 中把 warehouse 设为 DuckDB 文件再导出，"+
+			"或用 jixiao export 模型名 --format xlsx|csv 导出单表")
+		return ExitUsage
+	}
+	whPath := target.Path
 	dest, err := filepath.Abs(*out)
 	if err != nil {
 		return reportErr(env, err)
@@ -161,7 +166,7 @@ func cmdExportAll(ctx context.Context, env Env, args []string) int {
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return reportErr(env, err)
 	}
-	w, err := openReader(ctx, whPath, readerWait, warehouse.Options{WriteDirs: []string{tmp}})
+	w, err := openReader(ctx, target, readerWait, warehouse.Options{WriteDirs: []string{tmp}})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
 		return ExitFailed

@@ -52,7 +52,10 @@ func cmdSchedule(ctx context.Context, env Env, args []string) int {
 		return ExitUsage
 	}
 	log := slog.New(slog.NewTextHandler(env.Stdout, nil))
-	whPath := warehousePath(l)
+	target, err := warehouseOf(env, l)
+	if err != nil {
+		return reportErr(env, err)
+	}
 	var mu sync.Mutex
 	state := schedule.State{}
 	runner := func(ctx context.Context, job *project.Schedule, attempt int) error {
@@ -75,7 +78,7 @@ func cmdSchedule(ctx context.Context, env Env, args []string) int {
 		return reportErr(env, err)
 	}
 	sched.Grace = *grace
-	sched.LastRun = func(job string) (time.Time, bool) { return lastRunOf(ctx, whPath, job) }
+	sched.LastRun = func(job string) (time.Time, bool) { return lastRunOf(ctx, target, job) }
 	sched.OnState = func(s schedule.State) {
 		mu.Lock()
 		state = s
@@ -100,19 +103,12 @@ func cmdSchedule(ctx context.Context, env Env, args []string) int {
 	return ExitOK
 }
 
-func warehousePath(l *loaded) string {
-	if l.warehouse != "" {
-		return l.warehouse
-	}
-	return run.Resolve(l.base, l.project.Config.Warehouse)
-}
-
 // lastRunOf reads when a job last started, for the missed-run policy.
-func lastRunOf(ctx context.Context, path, job string) (time.Time, bool) {
-	if _, err := os.Stat(path); err != nil {
+func lastRunOf(ctx context.Context, target run.Target, job string) (time.Time, bool) {
+	if _, err := os.Stat(target.Path); err != nil && target.Postgres == nil {
 		return time.Time{}, false
 	}
-	w, err := openReader(ctx, path, readerWait, warehouse.Options{})
+	w, err := openReader(ctx, target, readerWait, warehouse.Options{})
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -205,7 +201,11 @@ func (s *statusServer) lastRuns(ctx context.Context, n int) ([]warehouse.RunReco
 		return nil, fmt.Errorf("仓库正在写入（任务 %s 正在运行），稍后刷新", s.running())
 	}
 	// A page request waits a moment for a run to finish, then says so.
-	w, err := openReader(ctx, warehousePath(s.l), 2*time.Second, warehouse.Options{})
+	target, err := warehouseOf(s.env, s.l)
+	if err != nil {
+		return nil, err
+	}
+	w, err := openReader(ctx, target, 2*time.Second, warehouse.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +268,9 @@ func (s *statusServer) status(w http.ResponseWriter, r *http.Request) {
 			rr.Status, warehouse.StatusLabel(rr.Status), fmt.Sprint(rr.RowsLoaded), fmt.Sprint(rr.TestsFailed), firstLine(rr.Error)})
 	}
 	if view.RunsErr == "" {
-		if wh, err := openReader(r.Context(), warehousePath(s.l), 2*time.Second, warehouse.Options{}); err == nil {
+		if target, err := warehouseOf(s.env, s.l); err != nil {
+			view.RunsErr = err.Error()
+		} else if wh, err := openReader(r.Context(), target, 2*time.Second, warehouse.Options{}); err == nil {
 			if stale, err := run.CheckFreshness(r.Context(), wh, p, time.Now()); err == nil {
 				for _, st := range stale {
 					view.Stale = append(view.Stale, st.Message())

@@ -27,17 +27,17 @@ func cmdCheck(ctx context.Context, env Env, args []string) int {
 	// Every query is bound against the built warehouse's raw tables, or
 	// before the first run against the sources' declared columns.
 	opts := run.CheckOptions{Bind: true, BindOptions: run.BindOptions{Base: l.base}}
-	whPath := l.warehouse
-	if whPath == "" {
-		whPath = run.Resolve(l.base, l.project.Config.Warehouse)
+	target, err := warehouseOf(env, l)
+	if err != nil {
+		return reportErr(env, err)
 	}
 	against := "各数据源声明的列"
-	if _, statErr := os.Stat(whPath); statErr == nil {
+	if _, statErr := os.Stat(target.Path); statErr == nil || target.Postgres != nil {
 		// While a run writes, check binds against the declarations rather than wait.
-		if w, err := openReader(ctx, whPath, 0, warehouse.Options{}); err == nil {
+		if w, err := openReader(ctx, target, 0, warehouse.Options{}); err == nil {
 			defer w.Close()
 			opts.Loaded = w
-			against = "仓库 " + whPath + " 中已入库的数据源"
+			against = "仓库 " + target.String() + " 中已入库的数据源"
 		}
 	}
 	plan, diags, err := run.CheckProjectWith(ctx, l.project, opts)

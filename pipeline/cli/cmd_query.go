@@ -22,11 +22,12 @@ import (
 // openReadOnly opens the project's warehouse for reading only; SQL on it
 // may write writeFiles (an export's output) and no other file.
 func openReadOnly(ctx context.Context, env Env, l *loaded, writeFiles ...string) (*warehouse.Warehouse, int) {
-	path := l.warehouse
-	if path == "" {
-		path = run.Resolve(l.base, l.project.Config.Warehouse)
+	target, err := warehouseOf(env, l)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
+		return nil, ExitUsage
 	}
-	w, err := openReader(ctx, path, readerWait, warehouse.Options{WriteFiles: writeFiles})
+	w, err := openReader(ctx, target, readerWait, warehouse.Options{WriteFiles: writeFiles})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "jixiao: %v\n", err)
 		return nil, ExitFailed
@@ -39,9 +40,15 @@ const readerWait = 30 * time.Second
 
 // openReader opens the warehouse read-only as a reader (package lock): a
 // run waits for it to close instead of failing, and it waits up to wait
-// while a run writes.
-func openReader(ctx context.Context, path string, wait time.Duration, opts warehouse.Options) (*warehouse.Warehouse, error) {
+// while a run writes. A PostgreSQL warehouse takes no readers' lock: its
+// readers see the last committed version while a run writes, and a run's
+// swaps wait only for the statement a reader is running.
+func openReader(ctx context.Context, target run.Target, wait time.Duration, opts warehouse.Options) (*warehouse.Warehouse, error) {
 	opts.ReadOnly = true
+	if target.Postgres != nil {
+		return warehouse.Open(ctx, target.Path, target.Options(opts))
+	}
+	path := target.Path
 	if _, err := os.Stat(path); err != nil {
 		return warehouse.Open(ctx, path, opts) // says the warehouse is not built yet
 	}

@@ -19,11 +19,11 @@ const (
 
 // Config is jixiao.yaml.
 type Config struct {
-	Name      string `yaml:"name"`
-	PlanYear  int    `yaml:"plan_year"`
-	Timezone  string `yaml:"timezone"`
-	Warehouse string `yaml:"warehouse"`
-	Site      string `yaml:"site"`
+	Name      string          `yaml:"name"`
+	PlanYear  int             `yaml:"plan_year"`
+	Timezone  string          `yaml:"timezone"`
+	Warehouse WarehouseConfig `yaml:"warehouse"`
+	Site      string          `yaml:"site"`
 	// Concurrency bounds how many models build at once.
 	Concurrency int `yaml:"concurrency"`
 	// MemoryLimit caps the memory DuckDB takes for the warehouse (2GB,
@@ -147,9 +147,7 @@ func parseConfig(data []byte, diags *diag.List) Config {
 		loc = time.FixedZone("CST", 8*3600)
 	}
 	cfg.Location = loc
-	if cfg.Warehouse == "" {
-		cfg.Warehouse = DefaultWarehouse
-	}
+	cfg.Warehouse.check(diags)
 	if cfg.Site == "" {
 		cfg.Site = DefaultSite
 	}

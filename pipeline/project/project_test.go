@@ -37,7 +37,7 @@ func TestLoadGoodProject(t *testing.T) {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
 	if p.Config.Name != "测试项目" || p.Config.PlanYear != 2017 || p.Config.Timezone != DefaultTimezone ||
-		p.Config.Warehouse != DefaultWarehouse || p.Config.Site != DefaultSite {
+		p.Config.Warehouse.Path != DefaultWarehouse || p.Config.Site != DefaultSite {
 		t.Errorf("config not read with defaults: %+v", p.Config)
 	}
 	if len(p.Sources) != 1 || p.Sources[0].Name != "progress" || p.Sources[0].Load != LoadReplace || p.Sources[0].Table() != "raw.progress" {

@@ -142,10 +142,11 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	whPath := o.Warehouse
-	if whPath == "" {
-		whPath = Resolve(o.Base, cfg.Warehouse)
+	target, err := WarehouseTarget(cfg, o.Base, o.Warehouse, o.Getenv)
+	if err != nil {
+		return nil, err
 	}
+	whPath := target.Path
 	site := o.Site
 	if site == "" {
 		site = Resolve(o.Base, cfg.Site)
@@ -169,14 +170,14 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if base == "" {
 		base = "."
 	}
-	w, err := warehouse.Open(ctx, whPath, warehouse.Options{MemoryLimit: cfg.MemoryLimit, ReadDirs: []string{base}})
+	w, err := warehouse.Open(ctx, whPath, target.Options(warehouse.Options{MemoryLimit: cfg.MemoryLimit, ReadDirs: []string{base}}))
 	if err != nil {
 		return nil, warehouse.ExplainStorage(err)
 	}
 	defer w.Close()
 
 	start := o.Now()
-	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: whPath,
+	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: target.String(),
 		LockNote: held.Stale}
 	// Runs still recorded as running were cut short: this process holds the
 	// lock, so none of them is in progress.

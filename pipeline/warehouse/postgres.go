@@ -51,6 +51,9 @@ type pgState struct {
 	// through the writing warehouse of a run. It is the warehouse's own
 	// pool when that is read-only.
 	reader *sql.DB
+	// writer holds, for a writing warehouse, the advisory lock that keeps a
+	// second writer out, on another machine too; closing it lets go.
+	writer *sql.Conn
 }
 
 // Kind says which engine the warehouse is: KindDuckDB or KindPostgres.
@@ -128,12 +131,39 @@ func openPostgres(ctx context.Context, display string, opts Options) (*Warehouse
 		return fail(err)
 	}
 	if !opts.ReadOnly {
+		if err := w.lockWriter(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
 		if err := w.migratePostgres(ctx); err != nil {
 			w.Close()
 			return fail(err)
 		}
 	}
 	return w, nil
+}
+
+// lockWriter takes the warehouse's writer lock: a session advisory lock,
+// keyed by the schema prefix, held on a connection of its own until Close.
+// The run lock (package lock) keeps two runs on one machine apart and lets
+// the second wait; this one keeps out a run on another machine, which
+// would otherwise swap the same tables at the same time.
+func (w *Warehouse) lockWriter(ctx context.Context) error {
+	conn, err := w.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("open PostgreSQL warehouse %s: %w", w.path, err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext('jixiao writer ' || ?))`, w.pg.prefix).Scan(&got); err != nil {
+		conn.Close()
+		return fmt.Errorf("open PostgreSQL warehouse %s: %w", w.path, err)
+	}
+	if !got {
+		conn.Close()
+		return &BusyError{Err: fmt.Errorf("another jixiao holds the writer lock of PostgreSQL warehouse %s (schema prefix %q)", w.path, w.pg.prefix)}
+	}
+	w.pg.writer = conn
+	return nil
 }
 
 // SchemaPrefixPattern is what a schema_prefix may be: a lower-case name

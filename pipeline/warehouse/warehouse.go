@@ -126,6 +126,9 @@ func (w *Warehouse) Close() error {
 	if w == nil || w.db == nil {
 		return nil
 	}
+	if w.pg != nil && w.pg.writer != nil {
+		w.pg.writer.Close() // lets go of the writer lock
+	}
 	err := w.db.Close()
 	if w.pg != nil {
 		if w.pg.reader != w.db {

@@ -1,0 +1,118 @@
+//go:build duckdb_arrow
+
+package run
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"jixiao/internal/fixture"
+	"jixiao/internal/pgtest"
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// usePostgres points the project in dir at a PostgreSQL warehouse, a
+// database of the test's own, through the variable JIXIAO_TEST_PG_DSN of
+// the returned getenv, with schema prefix.
+func usePostgres(t *testing.T, dir, prefix string) (getenv func(string) string, target Target) {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	f, err := os.OpenFile(filepath.Join(dir, project.ConfigFile), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString("warehouse: {kind: postgres, dsn_env: JIXIAO_TEST_PG_DSN, schema_prefix: " + prefix + "}\n"); err != nil {
+		t.Fatal(err)
+	}
+	getenv = func(k string) string {
+		if k == "JIXIAO_TEST_PG_DSN" {
+			return dsn
+		}
+		return os.Getenv(k)
+	}
+	return getenv, Target{Path: "postgres", Postgres: &warehouse.Postgres{DSN: dsn, SchemaPrefix: prefix}}
+}
+
+// The whole pipeline runs on a PostgreSQL warehouse: sources are copied
+// in, models built, tests run, the site rendered, the history kept; a
+// rerun loads nothing and rebuilds nothing.
+func TestRunOnPostgres(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	// PostgreSQL divides integers as integers: the one change the tiny
+	// project's SQL needs to run on both.
+	mart := filepath.Join(dir, "transforms", "marts", "completion.sql")
+	text, err := os.ReadFile(mart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mart, []byte(strings.Replace(string(text), "sum(p.actual) / t.target", "sum(p.actual) * 1.0 / t.target", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	getenv, target := usePostgres(t, dir, "tiny_")
+	ctx := context.Background()
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatalf("load: %v", diags)
+	}
+	s, err := Execute(ctx, Options{Project: p, Base: dir, Command: "test", Getenv: getenv})
+	if err != nil {
+		t.Fatalf("run failed: %v", err)
+	}
+	if s.Status != warehouse.StatusSuccess || len(s.Models) != 2 || len(s.Tests) != 4 || s.Render == nil || len(s.Render.Pages) != 1 ||
+		!strings.Contains(s.Warehouse, "PostgreSQL") {
+		t.Fatalf("summary %+v", s)
+	}
+	w, err := warehouse.Open(ctx, target.Path, target.Options(warehouse.Options{ReadOnly: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	checks := map[string]string{
+		"SELECT actual::VARCHAR FROM marts.completion WHERE unit_code = '371002'":                                                   "22",
+		"SELECT reason || ' @ ' || file || ':' || row_number FROM meta.quarantine":                                                  "不是数字 @ data/progress/2017-02.csv:3",
+		"SELECT concat_ws(',', rows_loaded, rows_rejected, models_built, tests_passed, tests_warned, pages_written) FROM meta.runs": "5,1,2,3,1,1",
+		"SELECT string_agg(step, ',' ORDER BY started_at) FROM meta.run_steps WHERE status = 'success'":                             "extract,transform,test,render",
+		"SELECT string_agg(model, ',' ORDER BY model) FROM meta.model_builds WHERE status = 'success'":                              "marts.completion,staging.stg_progress",
+		"SELECT string_agg(test_name, ',') FROM meta.test_results WHERE status = 'warn'":                                            "not_over_target",
+		"SELECT count(DISTINCT load_id)::VARCHAR FROM staging.stg_progress":                                                         "2",
+		"SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace WHERE nspname LIKE 'tiny_%'":                            "tiny_marts,tiny_meta,tiny_raw,tiny_staging",
+	}
+	for q, want := range checks {
+		var got string
+		if err := w.QueryRow(ctx, q, nil, &got); err != nil || !strings.Contains(got, want) {
+			t.Errorf("%s\n got %q (%v), want %q", q, got, err, want)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "site", "index.html"))
+	if err != nil || !strings.Contains(string(page), "各单位完成率") {
+		t.Errorf("page: %v", err)
+	}
+	// The lock files are in the project's .jixiao folder.
+	if _, err := os.Stat(filepath.Join(dir, ".jixiao", "tiny_warehouse.postgres.lock")); err != nil {
+		t.Errorf("run lock: %v", err)
+	}
+
+	again, err := Execute(ctx, Options{Project: p, Base: dir, Command: "test", Getenv: getenv, SkipUnchanged: true})
+	if err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	for _, src := range again.Sources {
+		if src.Loads != 0 {
+			t.Errorf("rerun loaded %s again: %+v", src.Name, src)
+		}
+	}
+	if got := statuses(again); strings.Contains(got, "success") {
+		t.Errorf("rerun rebuilt models: %s", got)
+	}
+
+	// Without the variable the run does not start, and says which it is.
+	_, err = Execute(ctx, Options{Project: p, Base: dir, Command: "test", Getenv: func(string) string { return "" }})
+	if err == nil || !strings.Contains(err.Error(), "环境变量 JIXIAO_TEST_PG_DSN 未设置") {
+		t.Errorf("without the DSN: %v", err)
+	}
+}
