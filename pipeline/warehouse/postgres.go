@@ -98,6 +98,9 @@ func openPostgres(ctx context.Context, display string, opts Options) (*Warehouse
 	// Times are stored in UTC, as on DuckDB.
 	cfg.RuntimeParams["timezone"] = "UTC"
 	cfg.RuntimeParams["application_name"] = "jixiao"
+	// DuckDB's functions that PostgreSQL lacks (postgres_compat.go), found
+	// after pg_catalog's and before public's.
+	cfg.RuntimeParams["search_path"] = compatSchema + ", public"
 	if opts.ReadOnly {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
@@ -134,6 +137,10 @@ func openPostgres(ctx context.Context, display string, opts Options) (*Warehouse
 		if err := w.lockWriter(ctx); err != nil {
 			w.Close()
 			return nil, err
+		}
+		if err := w.createCompat(ctx); err != nil {
+			w.Close()
+			return fail(err)
 		}
 		if err := w.migratePostgres(ctx); err != nil {
 			w.Close()

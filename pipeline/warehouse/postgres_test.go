@@ -319,3 +319,13 @@ func TestRebindAndPrefix(t *testing.T) {
 		t.Errorf("no prefix: %q", got)
 	}
 }
+
+// DuckDB's sha256 of text reads the same on PostgreSQL.
+func TestPostgresCompatFunctions(t *testing.T) {
+	w, _ := openPostgresTemp(t, "")
+	d := openTemp(t)
+	q := "SELECT left(sha256('jixiao:' || '371002199001011234'), 20)"
+	if pg, duck := scalar[string](t, w, q), scalar[string](t, d, q); pg != duck || len(pg) != 20 {
+		t.Errorf("sha256: PostgreSQL %q, DuckDB %q", pg, duck)
+	}
+}
