@@ -110,6 +110,11 @@ func (w *Warehouse) loadPostgresInTx(ctx context.Context, conn txConn, reqs []Lo
 			return nil, err
 		}
 	}
+	// Fresh statistics, so that the models reading the table are planned
+	// on what it holds now (autovacuum would get to it later).
+	if err := run("ANALYZE " + target); err != nil {
+		return nil, err
+	}
 	if err := recordLoads(ctx, conn, reqs, loaded, target, first.Mode == ModeReplace || !exists); err != nil {
 		return nil, err
 	}

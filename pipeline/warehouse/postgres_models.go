@@ -121,6 +121,11 @@ func (w *Warehouse) buildModelPostgres(ctx context.Context, req BuildRequest, af
 			if rows, err = res.RowsAffected(); err != nil {
 				return err
 			}
+			// A new table has no statistics until autovacuum gets to it;
+			// the models that read it next would be planned blind.
+			if _, err := tx.ExecContext(ctx, "ANALYZE "+QuoteTable(req.Schema, fresh)); err != nil {
+				return err
+			}
 		}
 		if err := swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, fresh, existing, kind); err != nil {
 			return err
