@@ -95,6 +95,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 		return ExitUsage
 	}
 	printSummary(env, s)
+	printResources(env.Stdout, s.Resources, l.project.Config)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "\n运行失败：\n%s\n", err)
 		return ExitFailed

@@ -26,8 +26,13 @@ type Config struct {
 	Site      string          `yaml:"site"`
 	// Concurrency bounds how many models build at once.
 	Concurrency int `yaml:"concurrency"`
+	// Threads bounds DuckDB's worker threads. 0 (left out): DuckDB's
+	// default, one per core.
+	Threads int `yaml:"threads"`
 	// MemoryLimit caps the memory DuckDB takes for the warehouse (2GB,
-	// 512MB); beyond it DuckDB spills to disk. Empty: 80% of the machine's.
+	// 512MB); beyond it DuckDB spills to disk. Empty: a quarter of the
+	// machine's (or container's) memory, at most 1 GiB
+	// (warehouse.DefaultMemoryLimit).
 	MemoryLimit string `yaml:"memory_limit"`
 	Units       []Unit `yaml:"units"`
 	// Departments are 市残联's 部室 and 直属单位: a target the plan sets for
@@ -156,6 +161,11 @@ func parseConfig(data []byte, diags *diag.List) Config {
 	}
 	if cfg.MemoryLimit != "" && !memoryLimitPattern.MatchString(cfg.MemoryLimit) {
 		diags.Errorf(yamlx.At(ConfigFile, yamlx.MappingValue(node, "memory_limit")), "memory_limit %q must be a size such as 2GB or 512MB", cfg.MemoryLimit)
+	}
+	// yaml decodes 1.5 into an int as 1, so the node's own type is checked
+	// too; a string (threads: all) is the decoder's to report.
+	if threads := yamlx.MappingValue(node, "threads"); threads != nil && (threads.ShortTag() == "!!float" || threads.ShortTag() == "!!int" && cfg.Threads <= 0) {
+		diags.Errorf(yamlx.At(ConfigFile, threads), "threads %s 须为不小于 1 的整数（DuckDB 的工作线程数；不写则每个 CPU 核一个）", threads.Value)
 	}
 	if cfg.Scoring.OverachievementRatio == 0 {
 		cfg.Scoring.OverachievementRatio = 1.3

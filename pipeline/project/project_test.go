@@ -84,6 +84,18 @@ func TestLoadBrokenProjects(t *testing.T) {
 		{"bad memory limit", func(m fstest.MapFS) {
 			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "memory_limit: 2 gigs\n")}
 		}, []string{`jixiao.yaml:6:15: memory_limit "2 gigs" must be a size such as 2GB or 512MB`}},
+		{"zero threads", func(m fstest.MapFS) {
+			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "threads: 0\n")}
+		}, []string{`jixiao.yaml:6:10: threads 0 须为不小于 1 的整数`}},
+		{"negative threads", func(m fstest.MapFS) {
+			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "threads: -2\n")}
+		}, []string{`jixiao.yaml:6:10: threads -2 须为不小于 1 的整数`}},
+		{"threads not a number", func(m fstest.MapFS) {
+			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "threads: all\n")}
+		}, []string{`jixiao.yaml:6:`, `all`}},
+		{"fractional threads", func(m fstest.MapFS) {
+			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + "threads: 1.5\n")}
+		}, []string{`jixiao.yaml:6:10: threads 1.5 须为不小于 1 的整数`}},
 		{"bad unit kind", func(m fstest.MapFS) {
 			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte("name: x\nplan_year: 2017\nunits:\n  - {code: a, name: b, kind: 县}\n")}
 		}, []string{`jixiao.yaml:4:5: unit b: kind "县"`}},
@@ -167,5 +179,34 @@ func TestLoadCollectsEveryError(t *testing.T) {
 		if !files[f] {
 			t.Errorf("no diagnostic for %s in %v", f, diags)
 		}
+	}
+}
+
+// memory_limit and threads are read as written; left out, they stay empty
+// and 0, which the warehouse turns into its defaults.
+func TestResourceSettings(t *testing.T) {
+	tests := []struct {
+		name        string
+		yaml        string
+		wantMemory  string
+		wantThreads int
+	}{
+		{"left out", "", "", 0},
+		{"one thread", "threads: 1\n", "", 1},
+		{"both", "memory_limit: 1.5GB\nthreads: 8\n", "1.5GB", 8},
+		{"memory in binary units", "memory_limit: 512MiB\n", "512MiB", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := goodProject()
+			m["jixiao.yaml"] = &fstest.MapFile{Data: []byte(goodConfig + tt.yaml)}
+			p, diags := Load(m)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if p.Config.MemoryLimit != tt.wantMemory || p.Config.Threads != tt.wantThreads {
+				t.Errorf("memory_limit %q, threads %d; want %q, %d", p.Config.MemoryLimit, p.Config.Threads, tt.wantMemory, tt.wantThreads)
+			}
+		})
 	}
 }

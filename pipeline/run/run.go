@@ -97,6 +97,9 @@ type Summary struct {
 	RenderUnchanged bool
 	SiteDir         string
 	Warehouse       string
+	// Resources are the memory limit and threads DuckDB ran with, as it
+	// reports them: jixiao.yaml's memory_limit and threads, or the defaults.
+	Resources warehouse.Resources
 	// Diagnostics holds project warnings (errors stop the run before it starts).
 	Diagnostics diag.List
 	// LockNote says when a lock left by a killed process was cleared, and
@@ -170,7 +173,7 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if base == "" {
 		base = "."
 	}
-	w, err := warehouse.Open(ctx, whPath, target.Options(warehouse.Options{MemoryLimit: cfg.MemoryLimit, ReadDirs: []string{base}}))
+	w, err := warehouse.Open(ctx, whPath, target.Options(warehouse.Options{MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads, ReadDirs: []string{base}}))
 	if err != nil {
 		return nil, warehouse.ExplainStorage(err)
 	}
@@ -179,6 +182,9 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	start := o.Now()
 	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: target.String(),
 		LockNote: held.Stale}
+	if s.Resources, err = w.Resources(ctx); err != nil {
+		return nil, err
+	}
 	// Runs still recorded as running were cut short: this process holds the
 	// lock, so none of them is in progress.
 	interrupted, err := w.MarkInterrupted(ctx, s.RunID)

@@ -32,7 +32,8 @@ type Options struct {
 	ReadOnly bool
 	// Threads bounds DuckDB's worker threads; 0 keeps DuckDB's default.
 	Threads int
-	// MemoryLimit caps DuckDB's memory ("2GB"); empty keeps DuckDB's default.
+	// MemoryLimit caps DuckDB's memory ("2GB"); empty is
+	// DefaultMemoryLimit, a share of the machine's, not DuckDB's 80%.
 	MemoryLimit string
 	// ReadDirs are the folders whose files SQL may read (a model reading the
 	// project's own files). DuckDB resolves relative paths in SQL against
@@ -82,6 +83,9 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	}
 	if opts.Threads > 0 {
 		q.Set("threads", fmt.Sprint(opts.Threads))
+	}
+	if opts.MemoryLimit == "" {
+		opts.MemoryLimit = DefaultMemoryLimit()
 	}
 	if opts.MemoryLimit != "" {
 		q.Set("memory_limit", opts.MemoryLimit)
