@@ -80,12 +80,17 @@ fuzz: $(ECHARTS)
 	pids=; for pkg in $(sort $(foreach t,$(FUZZ),$(firstword $(subst :, ,$(t))))); do fuzz_pkg $$pkg & pids="$$pids $$!"; done; \
 	rc=0; for p in $$pids; do wait $$p || rc=1; done; exit $$rc
 
-# Benchmarks print each figure beside its baseline measured in the same run.
+# Benchmarks print each figure beside its baseline measured in the same run:
+# every ratio with the baseline's own time (s/NAME, per operation) and the
+# machine's 1-minute load average at the benchmark's start and end.
 bench: $(ECHARTS)
 	$(GO) test $(GOFLAGS_) -run '^$$' -bench . -benchtime $(BENCHTIME) -count 1 ./... | tee bench.out
 	@echo
-	@echo "ratios (jixiao ÷ baseline, lower is better):"
-	@grep -Eo '^Benchmark[^ ]+|[0-9.]+ x_vs_[a-z_]+' bench.out | paste -sd' ' | sed 's/ Benchmark/\nBenchmark/g' | grep x_vs || true
+	@echo "ratios (jixiao ÷ baseline, lower is better), each with the baseline's time and the load:"
+	@awk '/^Benchmark/ { delete m; for (i = 3; i < NF; i += 2) m[$$(i+1)] = $$i; \
+		out = ""; for (u in m) if (u ~ /^x_vs_/) { b = substr(u, 6); \
+			out = out sprintf("  %sx vs %s (%s s)", m[u], b, ("s/" b in m) ? m["s/" b] : "?") } \
+		if (out != "") printf "%s%s  load %s -> %s\n", $$1, out, m["load_start"], m["load_end"] }' bench.out
 
 # A picture of every dashboard page (JPEG, full length) in screenshots/,
 # taken by the browser test in headless Chromium.

@@ -23,17 +23,26 @@ import (
 
 // TestMain lets the test binary stand in for the jixiao binary: with
 // JIXIAO_TEST_AS_CLI=1 it runs the command line on its arguments, so that
-// a test can run jixiao as a process of its own and kill it.
+// a test can run jixiao as a process of its own and kill it, and a
+// benchmark time it whole; with JIXIAO_TEST_AS_BARE_DUCKDB=1 it is the
+// bare DuckDB baseline's program (BenchmarkScaleVsBareDuckDB).
 func TestMain(m *testing.M) {
 	if os.Getenv("JIXIAO_TEST_AS_CLI") == "1" {
 		os.Exit(runCLI(context.Background()))
+	}
+	if os.Getenv(bareDuckDBEnv) == "1" {
+		if err := bareDuckDB(context.Background(), os.Args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
 
 // writeDefaultProject writes the embedded project with demo data of the
 // given scale into dir, as `jixiao init` does.
-func writeDefaultProject(t *testing.T, dir string, scale float64) {
+func writeDefaultProject(t testing.TB, dir string, scale float64) {
 	t.Helper()
 	if err := os.CopyFS(dir, defaultProject); err != nil {
 		t.Fatal(err)

@@ -2,9 +2,11 @@
 baseline does it: load the roster and the service records, then per unit,
 service type and month count services and distinct people, sum amounts,
 cumulate over the months, join the targets, and derive completion, pace and
-status. Used by BenchmarkScaleVsBareDuckDB; prints the seconds the load and
-the computation took (interpreter start-up and imports excluded) and the
-number of result rows, which must equal bare DuckDB's.
+status. Used by BenchmarkScaleVsBareDuckDB, which times this script as a
+whole process, interpreter start-up and imports included, as it times
+`jixiao run`; prints the seconds the load and the computation alone took
+(for reference) and the number of result rows, which must equal bare
+DuckDB's.
 
 usage: pandas_core.py persons.csv services.csv indicators.csv
 """

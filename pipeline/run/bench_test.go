@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"jixiao/internal/benchenv"
 	"jixiao/pipeline/extract"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
@@ -54,6 +55,7 @@ columns:
 // and quarantine in Go, Arrow into DuckDB) and, as the baseline, through
 // DuckDB's own read_csv into the same warehouse.
 func BenchmarkCSVLoad(b *testing.B) {
+	benchenv.RecordLoad(b)
 	const rows = 200_000
 	dir := b.TempDir()
 	path := writeProgressCSV(b, dir, rows)
@@ -105,13 +107,14 @@ func BenchmarkCSVLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
 	b.ReportMetric(float64(rows)*float64(b.N)/base.Seconds(), "baseline_rows/s")
-	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_read_csv")
-	b.ReportMetric(ours.Seconds()/typed.Seconds(), "x_vs_read_csv_declared_types")
+	benchenv.Ratio(b, "read_csv", ours, base)
+	benchenv.Ratio(b, "read_csv_declared_types", ours, typed)
 }
 
 // BenchmarkXLSXExtract reads a 100,000-row, 10-column sheet through the xlsx
 // kind; the baseline is excelize merely streaming through the same cells.
 func BenchmarkXLSXExtract(b *testing.B) {
+	benchenv.RecordLoad(b)
 	const rows = 100_000
 	dir := b.TempDir()
 	f := excelize.NewFile()
@@ -185,7 +188,7 @@ func BenchmarkXLSXExtract(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
 	b.ReportMetric(float64(rows)*float64(b.N)/base.Seconds(), "baseline_rows/s")
-	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_excelize_stream")
+	benchenv.Ratio(b, "excelize_stream", ours, base)
 }
 
 func unitsYAML() string {
@@ -204,6 +207,7 @@ func unitsYAML() string {
 // the warehouse; the baseline is reading the same rows with database/sql
 // and doing nothing with them.
 func BenchmarkPostgresLoad(b *testing.B) {
+	benchenv.RecordLoad(b)
 	const rows = 1_000_000
 	db, dsn := testPostgres(b)
 	table := fmt.Sprintf("jixiao_bench_%d", time.Now().UnixNano()%1e12)
@@ -255,5 +259,5 @@ func BenchmarkPostgresLoad(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/ours.Seconds(), "rows/s")
 	b.ReportMetric(float64(rows)*float64(b.N)/base.Seconds(), "baseline_rows/s")
-	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_raw_read")
+	benchenv.Ratio(b, "raw_read", ours, base)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"jixiao/internal/benchenv"
 	"jixiao/internal/xlsxtest"
 )
 
@@ -242,6 +243,7 @@ func styleOf(t *testing.T, f *excelize.File, sheet, cell string) *excelize.Style
 // StreamWriter writing the same cells with the same styles: the fastest way
 // excelize offers.
 func BenchmarkWorkbook(b *testing.B) {
+	benchenv.RecordLoad(b)
 	rows := make([][]any, 60)
 	for i := range rows {
 		rows[i] = []any{"环翠区", float64(i) / 70, float64(i) * 12.345, int64(i), time.Date(2017, time.Month(i%12+1), 1, 0, 0, 0, 0, time.UTC), []string{"完成", "正常", "滞后"}[i%3]}
@@ -276,7 +278,7 @@ func BenchmarkWorkbook(b *testing.B) {
 		}
 		base += time.Since(start)
 	}
-	b.ReportMetric(ours.Seconds()/base.Seconds(), "x_vs_excelize_stream")
+	benchenv.Ratio(b, "excelize_stream", ours, base)
 	b.ReportMetric(float64(ours.Microseconds())/float64(b.N), "us_ours")
 	b.ReportMetric(float64(base.Microseconds())/float64(b.N), "us_excelize_stream")
 }
