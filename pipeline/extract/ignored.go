@@ -75,6 +75,23 @@ func (r *Registry) IgnoredFiles(p *project.Project, src *project.Source) diag.Li
 	return out
 }
 
+// FileBytes is the size of the files a source of a file kind reads as they
+// are now; ok is false for other kinds (a database, an API), whose size is
+// not known before they are read. A run starts the largest loads first.
+func (r *Registry) FileBytes(p *project.Project, src *project.Source) (size int64, ok bool) {
+	glob := r.glob(src)
+	if glob == "" || p.FS == nil {
+		return 0, false
+	}
+	files, _ := fs.Glob(p.FS, glob) // a bad glob fails the load, naming it
+	for _, f := range files {
+		if info, err := fs.Stat(p.FS, f); err == nil {
+			size += info.Size()
+		}
+	}
+	return size, true
+}
+
 // glob is the path a source of a file kind reads, or "".
 func (r *Registry) glob(src *project.Source) string {
 	if k, ok := r.Kind(src.Kind).(FileKind); ok {

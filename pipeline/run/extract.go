@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 			}
 		}()
 	}
-	for i := range chosen {
+	for _, i := range largestFirst(p, chosen, o.Registries.Extractors) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -91,6 +92,35 @@ func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 		return detail, fmt.Errorf("%d source(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
 	}
 	return detail, nil
+}
+
+// largestFirst is the order to start the sources in: those whose size is
+// not known (databases, APIs) first, then file sources by the bytes they
+// read, largest first. A large export started last would run alone while
+// the other workers stand idle; started first, the small sources fill in
+// beside it. Outcomes are reported in the declared order all the same.
+func largestFirst(p *project.Project, chosen []*project.Source, reg *extract.Registry) []int {
+	type weighed struct {
+		index int
+		known bool
+		size  int64
+	}
+	ws := make([]weighed, len(chosen))
+	for i, src := range chosen {
+		size, known := reg.FileBytes(p, src)
+		ws[i] = weighed{index: i, known: known, size: size}
+	}
+	sort.SliceStable(ws, func(a, b int) bool {
+		if ws[a].known != ws[b].known {
+			return !ws[a].known
+		}
+		return ws[a].size > ws[b].size
+	})
+	order := make([]int, len(ws))
+	for i, w := range ws {
+		order[i] = w.index
+	}
+	return order
 }
 
 func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, src *project.Source, o Options, runID string) SourceOutcome {
