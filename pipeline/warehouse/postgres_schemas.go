@@ -116,7 +116,8 @@ func (s *schemaSet) prefixed(query string) string {
 				k++
 			}
 			qualifies := !afterDot && k < len(query) && query[k] == '.'
-			declares := namesSchema(words) && (quoted || name != "if" && name != "not" && name != "exists")
+			// (The schema of DuckDB's functions is shared by every prefix.)
+			declares := namesSchema(words) && (quoted || name != "if" && name != "not" && name != "exists") && name != compatSchema
 			if declares {
 				s.add(name) // a schema jixiao creates: a transforms folder
 			}

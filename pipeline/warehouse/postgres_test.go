@@ -322,7 +322,7 @@ func TestRebindAndPrefix(t *testing.T) {
 
 // DuckDB's sha256 of text reads the same on PostgreSQL.
 func TestPostgresCompatFunctions(t *testing.T) {
-	w, _ := openPostgresTemp(t, "")
+	w, _ := openPostgresTemp(t, "p_")
 	d := openTemp(t)
 	q := "SELECT left(sha256('jixiao:' || '371002199001011234'), 20)"
 	if pg, duck := scalar[string](t, w, q), scalar[string](t, d, q); pg != duck || len(pg) != 20 {
