@@ -78,6 +78,14 @@ func Bind(ctx context.Context, plan *Plan, prior diag.List, o BindOptions) (diag
 		}
 	}
 
+	if o.Loaded != nil && o.Loaded.Kind() == warehouse.KindPostgres {
+		found, err := rehearse(ctx, o.Loaded, plan, mem, failed)
+		if err != nil {
+			return nil, err
+		}
+		diags = append(diags, found...)
+	}
+
 	for _, t := range plan.Tests {
 		if failed[t.Model] || anyIn(t.Refs, failed) {
 			continue

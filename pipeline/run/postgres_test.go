@@ -116,3 +116,31 @@ func TestRunOnPostgres(t *testing.T) {
 		t.Errorf("without the DSN: %v", err)
 	}
 }
+
+// check on a PostgreSQL warehouse makes every model there, empty, in a
+// transaction it rolls back, and reports a construct PostgreSQL refuses at
+// the model's file and line; DuckDB alone would have taken it.
+func TestCheckOnPostgresReportsWhatItRefuses(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	_, target := usePostgres(t, dir, "tiny_")
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, target.Path, target.Options(warehouse.Options{ReadOnly: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	writeFiles(t, dir, map[string]string{
+		// DuckDB's list(), on line 3 of the file.
+		"transforms/marts/by_month.sql": "-- months\nSELECT unit_code,\n  list(actual ORDER BY month) AS actuals\nFROM staging.stg_progress GROUP BY unit_code\n",
+		"transforms/marts/on_top.sql":   "SELECT * FROM marts.by_month\n",
+	})
+	got := checkDir(t, dir, w)
+	if !strings.Contains(got, "transforms/marts/by_month.sql:3: PostgreSQL 仓库不接受这个模型") || strings.Contains(got, "on_top") {
+		t.Errorf("check on PostgreSQL:\n%s", got)
+	}
+	// Nothing was left behind.
+	var n int64
+	if err := w.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'jixiao_check_%'", nil, &n); err != nil || n != 0 {
+		t.Errorf("%d rehearsal schemas left (%v)", n, err)
+	}
+}

@@ -126,11 +126,11 @@ func (s *schemaSet) prefixed(query string) string {
 			} else {
 				b.WriteString(query[i:j])
 			}
-			if !quoted {
-				words = append(words, strings.ToUpper(query[i:j]))
-				if len(words) > 4 {
-					words = words[1:]
-				}
+			// A quoted name is a word too (never a keyword): after
+			// CREATE SCHEMA "x", the next name is no schema.
+			words = append(words, strings.ToUpper(query[i:j]))
+			if len(words) > 4 {
+				words = words[1:]
 			}
 			i, afterDot = j, false
 		case skipComment(query, i) > i:
@@ -149,6 +149,7 @@ func (s *schemaSet) prefixed(query string) string {
 			b.WriteByte(c)
 			if !isSpace(c) {
 				afterDot = c == '.'
+				words = append(words, string(c)) // punctuation ends a clause
 			}
 			i++
 		}

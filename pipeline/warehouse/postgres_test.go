@@ -310,6 +310,7 @@ func TestRebindAndPrefix(t *testing.T) {
 		{`SELECT t.raw.x, 'raw.s', "raw" FROM meta . runs -- raw.s`, `SELECT t.raw.x, 'raw.s', "raw" FROM "p_meta" . runs -- raw.s`},
 		{`CREATE SCHEMA IF NOT EXISTS analysis; SELECT * FROM analysis.v`, `CREATE SCHEMA IF NOT EXISTS "p_analysis"; SELECT * FROM "p_analysis".v`},
 		{`SELECT other.x FROM other.t`, `SELECT other.x FROM other.t`},
+		{"CREATE SCHEMA IF NOT EXISTS \"raw\";\nCREATE TABLE \"raw\".\"t\" (a INT)", "CREATE SCHEMA IF NOT EXISTS \"p_raw\";\nCREATE TABLE \"p_raw\".\"t\" (a INT)"},
 	} {
 		if got := schemas.prefixed(c.in); got != c.want {
 			t.Errorf("prefixed(%q)\n = %q\nwant %q", c.in, got, c.want)
