@@ -19,10 +19,15 @@ const KindPartitions = "partitions"
 func partitionsTest(m *project.Model) Test {
 	col := warehouse.QuoteIdent(m.Header.PartitionBy)
 	table := warehouse.QuoteTable(m.Schema, m.Name)
-	q := fmt.Sprintf(`SELECT coalesce(t.part, r.part) AS partition, t.rows AS rows_in_table, r.rows AS rows_built
-FROM (SELECT %s::VARCHAR AS part, count(*) AS rows FROM %s GROUP BY 1) AS t
-FULL JOIN (SELECT part, rows FROM meta.partition_rows WHERE model = %s) AS r ON t.part IS NOT DISTINCT FROM r.part
-WHERE t.rows IS DISTINCT FROM r.rows`, col, table, warehouse.QuoteString(m.ID()))
+	// The partitions of the table and of the record side by side, grouped
+	// rather than FULL JOINed: PostgreSQL joins no FULL JOIN on IS NOT
+	// DISTINCT FROM, which the NULL partition needs; GROUP BY puts NULLs
+	// together on both engines.
+	q := fmt.Sprintf(`SELECT part AS partition, max(in_table) AS rows_in_table, max(built) AS rows_built
+FROM (SELECT %s::VARCHAR AS part, count(*) AS in_table, CAST(NULL AS BIGINT) AS built FROM %s GROUP BY 1
+	UNION ALL SELECT part, CAST(NULL AS BIGINT), rows FROM meta.partition_rows WHERE model = %s) AS parts
+GROUP BY part
+HAVING max(in_table) IS DISTINCT FROM max(built)`, col, table, warehouse.QuoteString(m.ID()))
 	return Test{Model: m.ID(), Name: "partitions(" + m.Header.PartitionBy + ")", Kind: KindPartitions, Severity: project.SeverityError,
 		Query: q, Pos: diag.Pos{File: m.File, Line: 1}}
 }
