@@ -122,6 +122,19 @@ var engineRules = []engineRule{
 	{regexp.MustCompile(`VALUES lists must all be the same length`), func(m []string, s string) string {
 		return "VALUES 的每一行须有同样多的值"
 	}},
+	// PostgreSQL's words for the same mistakes (a PostgreSQL warehouse).
+	{regexp.MustCompile(`column "?([^" ]+)"? does not exist`), func(m []string, s string) string {
+		return fmt.Sprintf("找不到列 %q：FROM 中的表都没有这一列", m[1])
+	}},
+	{regexp.MustCompile(`relation "([^"]+)" does not exist`), func(m []string, s string) string {
+		return fmt.Sprintf("表 %s 不存在（模型写作 staging.x、marts.y，数据源写作 raw.名称）", m[1])
+	}},
+	{regexp.MustCompile(`function (\w+)\(([^)]*)\) does not exist`), func(m []string, s string) string {
+		return fmt.Sprintf("PostgreSQL 没有函数 %s(%s)：这是 DuckDB 独有的写法，或参数类型不对；请改用两种数据库都有的写法，或用 CAST 转换参数", m[1], m[2])
+	}},
+	{regexp.MustCompile(`operator does not exist: (.+?)( \(SQLSTATE|$)`), func(m []string, s string) string {
+		return fmt.Sprintf("类型不匹配：PostgreSQL 不能计算 %s；请用 CAST 把两边转换为同一类型", m[1])
+	}},
 	{regexp.MustCompile(`syntax error at or near "([^"]*)"`), func(m []string, s string) string {
 		return fmt.Sprintf("SQL 语法错误，在 %q 处或附近（常见原因：少了逗号或括号，或多了一个逗号）", m[1])
 	}},

@@ -330,3 +330,22 @@ func TestPostgresCompatFunctions(t *testing.T) {
 		t.Errorf("sha256: PostgreSQL %q, DuckDB %q", pg, duck)
 	}
 }
+
+// PostgreSQL's common errors about a user's SQL reach the user in Chinese
+// too, with PostgreSQL's words on the second line.
+func TestPostgresErrorsInChinese(t *testing.T) {
+	ctx := context.Background()
+	w, _ := openPostgresTemp(t, "")
+	loadRows(t, w, "l1", ModeReplace, "a.csv", map[string]int64{"x": 1})
+	for _, c := range []struct{ sql, want string }{
+		{"SELECT nam FROM raw.s", `找不到列 "nam"`},
+		{"SELECT * FROM raw.nothing", "表 raw.nothing 不存在"},
+		{"SELECT list(n) FROM raw.s", "PostgreSQL 没有函数 list(bigint)"},
+		{"SELECT name + 1 FROM raw.s", "类型不匹配：PostgreSQL 不能计算 text + integer"},
+	} {
+		_, err := w.Query(ctx, c.sql, 0)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "（PostgreSQL：") {
+			t.Errorf("%s: %v, want %q", c.sql, err, c.want)
+		}
+	}
+}
