@@ -349,3 +349,32 @@ func TestPostgresErrorsInChinese(t *testing.T) {
 		}
 	}
 }
+
+// Two writers of one PostgreSQL warehouse (from two machines, say) cannot
+// run at once; another schema prefix in the same database is another
+// warehouse, and a reader never waits.
+func TestPostgresOneWriterAtATime(t *testing.T) {
+	ctx := context.Background()
+	w, dsn := openPostgresTemp(t, "a_")
+	_, err := Open(ctx, "postgres", Options{Postgres: &Postgres{DSN: dsn, SchemaPrefix: "a_"}})
+	var busy *BusyError
+	if !errors.As(err, &busy) {
+		t.Fatalf("a second writer: %v", err)
+	}
+	other, err := Open(ctx, "postgres", Options{Postgres: &Postgres{DSN: dsn, SchemaPrefix: "b_"}})
+	if err != nil {
+		t.Fatalf("a writer of another prefix: %v", err)
+	}
+	other.Close()
+	r, err := Open(ctx, "postgres", Options{ReadOnly: true, Postgres: &Postgres{DSN: dsn, SchemaPrefix: "a_"}})
+	if err != nil {
+		t.Fatalf("a reader: %v", err)
+	}
+	r.Close()
+	w.Close()
+	again, err := Open(ctx, "postgres", Options{Postgres: &Postgres{DSN: dsn, SchemaPrefix: "a_"}})
+	if err != nil {
+		t.Fatalf("a writer once the first closed: %v", err)
+	}
+	again.Close()
+}
