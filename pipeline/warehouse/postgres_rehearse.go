@@ -131,6 +131,11 @@ func pgDDLType(t string) string {
 		return pgDDLType(inner) + "[]"
 	}
 	switch strings.ToUpper(t) {
+	case "VARCHAR":
+		// A load makes text columns TEXT (not character varying, which
+		// PostgreSQL casts to text inside functions: string_agg(DISTINCT x
+		// ... ORDER BY x) then no longer sees the same x twice).
+		return "TEXT"
 	case "DOUBLE":
 		return "DOUBLE PRECISION"
 	case "FLOAT":
