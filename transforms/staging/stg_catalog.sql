@@ -57,7 +57,7 @@ SELECT
     target_overrides,
     due_date,
     data_source,
-    string_split(service_types, '/') AS service_types,
+    string_to_array(service_types, '/') AS service_types,
     method,
     weight,
     floor_value,

@@ -19,9 +19,12 @@ WITH files AS (
     -- The same fund, unit and month in two ledger files: the later file
     -- (newer load, then later file name) replaces the earlier; it is a
     -- re-export, never more money.
-    SELECT DISTINCT fund_id, unit_code, date_trunc('month', month)::DATE AS month, _file, _load_id
-    FROM raw.ledger
-    QUALIFY row_number() OVER (PARTITION BY fund_id, unit_code, date_trunc('month', month) ORDER BY _load_id DESC, _file DESC) = 1
+    SELECT fund_id, unit_code, month, _file, _load_id FROM (
+        SELECT fund_id, unit_code, CAST(date_trunc('month', month) AS DATE) AS month, _file, _load_id,
+            row_number() OVER (PARTITION BY fund_id, unit_code, date_trunc('month', month) ORDER BY _load_id DESC, _file DESC) AS newest
+        FROM raw.ledger
+    ) AS ranked
+    WHERE newest = 1
 )
 SELECT
     l.fund_id,
@@ -29,12 +32,13 @@ SELECT
     f.month,
     -- Rows within one file add up: a month may have several entries. Money
     -- is summed in DECIMAL, exact whatever order the rows come in.
-    sum(coalesce(l.budget_wan, 0)::DECIMAL(18, 4))::DOUBLE AS budget_wan,
-    sum(coalesce(l.adjustment_wan, 0)::DECIMAL(18, 4))::DOUBLE AS adjustment_wan,
-    sum(coalesce(l.arrived_wan, 0)::DECIMAL(18, 4))::DOUBLE AS arrived_wan,
-    sum(coalesce(l.spent_wan, 0)::DECIMAL(18, 4))::DOUBLE AS spent_wan,
-    any_value(l._file) AS source_file,
-    any_value(l._load_id) AS load_id
+    sum(coalesce(l.budget_wan, 0)::DECIMAL(18, 4))::DOUBLE PRECISION AS budget_wan,
+    sum(coalesce(l.adjustment_wan, 0)::DECIMAL(18, 4))::DOUBLE PRECISION AS adjustment_wan,
+    sum(coalesce(l.arrived_wan, 0)::DECIMAL(18, 4))::DOUBLE PRECISION AS arrived_wan,
+    sum(coalesce(l.spent_wan, 0)::DECIMAL(18, 4))::DOUBLE PRECISION AS spent_wan,
+    -- one file per fund, unit and month (see files)
+    min(l._file) AS source_file,
+    min(l._load_id) AS load_id
 FROM raw.ledger l
-JOIN files f ON f.fund_id = l.fund_id AND f.unit_code = l.unit_code AND f.month = date_trunc('month', l.month) AND f._file = l._file
+JOIN files f ON f.fund_id = l.fund_id AND f.unit_code = l.unit_code AND f.month = CAST(date_trunc('month', l.month) AS DATE) AND f._file = l._file
 GROUP BY l.fund_id, l.unit_code, f.month

@@ -29,7 +29,7 @@ SELECT
     left(sha256('jixiao:' || cert_no), 20) AS person_key,
     unit_code,
     sex,
-    year(birth_date) AS birth_year,
+    CAST(extract(year FROM birth_date) AS BIGINT) AS birth_year,
     disability_type,
     disability_grade,
     town,
@@ -38,5 +38,8 @@ SELECT
     nullif(employment_form, '') AS employment_form,
     coalesce(subsidy_eligible, false) AS subsidy_eligible,
     _load_id AS load_id
-FROM raw.persons
-QUALIFY row_number() OVER (PARTITION BY cert_no ORDER BY updated_at DESC NULLS LAST) = 1
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY cert_no ORDER BY updated_at DESC NULLS LAST) AS newest
+    FROM raw.persons
+) AS roster
+WHERE newest = 1

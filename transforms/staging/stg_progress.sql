@@ -23,7 +23,7 @@ tests:
   - relationships: {column: indicator_id, to: staging.stg_catalog, field: indicator_id}
     severity: warn
   # A figure for an indicator the unit has no target for reaches no mart: report it.
-  - assert: "SELECT p.unit_code, p.indicator_id, p.month, p.done FROM staging.stg_progress p ANTI JOIN staging.stg_targets t USING (indicator_id, unit_code) WHERE p.done <> 0"
+  - assert: "SELECT p.unit_code, p.indicator_id, p.month, p.done FROM staging.stg_progress p WHERE p.done <> 0 AND NOT EXISTS (SELECT 1 FROM staging.stg_targets t WHERE t.indicator_id = p.indicator_id AND t.unit_code = p.unit_code)"
     name: reported_without_target
     severity: warn
   # The units' own word on an indicator behind schedule, as the 运行监控表 reads it.
@@ -31,41 +31,56 @@ tests:
     severity: warn
 */
 WITH reports AS (
-    SELECT DISTINCT unit_code, date_trunc('month', period)::DATE AS month, reported_on, _file
+    SELECT DISTINCT unit_code, CAST(date_trunc('month', period) AS DATE) AS month, reported_on, _file
     FROM raw.progress
 ),
 latest AS (
     -- A corrected re-send (更正) is dated later and replaces the original.
-    SELECT *,
-        min(reported_on) OVER (PARTITION BY unit_code, month) AS first_reported_on,
-        count(*) OVER (PARTITION BY unit_code, month) > 1 AS corrected
-    FROM reports
-    QUALIFY row_number() OVER (PARTITION BY unit_code, month ORDER BY reported_on DESC, _file DESC) = 1
+    SELECT * FROM (
+        SELECT *,
+            min(reported_on) OVER (PARTITION BY unit_code, month) AS first_reported_on,
+            count(*) OVER (PARTITION BY unit_code, month) > 1 AS corrected,
+            row_number() OVER (PARTITION BY unit_code, month ORDER BY reported_on DESC, _file DESC) AS newest
+        FROM reports
+    ) AS ranked
+    WHERE newest = 1
+),
+figures AS (
+    SELECT
+        p.unit_code,
+        l.month,
+        p.indicator_id,
+        sum(p.done) AS done,
+        sum(p.demand) AS demand,
+        -- What the unit itself wrote as 累计完成, to reconcile with its monthly figures.
+        sum(p.reported_cumulative) AS reported_cum,
+        l.reported_on,
+        l.first_reported_on,
+        l.corrected,
+        -- Reports are due by the 5th of the following month. Lateness is the
+        -- first report's: a correction sent after an on-time original is not late.
+        l.first_reported_on > l.month + INTERVAL '1 month' + INTERVAL '4 days' AS late,
+        l._file AS source_file,
+        -- one file: one load
+        min(p._load_id) AS load_id,
+        nullif(trim(max(p.deviation_reason)), '') AS reason,
+        nullif(trim(max(p.likelihood)), '') AS likelihood,
+        nullif(trim(max(p.corrective_action)), '') AS corrective_action
+    FROM raw.progress p
+    JOIN latest l ON p.unit_code = l.unit_code AND CAST(date_trunc('month', p.period) AS DATE) = l.month AND p._file = l._file
+        AND p.reported_on = l.reported_on
+    GROUP BY p.unit_code, l.month, p.indicator_id, l.reported_on, l.first_reported_on, l.corrected, l._file
 )
-SELECT
-    p.unit_code,
-    l.month,
-    p.indicator_id,
-    sum(p.done) AS done,
-    sum(p.demand) AS demand,
-    -- What the unit itself wrote as 累计完成, to reconcile with its monthly figures.
-    sum(p.reported_cumulative) AS reported_cum,
-    l.reported_on,
-    l.first_reported_on,
-    l.corrected,
-    -- Reports are due by the 5th of the following month. Lateness is the
-    -- first report's: a correction sent after an on-time original is not late.
-    l.first_reported_on > l.month + INTERVAL 1 MONTH + INTERVAL 4 DAY AS late,
-    l._file AS source_file,
-    any_value(p._load_id) AS load_id,
+SELECT unit_code, month, indicator_id, done, demand, reported_cum, reported_on, first_reported_on, corrected, late, source_file, load_id,
     -- 偏差原因分析 reads 经费保障：资金未到位; a reason without one of the
     -- form's five categories counts as 其他.
-    CASE WHEN nullif(trim(max(p.deviation_reason)), '') IS NULL THEN NULL
-         ELSE coalesce(nullif(regexp_extract(trim(max(p.deviation_reason)), '^(经费保障|制度保障|人员保障|硬件条件保障|其他)', 1), ''), '其他') END AS deviation_category,
-    nullif(trim(regexp_replace(trim(max(p.deviation_reason)), '^(经费保障|制度保障|人员保障|硬件条件保障|其他)\s*[:：]?\s*', '')), '') AS deviation_reason,
-    nullif(trim(max(p.likelihood)), '') AS likelihood,
-    nullif(trim(max(p.corrective_action)), '') AS corrective_action
-FROM raw.progress p
-JOIN latest l ON p.unit_code = l.unit_code AND date_trunc('month', p.period)::DATE = l.month AND p._file = l._file
-    AND p.reported_on = l.reported_on
-GROUP BY p.unit_code, l.month, p.indicator_id, l.reported_on, l.first_reported_on, l.corrected, l._file
+    CASE WHEN reason IS NULL THEN NULL
+         WHEN reason LIKE '经费保障%' THEN '经费保障'
+         WHEN reason LIKE '制度保障%' THEN '制度保障'
+         WHEN reason LIKE '人员保障%' THEN '人员保障'
+         WHEN reason LIKE '硬件条件保障%' THEN '硬件条件保障'
+         ELSE '其他' END AS deviation_category,
+    nullif(trim(regexp_replace(reason, '^(经费保障|制度保障|人员保障|硬件条件保障|其他)\s*[:：]?\s*', '')), '') AS deviation_reason,
+    likelihood,
+    corrective_action
+FROM figures

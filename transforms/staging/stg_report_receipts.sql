@@ -23,21 +23,26 @@ tests:
 */
 WITH project AS (SELECT plan_year FROM meta.project),
 received AS (
-    SELECT unit_code, date_trunc('month', period)::DATE AS month,
+    SELECT unit_code, month,
         min(reported_on) AS first_reported_on, max(reported_on) AS last_reported_on,
         count(DISTINCT _file) > 1 AS corrected,
-        arg_max(_file, reported_on) AS source_file
-    FROM raw.progress
-    GROUP BY ALL
+        -- the newest report's file, as staging.stg_progress takes it
+        max(CASE WHEN newest = 1 THEN _file END) AS source_file
+    FROM (
+        SELECT unit_code, CAST(date_trunc('month', period) AS DATE) AS month, reported_on, _file,
+            row_number() OVER (PARTITION BY unit_code, date_trunc('month', period) ORDER BY reported_on DESC, _file DESC) AS newest
+        FROM raw.progress
+    ) AS reports
+    GROUP BY unit_code, month
 ),
 last_month AS (SELECT max(month) AS month FROM received),
 expected AS (
     -- Every unit that has targets owes a report for every month up to the
     -- newest month any unit reported.
-    SELECT u.unit_code, u.unit_name, m.range::DATE AS month
+    SELECT u.unit_code, u.unit_name, CAST(m.month AS DATE) AS month
     FROM staging.stg_units u
     CROSS JOIN project CROSS JOIN last_month
-    CROSS JOIN range(make_date(project.plan_year, 1, 1), last_month.month + INTERVAL 1 MONTH, INTERVAL 1 MONTH) AS m
+    CROSS JOIN generate_series(CAST(make_date(project.plan_year, 1, 1) AS TIMESTAMP), CAST(last_month.month AS TIMESTAMP), INTERVAL '1 month') AS m(month)
     WHERE u.unit_code IN (SELECT unit_code FROM staging.stg_targets)
 ),
 rejected AS (
@@ -52,19 +57,20 @@ matched AS (
     -- name (单位 and 年-月, as units name their files); an unmatched one is
     -- still listed by `jixiao quarantine` and on the data guide.
     SELECT e.unit_code, e.month, min(x.file) AS file, sum(x.rows) AS rows, min(x.reason) AS reason
-    FROM expected e JOIN rejected x ON contains(x.file, e.unit_name) AND contains(x.file, strftime(e.month, '%Y-%m'))
-    GROUP BY ALL
+    -- left(.., 7) of an ISO date is its 年-月: 2017-03
+    FROM expected e JOIN rejected x ON strpos(x.file, e.unit_name) > 0 AND strpos(x.file, left(CAST(e.month AS VARCHAR), 7)) > 0
+    GROUP BY e.unit_code, e.month
 )
 SELECT
     e.unit_code, e.unit_name, e.month,
     CASE
         WHEN r.unit_code IS NULL AND x.file IS NOT NULL THEN '被拒收'
         WHEN r.unit_code IS NULL THEN '未收到'
-        WHEN r.first_reported_on > e.month + INTERVAL 1 MONTH + INTERVAL 4 DAY THEN '迟报'
+        WHEN r.first_reported_on > e.month + INTERVAL '1 month' + INTERVAL '4 days' THEN '迟报'
         ELSE '按时报送'
     END AS receipt,
     r.first_reported_on, r.last_reported_on,
-    coalesce(r.first_reported_on > e.month + INTERVAL 1 MONTH + INTERVAL 4 DAY, false) AS late,
+    coalesce(r.first_reported_on > e.month + INTERVAL '1 month' + INTERVAL '4 days', false) AS late,
     coalesce(r.corrected, false) AS corrected,
     r.source_file,
     x.file AS rejected_file,

@@ -20,6 +20,6 @@ tests:
   - relationships: {column: person_key, to: staging.stg_persons, field: person_key}
     severity: warn
 */
-SELECT service_type, unit_code, person_key, year(month) AS year, min(month) AS month
+SELECT service_type, unit_code, person_key, CAST(extract(year FROM month) AS BIGINT) AS year, min(month) AS month
 FROM staging.stg_services
-GROUP BY service_type, unit_code, person_key, year(month)
+GROUP BY service_type, unit_code, person_key, CAST(extract(year FROM month) AS BIGINT)

@@ -24,6 +24,6 @@ SELECT
     count(*) AS services,
     -- exact (DECIMAL) sums: a month rebuilt alone adds up as the whole year did
     sum(amount_yuan::DECIMAL(18, 4)) AS amount_yuan,
-    list(DISTINCT load_id ORDER BY load_id) AS load_ids
+    array_agg(DISTINCT load_id ORDER BY load_id) AS load_ids
 FROM staging.stg_services
-GROUP BY ALL
+GROUP BY unit_code, service_type, fund_id, month

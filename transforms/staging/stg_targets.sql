@@ -14,18 +14,18 @@ tests:
   - assert: "SELECT t.* FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id) WHERE t.target < 0 OR (t.target = 0 AND c.direction = '正向')"
     name: targets_positive
   # Divided citywide counts add back to the city's target exactly.
-  - assert: "SELECT c.indicator_id, c.target_city, sum(t.target) AS units FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id) WHERE t.target_origin LIKE '全市目标分解%' AND c.kind NOT IN ('ratio', 'every_case') GROUP BY ALL HAVING sum(t.target) <> c.target_city"
+  - assert: "SELECT c.indicator_id, c.target_city, sum(t.target) AS units FROM staging.stg_targets t JOIN staging.stg_catalog c USING (indicator_id) WHERE t.target_origin LIKE '全市目标分解%' AND c.kind NOT IN ('ratio', 'every_case') GROUP BY c.indicator_id, c.target_city HAVING sum(t.target) <> c.target_city"
     name: split_targets_add_up
 */
 WITH overrides AS (
     -- 单位目标调整: "371002=1;371003=1"
-    SELECT c.indicator_id, trim(split_part(item, '=', 1)) AS unit_code, trim(split_part(item, '=', 2))::DOUBLE AS target
-    FROM staging.stg_catalog c, unnest(string_split(c.target_overrides, ';')) AS t(item)
+    SELECT c.indicator_id, trim(split_part(item, '=', 1)) AS unit_code, CAST(trim(split_part(item, '=', 2)) AS DOUBLE PRECISION) AS target
+    FROM staging.stg_catalog c, unnest(string_to_array(c.target_overrides, ';')) AS t(item)
     WHERE c.target_overrides IS NOT NULL AND item LIKE '%=%'
 ),
 departments AS (
     -- "各部室和直属单位不少于2个": 市本级's target is that many per department.
-    SELECT coalesce(len(departments), 0) AS n FROM meta.project
+    SELECT coalesce(array_length(departments, 1), 0) AS n FROM meta.project
 ),
 by_kind AS (
     SELECT c.indicator_id, u.unit_code,
@@ -65,7 +65,7 @@ UNION ALL
 -- others it means the unit has none.
 SELECT b.indicator_id, b.unit_code, b.target, b.origin FROM by_kind b JOIN staging.stg_catalog c USING (indicator_id)
 WHERE (b.target > 0 OR (b.target = 0 AND c.direction = '反向'))
-  AND (b.indicator_id, b.unit_code) NOT IN (SELECT (indicator_id, unit_code) FROM overrides)
+  AND NOT EXISTS (SELECT 1 FROM overrides o WHERE o.indicator_id = b.indicator_id AND o.unit_code = b.unit_code)
 UNION ALL
 -- A unit whose share rounds to nothing has no target for the indicator, and
 -- so is neither scored nor shown as failing it.
