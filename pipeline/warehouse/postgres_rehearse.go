@@ -24,9 +24,17 @@ import (
 // database in which a project's tables are made empty.
 type Rehearsal struct {
 	conn    *sql.Conn
-	pgx     *pgx.Conn
+	began   bool
 	schemas *schemaSet
 	n       int
+}
+
+// exec runs sql as it is (no translation), on the rehearsal's connection.
+func (r *Rehearsal) exec(ctx context.Context, sql string) error {
+	return pgxConn(ctx, r.conn, func(c *pgx.Conn) error {
+		_, err := c.Exec(ctx, sql)
+		return err
+	})
 }
 
 // Rehearse starts a rehearsal; Close rolls it back. The warehouse must be
@@ -44,10 +52,10 @@ func (w *Warehouse) Rehearse(ctx context.Context) (*Rehearsal, error) {
 	rand.Read(b[:])
 	r := &Rehearsal{conn: conn, schemas: newSchemaSet("jixiao_check_" + hex.EncodeToString(b[:]) + "_")}
 	err = pgxConn(ctx, conn, func(c *pgx.Conn) error {
-		r.pgx = c
 		if _, err := c.Exec(ctx, "BEGIN READ WRITE"); err != nil {
 			return err
 		}
+		r.began = true
 		// The meta tables models read, and DuckDB's functions if no run has
 		// defined them yet.
 		var compat bool
@@ -79,18 +87,17 @@ func (w *Warehouse) Rehearse(ctx context.Context) (*Rehearsal, error) {
 func (r *Rehearsal) step(ctx context.Context, stmt string) error {
 	r.n++
 	sp := fmt.Sprintf("jixiao_step_%d", r.n)
-	if _, err := r.pgx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
+	if err := r.exec(ctx, "SAVEPOINT "+sp); err != nil {
 		return err
 	}
 	sent := r.schemas.prefixed(stmt)
-	if _, err := r.pgx.Exec(ctx, sent); err != nil {
-		if _, rbErr := r.pgx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); rbErr != nil {
+	if err := r.exec(ctx, sent); err != nil {
+		if rbErr := r.exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}
 		return withLine(sent, err)
 	}
-	_, err := r.pgx.Exec(ctx, "RELEASE SAVEPOINT "+sp)
-	return err
+	return r.exec(ctx, "RELEASE SAVEPOINT "+sp)
 }
 
 // CreateEmptyTable makes schema.name with columns in DuckDB's types.
@@ -119,8 +126,8 @@ func (r *Rehearsal) Close() error {
 		return nil
 	}
 	var err error
-	if r.pgx != nil {
-		_, err = r.pgx.Exec(context.Background(), "ROLLBACK")
+	if r.began {
+		err = r.exec(context.Background(), "ROLLBACK")
 	}
 	return errors.Join(err, r.conn.Close())
 }
