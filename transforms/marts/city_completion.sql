@@ -31,13 +31,13 @@ agg AS (
         i.indicator_id, i.indicator_name, i.section, i.kind, i.direction, i.month,
         count(*) AS units,
         -- exact (DECIMAL) sums: the same figures in any order give the same total
-        sum(i.actual_cum::DECIMAL(18, 4))::DOUBLE AS units_actual_cum,
-        sum(i.demand_cum::DECIMAL(18, 4))::DOUBLE AS demand_cum,
+        sum(i.actual_cum::DECIMAL(18, 4))::DOUBLE PRECISION AS units_actual_cum,
+        sum(i.demand_cum::DECIMAL(18, 4))::DOUBLE PRECISION AS demand_cum,
         sum(i.target) AS unit_targets,
         count(*) FILTER (WHERE i.status = '完成') AS units_done,
         count(*) FILTER (WHERE i.status IN ('滞后', '超限')) AS units_behind
     FROM marts.indicator_completion i
-    GROUP BY ALL
+    GROUP BY i.indicator_id, i.indicator_name, i.section, i.kind, i.direction, i.month
 ),
 people AS (
     -- A citywide count of people is distinct across the city: someone served
@@ -48,10 +48,10 @@ people AS (
         FROM staging.stg_service_firsts f
         JOIN (SELECT DISTINCT indicator_id, service_type FROM (
                   SELECT indicator_id, unnest(service_types) AS service_type FROM staging.stg_catalog
-                  WHERE data_source = 'services' AND measure <> '例')) c ON c.service_type = f.service_type
+                  WHERE data_source = 'services' AND measure <> '例') AS types) c ON c.service_type = f.service_type
         JOIN project ON f.year = project.plan_year
-        GROUP BY ALL
-    ) GROUP BY indicator_id, month
+        GROUP BY c.indicator_id, f.person_key
+    ) AS firsts GROUP BY indicator_id, month
 ),
 measured AS (
     SELECT a.*, c.target_city, c.measure, c.basis, c.alt_of,
@@ -75,29 +75,33 @@ judged AS (
             WHEN m.is_milestone THEN m.units_done
             ELSE m.actual_cum
         END AS measure_value,
-        CASE WHEN m.kind = 'count' THEN month(m.month) / 12.0 END AS pace
+        CASE WHEN m.kind = 'count' THEN extract(month FROM m.month) / 12.0 END AS pace
     FROM measured m
 )
 SELECT
     m.indicator_id, m.section, m.indicator_name, m.kind, m.direction, m.month, m.units,
     m.actual_cum, m.demand_cum, m.target,
-    round(CASE WHEN m.direction = '反向' OR m.kind = 'ratio' THEN NULL ELSE m.measure_value / m.target END, 4) AS completion_rate,
-    round(m.pace, 4) AS pace,
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept a DOUBLE.
+    round((CASE WHEN m.direction = '反向' OR m.kind = 'ratio' THEN NULL ELSE m.measure_value / m.target END)::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS completion_rate,
+    round(m.pace::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS pace,
     CASE
         WHEN m.is_milestone THEN CASE WHEN m.units_done >= m.units THEN '完成' WHEN m.month < date_trunc('month', m.due_on) THEN '未到期' ELSE '滞后' END
         WHEN m.kind IN ('ratio', 'every_case') THEN CASE WHEN m.measure_value >= m.target THEN '完成' ELSE '滞后' END
         WHEN m.direction = '反向' THEN
-            CASE WHEN month(m.month) = 12 AND m.measure_value <= m.target THEN '完成' WHEN m.measure_value <= m.target * month(m.month) / 12.0 * (1 + p.tol) THEN '正常' ELSE '超限' END
+            CASE WHEN extract(month FROM m.month) = 12 AND m.measure_value <= m.target THEN '完成' WHEN m.measure_value <= m.target * extract(month FROM m.month) / 12.0 * (1 + p.tol) THEN '正常' ELSE '超限' END
         WHEN m.measure_value >= m.target THEN '完成'
         WHEN m.measure_value / m.target >= m.pace - p.tol THEN '正常'
         ELSE '滞后'
     END AS status,
     CASE
-        WHEN m.kind = 'ratio' THEN printf('全市 %.1f%%，底线不低于 %.1f%%', m.measure_value * 100, m.target * 100)
+        -- Numbers to one place as DECIMAL(18, 1): both warehouses print it so.
+        WHEN m.kind = 'ratio' THEN '全市 ' || (m.measure_value * 100)::DECIMAL(18, 1) || '%，底线不低于 ' || (m.target * 100)::DECIMAL(18, 1) || '%'
         WHEN m.kind = 'every_case' THEN '全市发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.units_actual_cum::BIGINT
         WHEN m.direction = '反向' THEN '全市累计 ' || m.actual_cum::BIGINT || ' ' || m.measure || '，全年上限 ' || m.target::BIGINT || ' ' || m.measure || '（越少越好）'
-        WHEN m.is_milestone THEN m.units_done || '/' || m.units || ' 个单位已完成，' || strftime(m.due_on, '%Y年%-m月%-d日') || '到期'
-        ELSE printf('全市累计 %s/%s %s，完成 %.1f%%，序时进度 %.1f%%', m.actual_cum::BIGINT::VARCHAR, m.target::BIGINT::VARCHAR, m.measure, m.actual_cum / m.target * 100, m.pace * 100)
+        WHEN m.is_milestone THEN m.units_done || '/' || m.units || ' 个单位已完成，'
+            || extract(year FROM m.due_on) || '年' || extract(month FROM m.due_on) || '月' || extract(day FROM m.due_on) || '日到期'
+        ELSE '全市累计 ' || m.actual_cum::BIGINT || '/' || m.target::BIGINT || ' ' || m.measure || '，完成 ' || (m.actual_cum / m.target * 100)::DECIMAL(18, 1)
+            || '%，序时进度 ' || (m.pace * 100)::DECIMAL(18, 1) || '%'
     END AS value_text,
     m.units_done,
     m.units_behind,

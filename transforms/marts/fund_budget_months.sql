@@ -28,8 +28,9 @@ tests:
 */
 WITH months AS (
     -- Every month of the plan year up to the ledger's newest.
-    SELECT range::DATE AS month, month(range) AS m
-    FROM meta.project, range(make_date(plan_year, 1, 1), (SELECT max(month) FROM staging.stg_ledger) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
+    SELECT CAST(s.month AS DATE) AS month, CAST(extract(month FROM s.month) AS BIGINT) AS m
+    FROM meta.project,
+        generate_series(CAST(make_date(plan_year, 1, 1) AS TIMESTAMP), CAST((SELECT max(month) FROM staging.stg_ledger) AS TIMESTAMP), INTERVAL '1 month') AS s(month)
 ),
 funds_units AS (
     SELECT DISTINCT fund_id, unit_code FROM staging.stg_ledger
@@ -56,10 +57,11 @@ both_levels AS (
 )
 -- Money stays unrounded (the pages show two decimals): marts that read it
 -- divide exactly what marts.fund_indicator_values divides.
-SELECT fund_id, unit_code, month, m AS months_elapsed, round(m / 12.0, 4) AS pace,
-    budget_wan::DOUBLE AS budget_wan, adjustment_wan::DOUBLE AS adjustment_wan,
-    planned_wan::DOUBLE AS planned_wan, arrived_wan::DOUBLE AS arrived_wan, spent_wan::DOUBLE AS spent_wan,
+-- Rates are rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places) and kept DOUBLEs.
+SELECT fund_id, unit_code, month, m AS months_elapsed, round(m / 12.0, 4)::DOUBLE PRECISION AS pace,
+    budget_wan::DOUBLE PRECISION AS budget_wan, adjustment_wan::DOUBLE PRECISION AS adjustment_wan,
+    planned_wan::DOUBLE PRECISION AS planned_wan, arrived_wan::DOUBLE PRECISION AS arrived_wan, spent_wan::DOUBLE PRECISION AS spent_wan,
     -- six places, as marts.fund_performance keeps them
-    round(spent_wan::DOUBLE / nullif(planned_wan::DOUBLE, 0), 6) AS execution_rate
+    round((spent_wan::DOUBLE PRECISION / nullif(planned_wan::DOUBLE PRECISION, 0))::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS execution_rate
 FROM both_levels
 ORDER BY fund_id, unit_code, month

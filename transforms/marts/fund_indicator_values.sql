@@ -22,14 +22,14 @@ WITH ledger_pace AS (
     -- Money is judged against the months the ledger covers (序时) when
     -- scoring.execution_basis is pace, against the whole year's budget when
     -- it is year (DOMAIN's literal rule).
-    SELECT month(max(month)) / 12.0 AS pace, max(month) AS last_month,
+    SELECT extract(month FROM max(month)) / 12.0 AS pace, max(month) AS last_month,
         coalesce((SELECT execution_basis FROM meta.project), 'pace') AS basis
     FROM staging.stg_ledger
 ),
 money AS (
     SELECT fund_id, unit_code,
-        sum((budget_wan + adjustment_wan)::DECIMAL(18, 4))::DOUBLE AS planned_wan, sum((arrived_wan)::DECIMAL(18, 4))::DOUBLE AS arrived_wan, sum((spent_wan)::DECIMAL(18, 4))::DOUBLE AS spent_wan
-    FROM staging.stg_ledger GROUP BY ALL
+        sum((budget_wan + adjustment_wan)::DECIMAL(18, 4))::DOUBLE PRECISION AS planned_wan, sum((arrived_wan)::DECIMAL(18, 4))::DOUBLE PRECISION AS arrived_wan, sum((spent_wan)::DECIMAL(18, 4))::DOUBLE PRECISION AS spent_wan
+    FROM staging.stg_ledger GROUP BY fund_id, unit_code
 ),
 units AS (
     SELECT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
@@ -38,16 +38,16 @@ fund_types AS (
     -- Each fund indicator's service types, one a row (服务类型 may name
     -- several: 培训/农民工培训), to join the records' types on.
     SELECT DISTINCT fund_id, service_type, measure, one_type FROM (
-        SELECT fund_id, service_type, measure, unnest(string_split(service_type, '/')) AS one_type
-        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL)
+        SELECT fund_id, service_type, measure, unnest(string_to_array(service_type, '/')) AS one_type
+        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL) AS types
 ),
 cases AS (
     -- The records of each fund indicator's service types, per unit (counted
     -- by month in staging.stg_service_months).
     SELECT fi.service_type, s.unit_code, sum(s.services)::BIGINT AS records
     FROM (SELECT DISTINCT service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL) fi
-    JOIN staging.stg_service_months s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
-    GROUP BY ALL
+    JOIN staging.stg_service_months s ON s.service_type = ANY(string_to_array(fi.service_type, '/'))
+    GROUP BY fi.service_type, s.unit_code
 ),
 served AS (
     -- People (人, 户) count once (staging.stg_service_firsts holds each person
@@ -55,7 +55,7 @@ served AS (
     -- every record, as the plan's own indicators do. 服务类型 may name several
     -- (培训/农民工培训).
     SELECT fi.fund_id, f.unit_code, fi.service_type,
-        CASE WHEN any_value(fi.measure) = '例' THEN any_value(c.records) ELSE count(DISTINCT f.person_key) END AS persons
+        CASE WHEN min(fi.measure) = '例' THEN min(c.records) ELSE count(DISTINCT f.person_key) END AS persons
     FROM fund_types fi
     JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
     LEFT JOIN cases c ON c.service_type = fi.service_type AND c.unit_code = f.unit_code
@@ -64,14 +64,14 @@ served AS (
 served_city AS (
     -- Citywide, a person served in two units counts once.
     SELECT fi.fund_id, fi.service_type,
-        CASE WHEN any_value(fi.measure) = '例' THEN any_value(c.records) ELSE count(DISTINCT f.person_key) END AS persons
+        CASE WHEN min(fi.measure) = '例' THEN min(c.records) ELSE count(DISTINCT f.person_key) END AS persons
     FROM fund_types fi
     JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
-    LEFT JOIN (SELECT service_type, sum(records)::BIGINT AS records FROM cases GROUP BY ALL) c ON c.service_type = fi.service_type
+    LEFT JOIN (SELECT service_type, sum(records)::BIGINT AS records FROM cases GROUP BY service_type) c ON c.service_type = fi.service_type
     GROUP BY fi.fund_id, fi.service_type
 ),
 survey AS (
-    SELECT fund_id, unit_code, avg(satisfied::INTEGER) AS satisfaction FROM staging.stg_survey GROUP BY ALL
+    SELECT fund_id, unit_code, avg(satisfied::INTEGER)::DOUBLE PRECISION AS satisfaction FROM staging.stg_survey GROUP BY fund_id, unit_code
 ),
 per_unit AS (
     SELECT
@@ -94,7 +94,8 @@ per_unit AS (
         CASE fi.data_source
             WHEN 'arrival_rate' THEN CASE WHEN lp.basis = 'year' THEN 1 ELSE lp.pace END
             WHEN 'execution_rate' THEN CASE WHEN lp.basis = 'year' THEN 1 ELSE lp.pace END
-            WHEN 'services' THEN round(fi.target * u.share * lp.pace)
+            -- rounded as DECIMAL: half away from zero in both warehouses
+            WHEN 'services' THEN round((fi.target * u.share * lp.pace)::DECIMAL(38, 12))
             ELSE fi.target
         END AS target,
         -- The whole year's target, for 偏离度 (never the pace-scaled one).
@@ -113,30 +114,39 @@ per_unit AS (
     LEFT JOIN staging.stg_fund_reviews r ON r.fund_id = fi.fund_id AND r.unit_code = u.unit_code AND r.indicator_name = fi.indicator_name
 ),
 citywide AS (
-    SELECT pu.fund_id, 'ALL' AS unit_code, pu.indicator_name, any_value(pu.level1) AS level1, any_value(pu.level2) AS level2,
-        any_value(pu.nature) AS nature, any_value(pu.direction) AS direction, any_value(pu.weight) AS weight,
-        any_value(pu.data_source) AS data_source, any_value(pu.service_type) AS service_type,
-        CASE any_value(pu.data_source)
+    SELECT pu.fund_id, 'ALL' AS unit_code, pu.indicator_name, min(pu.level1) AS level1, min(pu.level2) AS level2,
+        min(pu.nature) AS nature, min(pu.direction) AS direction, min(pu.weight) AS weight,
+        min(pu.data_source) AS data_source, min(pu.service_type) AS service_type,
+        CASE min(pu.data_source)
             -- DECIMAL sums are exact: the same rows give the same figure in any order
-            WHEN 'survey' THEN avg(pu.numerator::DECIMAL(18, 8))::DOUBLE
-            WHEN 'services' THEN coalesce(any_value(sc.persons), 0)
-            ELSE sum(pu.numerator::DECIMAL(18, 8))::DOUBLE END AS numerator,
-        CASE any_value(pu.data_source)
+            WHEN 'survey' THEN avg(pu.numerator::DECIMAL(18, 8))::DOUBLE PRECISION
+            WHEN 'services' THEN coalesce(min(sc.persons), 0)
+            ELSE sum(pu.numerator::DECIMAL(18, 8))::DOUBLE PRECISION END AS numerator,
+        CASE min(pu.data_source)
             WHEN 'survey' THEN 1
             WHEN 'services' THEN 1
             -- cost per person: the city's spending over the city's distinct people
-            WHEN 'unit_cost' THEN nullif(coalesce(any_value(sc.persons), 0), 0)
-            ELSE sum(pu.denominator::DECIMAL(18, 8))::DOUBLE END AS denominator,
+            WHEN 'unit_cost' THEN nullif(coalesce(min(sc.persons), 0), 0)
+            ELSE sum(pu.denominator::DECIMAL(18, 8))::DOUBLE PRECISION END AS denominator,
         -- The city's own target, pro-rated like the units' (not their rounded parts added up).
-        CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) * any_value(pu.pace) ELSE any_value(pu.target) END AS target,
-        CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) ELSE any_value(pu.annual_target) END AS annual_target,
+        CASE WHEN min(pu.data_source) = 'services' THEN min(pu.fi_target) * min(pu.pace) ELSE min(pu.target) END AS target,
+        CASE WHEN min(pu.data_source) = 'services' THEN min(pu.fi_target) ELSE min(pu.annual_target) END AS annual_target,
         -- A qualitative indicator has no citywide review: marts.indicator_scores
         -- averages the units' scores for it.
-        NULL AS band, NULL::DOUBLE AS score_ratio
+        NULL AS band, NULL::DOUBLE PRECISION AS score_ratio
     FROM per_unit pu
     LEFT JOIN served_city sc ON sc.fund_id = pu.fund_id AND sc.service_type = pu.service_type
     GROUP BY pu.fund_id, pu.indicator_name
 )
 SELECT fund_id, unit_code, indicator_name, level1, level2, nature, direction, weight, data_source,
-    round(numerator / denominator, 6) AS actual, round(target, 6) AS target, round(annual_target, 6) AS annual_target, band, score_ratio
-FROM (SELECT * EXCLUDE (fi_target, pace) FROM per_unit UNION ALL BY NAME SELECT * FROM citywide)
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept DOUBLEs;
+    -- no budget (0 ÷ 0) is no rate, NULL, in both warehouses.
+    round((numerator / nullif(denominator, 0))::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS actual, round(target::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS target,
+    round(annual_target::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS annual_target, band, score_ratio
+FROM (
+    SELECT fund_id, unit_code, indicator_name, level1, level2, nature, direction, weight, data_source, numerator, denominator, target, annual_target, band, score_ratio
+    FROM per_unit
+    UNION ALL
+    SELECT fund_id, unit_code, indicator_name, level1, level2, nature, direction, weight, data_source, numerator, denominator, target, annual_target, band, score_ratio
+    FROM citywide
+) AS both_levels

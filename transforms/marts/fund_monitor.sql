@@ -91,7 +91,6 @@ city_words AS (
     SELECT fund_id, month, indicator_name,
         string_agg(unit_name || '：' || CASE WHEN reason_status = '已填写' THEN deviation_category || coalesce('，' || deviation_reason, '') ELSE '未填写' END,
             '；' ORDER BY unit_code) FILTER (WHERE light IN ('黄', '红') AND plan_indicator IS NOT NULL) AS deviation_reason,
-        string_agg(DISTINCT deviation_category, '、' ORDER BY deviation_category) FILTER (WHERE light IN ('黄', '红')) AS deviation_category,
         string_agg(unit_name || '：' || corrective_action, '；' ORDER BY unit_code) FILTER (WHERE light IN ('黄', '红') AND corrective_action IS NOT NULL) AS corrective_action,
         bool_or(reason_status = '未填写') AS any_missing,
         bool_or(reason_status = '已填写') AS any_given,
@@ -100,8 +99,16 @@ city_words AS (
     FROM units_judged
     GROUP BY fund_id, month, indicator_name
 ),
+city_categories AS (
+    -- Each reason category once, in code point order whatever the
+    -- database's collation (COLLATE "C").
+    SELECT fund_id, month, indicator_name, string_agg(deviation_category, '、' ORDER BY deviation_category COLLATE "C") AS deviation_category
+    FROM (SELECT DISTINCT fund_id, month, indicator_name, deviation_category FROM units_judged
+          WHERE light IN ('黄', '红') AND deviation_category IS NOT NULL) AS categories
+    GROUP BY fund_id, month, indicator_name
+),
 city AS (
-    SELECT f.*, '全市' AS unit_name, w.deviation_category, w.deviation_reason, w.corrective_action,
+    SELECT f.*, '全市' AS unit_name, k.deviation_category, w.deviation_reason, w.corrective_action,
         -- Citywide, the likelihood follows the projection: the units' own
         -- words are in their rows and in the reasons.
         CASE
@@ -124,12 +131,22 @@ city AS (
     FROM figures f
     CROSS JOIN settings s
     LEFT JOIN city_words w USING (fund_id, month, indicator_name)
+    LEFT JOIN city_categories k USING (fund_id, month, indicator_name)
     WHERE f.unit_code = 'ALL'
 )
 SELECT fund_id, unit_code, unit_name, month, months_elapsed, pace, indicator_name, level1, level2, nature, direction, data_source, measure,
-    annual_target, actual, actual_text, projected, round(shortfall, 4) AS shortfall, light, plan_indicator,
+    -- rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept a DOUBLE
+    annual_target, actual, actual_text, projected, round(shortfall::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS shortfall, light, plan_indicator,
     deviation_category, deviation_reason, likelihood, likelihood_basis, corrective_action, reason_status
-FROM (SELECT * EXCLUDE (band, score_ratio, numerator, denominator, weight) FROM units_judged
-      UNION ALL BY NAME
-      SELECT * EXCLUDE (band, score_ratio, numerator, denominator, weight) FROM city)
+FROM (
+    SELECT fund_id, unit_code, unit_name, month, months_elapsed, pace, indicator_name, level1, level2, nature, direction, data_source, measure,
+        annual_target, actual, actual_text, projected, shortfall, light, plan_indicator,
+        deviation_category, deviation_reason, likelihood, likelihood_basis, corrective_action, reason_status
+    FROM units_judged
+    UNION ALL
+    SELECT fund_id, unit_code, unit_name, month, months_elapsed, pace, indicator_name, level1, level2, nature, direction, data_source, measure,
+        annual_target, actual, actual_text, projected, shortfall, light, plan_indicator,
+        deviation_category, deviation_reason, likelihood, likelihood_basis, corrective_action, reason_status
+    FROM city
+) AS both_levels
 ORDER BY fund_id, unit_code = 'ALL' DESC, unit_code, month, indicator_name

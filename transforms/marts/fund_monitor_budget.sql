@@ -33,7 +33,8 @@ SELECT b.fund_id, f.fund_name, f.department, b.unit_code, coalesce(u.unit_name, 
     b.budget_wan, b.adjustment_wan, b.planned_wan, b.arrived_wan, b.spent_wan, b.execution_rate,
     p.projected AS projected_wan, p.projected_rate,
     -- Positive: ahead of 序时进度; negative: behind it (in points of the budget).
-    round(b.execution_rate - b.pace, 4) AS pace_gap,
+    -- rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept a DOUBLE
+    round((b.execution_rate - b.pace)::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS pace_gap,
     CASE WHEN b.pace - b.execution_rate <= s.yellow THEN '绿' WHEN b.pace - b.execution_rate <= s.red THEN '黄' ELSE '红' END AS light
 FROM marts.fund_budget_months b
 JOIN staging.stg_funds f USING (fund_id)

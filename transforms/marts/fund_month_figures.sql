@@ -46,8 +46,8 @@ people_types AS (
     -- The service types of each fund indicator counting people, one a row
     -- (服务类型 may name several: 培训/农民工培训), to join the records' types on.
     SELECT DISTINCT fund_id, service_type, one_type FROM (
-        SELECT fund_id, service_type, unnest(string_split(service_type, '/')) AS one_type
-        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure IS DISTINCT FROM '例')
+        SELECT fund_id, service_type, unnest(string_to_array(service_type, '/')) AS one_type
+        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure IS DISTINCT FROM '例') AS types
 ),
 first_served AS (
     -- Each person counts from the month they were first served, once per
@@ -55,42 +55,43 @@ first_served AS (
     -- type's first month is in staging.stg_service_firsts).
     SELECT fi.fund_id, fi.service_type, f.unit_code, f.person_key, min(f.month) AS first_month
     FROM people_types fi JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
-    GROUP BY ALL
+    GROUP BY fi.fund_id, fi.service_type, f.unit_code, f.person_key
     UNION ALL
     SELECT fi.fund_id, fi.service_type, 'ALL', f.person_key, min(f.month)
     FROM people_types fi JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
-    GROUP BY ALL
+    GROUP BY fi.fund_id, fi.service_type, f.person_key
 ),
 cases AS (
     -- Cases (例) count every record in its own month (staging.stg_service_months).
     SELECT fi.fund_id, fi.service_type, s.unit_code, s.month, sum(s.services) AS records
     FROM (SELECT DISTINCT fund_id, service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure = '例') fi
-    JOIN staging.stg_service_months s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
-    GROUP BY ALL
+    JOIN staging.stg_service_months s ON s.service_type = ANY(string_to_array(fi.service_type, '/'))
+    GROUP BY fi.fund_id, fi.service_type, s.unit_code, s.month
     UNION ALL
     SELECT fi.fund_id, fi.service_type, 'ALL', s.month, sum(s.services)
     FROM (SELECT DISTINCT fund_id, service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure = '例') fi
-    JOIN staging.stg_service_months s ON list_contains(string_split(fi.service_type, '/'), s.service_type)
-    GROUP BY ALL
+    JOIN staging.stg_service_months s ON s.service_type = ANY(string_to_array(fi.service_type, '/'))
+    GROUP BY fi.fund_id, fi.service_type, s.month
 ),
 served AS (
     SELECT fund_id, service_type, unit_code, month, sum(persons)::BIGINT AS persons FROM (
         -- people counted by their first month, then those months added up
         SELECT f.fund_id, f.service_type, f.unit_code, m.month, sum(f.persons) AS persons
         FROM (SELECT fund_id, service_type, unit_code, first_month, count(*) AS persons
-              FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) GROUP BY ALL) f
+              FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) AS people
+              GROUP BY fund_id, service_type, unit_code, first_month) f
         JOIN months m ON f.first_month <= m.month
-        GROUP BY ALL
+        GROUP BY f.fund_id, f.service_type, f.unit_code, m.month
         UNION ALL
         SELECT c.fund_id, c.service_type, c.unit_code, m.month, sum(c.records)
         FROM cases c JOIN months m ON c.month <= m.month
-        GROUP BY ALL
-    ) GROUP BY ALL
+        GROUP BY c.fund_id, c.service_type, c.unit_code, m.month
+    ) AS counted GROUP BY fund_id, service_type, unit_code, month
 ),
 survey AS (
-    SELECT s.fund_id, s.unit_code, m.month, avg(s.satisfied::INTEGER) AS satisfaction
+    SELECT s.fund_id, s.unit_code, m.month, avg(s.satisfied::INTEGER)::DOUBLE PRECISION AS satisfaction
     FROM staging.stg_survey s JOIN months m ON date_trunc('month', s.answered_at) <= m.month
-    GROUP BY ALL
+    GROUP BY s.fund_id, s.unit_code, m.month
 ),
 units AS (
     SELECT DISTINCT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
@@ -126,27 +127,38 @@ per_unit AS (
 citywide AS (
     -- As marts.fund_indicator_values adds the units up: money summed, people
     -- distinct across the city, satisfaction the units' mean, no review.
-    SELECT pu.fund_id, 'ALL' AS unit_code, pu.month, any_value(pu.m) AS m, any_value(pu.pace) AS pace, pu.indicator_name,
-        any_value(pu.level1) AS level1, any_value(pu.level2) AS level2, any_value(pu.nature) AS nature, any_value(pu.direction) AS direction,
-        any_value(pu.data_source) AS data_source, any_value(pu.measure) AS measure, any_value(pu.weight) AS weight,
-        any_value(pu.service_type) AS service_type, any_value(pu.plan_indicator) AS plan_indicator,
-        any_value(pu.fi_target) AS fi_target,
-        CASE any_value(pu.data_source)
-            WHEN 'survey' THEN avg(pu.numerator::DECIMAL(18, 8))::DOUBLE
-            WHEN 'services' THEN coalesce(any_value(sc.persons), 0)
-            ELSE sum(pu.numerator::DECIMAL(18, 8))::DOUBLE END AS numerator,
-        CASE any_value(pu.data_source)
+    SELECT pu.fund_id, 'ALL' AS unit_code, pu.month, min(pu.m) AS m, min(pu.pace) AS pace, pu.indicator_name,
+        min(pu.level1) AS level1, min(pu.level2) AS level2, min(pu.nature) AS nature, min(pu.direction) AS direction,
+        min(pu.data_source) AS data_source, min(pu.measure) AS measure, min(pu.weight) AS weight,
+        min(pu.service_type) AS service_type, min(pu.plan_indicator) AS plan_indicator,
+        min(pu.fi_target) AS fi_target,
+        CASE min(pu.data_source)
+            WHEN 'survey' THEN avg(pu.numerator::DECIMAL(18, 8))::DOUBLE PRECISION
+            WHEN 'services' THEN coalesce(min(sc.persons), 0)
+            ELSE sum(pu.numerator::DECIMAL(18, 8))::DOUBLE PRECISION END AS numerator,
+        CASE min(pu.data_source)
             WHEN 'survey' THEN 1
             WHEN 'services' THEN 1
-            WHEN 'unit_cost' THEN nullif(coalesce(any_value(sc.persons), 0), 0)
-            ELSE sum(pu.denominator::DECIMAL(18, 8))::DOUBLE END AS denominator,
-        CASE WHEN any_value(pu.data_source) = 'services' THEN any_value(pu.fi_target) ELSE any_value(pu.annual_target) END AS annual_target,
-        NULL AS band, NULL::DOUBLE AS score_ratio
+            WHEN 'unit_cost' THEN nullif(coalesce(min(sc.persons), 0), 0)
+            ELSE sum(pu.denominator::DECIMAL(18, 8))::DOUBLE PRECISION END AS denominator,
+        CASE WHEN min(pu.data_source) = 'services' THEN min(pu.fi_target) ELSE min(pu.annual_target) END AS annual_target,
+        NULL AS band, NULL::DOUBLE PRECISION AS score_ratio
     FROM per_unit pu
     LEFT JOIN served sc ON sc.fund_id = pu.fund_id AND sc.service_type = pu.service_type AND sc.unit_code = 'ALL' AND sc.month = pu.month
     GROUP BY pu.fund_id, pu.indicator_name, pu.month
 )
 SELECT fund_id, unit_code, month, m AS months_elapsed, pace, indicator_name, level1, level2, nature, direction, data_source, measure, weight,
-    numerator, denominator, round(numerator / denominator, 6) AS actual, round(annual_target, 6) AS annual_target, band, score_ratio, plan_indicator
-FROM (SELECT * EXCLUDE (fi_target) FROM per_unit UNION ALL BY NAME SELECT * EXCLUDE (fi_target) FROM citywide)
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept DOUBLEs;
+    -- no budget yet (0 ÷ 0) is no rate, NULL, in both warehouses.
+    numerator, denominator, round((numerator / nullif(denominator, 0))::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS actual,
+    round(annual_target::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS annual_target, band, score_ratio, plan_indicator
+FROM (
+    SELECT fund_id, unit_code, month, m, pace, indicator_name, level1, level2, nature, direction, data_source, measure, weight,
+        numerator, denominator, annual_target, band, score_ratio, plan_indicator
+    FROM per_unit
+    UNION ALL
+    SELECT fund_id, unit_code, month, m, pace, indicator_name, level1, level2, nature, direction, data_source, measure, weight,
+        numerator, denominator, annual_target, band, score_ratio, plan_indicator
+    FROM citywide
+) AS both_levels
 ORDER BY fund_id, unit_code, month, indicator_name

@@ -35,7 +35,7 @@ items AS (
         count(*) FILTER (WHERE level1 <> '扣分') AS indicators,
         count(*) FILTER (WHERE level1 <> '扣分' AND lost <= 0.005) AS full_marks,
         -- The three items that lost the most, ties by their order on the form.
-        list(printf('%s（扣 %.2f 分）', indicator_name, lost) ORDER BY lost DESC, row_no) FILTER (WHERE level1 <> '扣分' AND lost > 0.005) AS lost_list,
+        array_agg(indicator_name || '（扣 ' || lost::DECIMAL(18, 2) || ' 分）' ORDER BY lost DESC, row_no) FILTER (WHERE level1 <> '扣分' AND lost > 0.005) AS lost_list,
         bool_or(level1 = '产出' AND lost > 0.005) AS output_short,
         bool_or(level1 = '效益' AND lost > 0.005) AS benefit_short
     FROM marts.fund_self_eval_items
@@ -43,7 +43,7 @@ items AS (
 ),
 facts AS (
     SELECT p.*, f.department, i.indicators, i.full_marks, i.lost_list, i.output_short, i.benefit_short, pe.month AS period_month, pe.m,
-        round((p.execution_rate - p.pace) * 100, 1) AS gap_points
+        round(((p.execution_rate - p.pace) * 100)::DECIMAL(38, 12), 1)::DOUBLE PRECISION AS gap_points
     FROM marts.fund_performance p
     JOIN staging.stg_funds f USING (fund_id)
     JOIN items i USING (fund_id, unit_code)
@@ -52,23 +52,25 @@ facts AS (
 SELECT fund_id, fund_name, department, unit_code, unit_name, period_month AS month,
     decision_score, process_score, output_score, benefit_score, deduction, total, grade,
     execution_rate, arrival_rate, pace, full_marks, indicators,
+    -- Figures printed as DECIMAL(18, 2) or (18, 1), deductions as %g would
+    -- print them (0.5, 2): both warehouses print them so.
     concat(
         CASE WHEN unit_code = 'ALL' THEN '全市' ELSE unit_name END, fund_name,
-        printf('截至%d年%d月绩效自评得分 %.2f 分，等级为“%s”：', year(period_month), m, total, grade),
+        '截至' || extract(year FROM period_month) || '年' || m || '月绩效自评得分 ' || total::DECIMAL(18, 2) || ' 分，等级为“' || grade || '”：',
         -- Only the parts the fund has indicators under.
         concat_ws('、',
-            CASE WHEN decision_score IS NOT NULL THEN printf('决策 %.2f 分', decision_score) END,
-            CASE WHEN process_score IS NOT NULL THEN printf('过程 %.2f 分', process_score) END,
-            CASE WHEN output_score IS NOT NULL THEN printf('产出 %.2f 分', output_score) END,
-            CASE WHEN benefit_score IS NOT NULL THEN printf('效益 %.2f 分', benefit_score) END),
-        CASE WHEN deduction > 0 THEN printf('，扣分 %g 分', deduction) ELSE '' END, '。',
-        printf('预算执行率 %.1f%%，', execution_rate * 100),
-        CASE WHEN gap_points > 0 THEN printf('快于序时进度（%.1f%%）%.1f 个百分点', pace * 100, gap_points)
-             WHEN gap_points < 0 THEN printf('慢于序时进度（%.1f%%）%.1f 个百分点', pace * 100, -gap_points)
-             ELSE printf('与序时进度（%.1f%%）持平', pace * 100) END,
-        printf('；资金到位率 %.1f%%。', arrival_rate * 100),
-        CASE WHEN full_marks = indicators THEN printf('%d 项指标均得满分。', indicators)
-             ELSE printf('%d 项指标中 %d 项得满分，失分较多的是%s。', indicators, full_marks, array_to_string(lost_list[1:3], '、')) END,
+            CASE WHEN decision_score IS NOT NULL THEN '决策 ' || decision_score::DECIMAL(18, 2) || ' 分' END,
+            CASE WHEN process_score IS NOT NULL THEN '过程 ' || process_score::DECIMAL(18, 2) || ' 分' END,
+            CASE WHEN output_score IS NOT NULL THEN '产出 ' || output_score::DECIMAL(18, 2) || ' 分' END,
+            CASE WHEN benefit_score IS NOT NULL THEN '效益 ' || benefit_score::DECIMAL(18, 2) || ' 分' END),
+        CASE WHEN deduction > 0 THEN '，扣分 ' || rtrim(rtrim(deduction::DECIMAL(18, 6)::VARCHAR, '0'), '.') || ' 分' ELSE '' END, '。',
+        '预算执行率 ' || (execution_rate * 100)::DECIMAL(18, 1) || '%，',
+        CASE WHEN gap_points > 0 THEN '快于序时进度（' || (pace * 100)::DECIMAL(18, 1) || '%）' || gap_points::DECIMAL(18, 1) || ' 个百分点'
+             WHEN gap_points < 0 THEN '慢于序时进度（' || (pace * 100)::DECIMAL(18, 1) || '%）' || (-gap_points)::DECIMAL(18, 1) || ' 个百分点'
+             ELSE '与序时进度（' || (pace * 100)::DECIMAL(18, 1) || '%）持平' END,
+        '；资金到位率 ' || (arrival_rate * 100)::DECIMAL(18, 1) || '%。',
+        CASE WHEN full_marks = indicators THEN indicators || ' 项指标均得满分。'
+             ELSE indicators || ' 项指标中 ' || full_marks || ' 项得满分，失分较多的是' || array_to_string(lost_list[1:3], '、') || '。' END,
         CASE WHEN warnings IS NOT NULL THEN '需关注：' || warnings || '。' ELSE '' END,
         '建议：',
         concat_ws('；',

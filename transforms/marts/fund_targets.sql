@@ -33,8 +33,11 @@ WITH money AS (
 items AS (
     SELECT fi.*,
         CASE fi.level1 WHEN '决策' THEN 1 WHEN '过程' THEN 2 WHEN '产出' THEN 3 WHEN '效益' THEN 4 ELSE 5 END AS level_order,
-        -- A number as the form writes it: 9,441, 0.15, 100 (no trailing zeros).
-        rtrim(rtrim(format('{:,.4f}', CASE WHEN fi.measure = '%' THEN fi.target * 100 ELSE fi.target END), '0'), '.') AS target_txt
+        -- A number as the form writes it: 9,441, 0.15, 100 (no trailing zeros;
+        -- to four places as DECIMAL, two passes of regexp_replace put the
+        -- thousands separators in up to 999,999,999).
+        rtrim(rtrim(regexp_replace(regexp_replace((CASE WHEN fi.measure = '%' THEN fi.target * 100 ELSE fi.target END)::DECIMAL(18, 4)::VARCHAR,
+            '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS target_txt
     FROM staging.stg_fund_indicators fi
 )
 SELECT i.fund_id, f.fund_name, f.department, f.goal,

@@ -57,12 +57,13 @@ last_month AS (
     -- The newest month any unit reported or any service was given in.
     SELECT greatest(
         (SELECT max(month) FROM staging.stg_progress),
-        (SELECT max(month) FROM staging.stg_service_months, project WHERE year(month) = project.plan_year)
+        (SELECT max(month) FROM staging.stg_service_months, project WHERE extract(year FROM month) = project.plan_year)
     ) AS month
 ),
 months AS (
-    SELECT range::DATE AS month
-    FROM project, last_month, range(make_date(project.plan_year, 1, 1), last_month.month + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
+    SELECT CAST(m.month AS DATE) AS month
+    FROM project, last_month,
+        generate_series(CAST(make_date(project.plan_year, 1, 1) AS TIMESTAMP), CAST(last_month.month AS TIMESTAMP), INTERVAL '1 month') AS m(month)
 ),
 grid AS (
     SELECT t.indicator_id, t.unit_code, t.target, m.month
@@ -82,19 +83,19 @@ served_first AS (
     -- each indicator's service types, one a row: an equi-join, not a test of every pair
     JOIN (SELECT DISTINCT indicator_id, service_type FROM (
               SELECT indicator_id, unnest(service_types) AS service_type FROM staging.stg_catalog
-              WHERE data_source = 'services' AND measure <> '例')) c ON c.service_type = f.service_type
+              WHERE data_source = 'services' AND measure <> '例') AS types) c ON c.service_type = f.service_type
     JOIN project ON f.year = project.plan_year
-    GROUP BY ALL
+    GROUP BY c.indicator_id, f.unit_code, f.person_key
 ),
 served AS (
-    SELECT indicator_id, unit_code, month, count(*) AS done FROM served_first GROUP BY ALL
+    SELECT indicator_id, unit_code, month, count(*) AS done FROM served_first GROUP BY indicator_id, unit_code, month
     UNION ALL
     -- Cases (例: operations, services) count every record.
     SELECT c.indicator_id, s.unit_code, s.month, sum(s.services)::BIGINT
     FROM staging.stg_service_months s
-    JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure = '例' AND list_contains(c.service_types, s.service_type)
-    JOIN project ON year(s.month) = project.plan_year
-    GROUP BY ALL
+    JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.measure = '例' AND s.service_type = ANY(c.service_types)
+    JOIN project ON extract(year FROM s.month) = project.plan_year
+    GROUP BY c.indicator_id, s.unit_code, s.month
 ),
 eligible AS (
     -- For every-case indicators from service records, the people owed the
@@ -102,15 +103,15 @@ eligible AS (
     SELECT c.indicator_id, p.unit_code, count(*) AS demand
     FROM staging.stg_persons p JOIN staging.stg_catalog c ON c.data_source = 'services' AND c.kind = 'every_case'
     WHERE p.subsidy_eligible
-    GROUP BY ALL
+    GROUP BY c.indicator_id, p.unit_code
 ),
 loads AS (
-    SELECT indicator_id, unit_code, list(DISTINCT load_id ORDER BY load_id) AS load_ids FROM (
+    SELECT indicator_id, unit_code, array_agg(DISTINCT load_id ORDER BY load_id) AS load_ids FROM (
         SELECT p.indicator_id, p.unit_code, p.load_id FROM staging.stg_progress p
         UNION ALL
         SELECT c.indicator_id, s.unit_code, unnest(s.load_ids) AS load_id
-        FROM staging.stg_service_months s JOIN staging.stg_catalog c ON list_contains(c.service_types, s.service_type)
-    ) GROUP BY ALL
+        FROM staging.stg_service_months s JOIN staging.stg_catalog c ON s.service_type = ANY(c.service_types)
+    ) AS loaded GROUP BY indicator_id, unit_code
 ),
 monthly AS (
     SELECT
@@ -134,7 +135,7 @@ cumulative AS (
 done AS (
     -- The month a milestone's target was first reached.
     SELECT indicator_id, unit_code, min(month) FILTER (WHERE actual_cum >= target) AS done_month
-    FROM cumulative GROUP BY ALL
+    FROM cumulative GROUP BY indicator_id, unit_code
 ),
 measured AS (
     SELECT
@@ -151,7 +152,7 @@ measured AS (
 judged AS (
     SELECT m.*,
         -- 序时进度 applies to cumulative counts only.
-        CASE WHEN m.kind = 'count' THEN month(m.month) / 12.0 END AS pace,
+        CASE WHEN m.kind = 'count' THEN extract(month FROM m.month) / 12.0 END AS pace,
         CASE
             WHEN m.is_milestone THEN
                 CASE WHEN m.actual_cum >= m.target THEN '完成'
@@ -163,48 +164,51 @@ judged AS (
             WHEN m.kind = 'every_case' THEN CASE WHEN m.rate >= m.target THEN '完成' ELSE '滞后' END
             WHEN m.direction = '反向' THEN
                 -- A ceiling: within its share of the year so far, or over it.
-                CASE WHEN month(m.month) = 12 AND m.actual_cum <= m.target THEN '完成'
-                     WHEN m.actual_cum <= m.target * month(m.month) / 12.0 * (1 + p.tol) THEN '正常'
+                CASE WHEN extract(month FROM m.month) = 12 AND m.actual_cum <= m.target THEN '完成'
+                     WHEN m.actual_cum <= m.target * extract(month FROM m.month) / 12.0 * (1 + p.tol) THEN '正常'
                      ELSE '超限' END
             ELSE
                 CASE WHEN m.actual_cum >= m.target THEN '完成'
-                     WHEN m.actual_cum / nullif(m.target, 0) >= month(m.month) / 12.0 - p.tol THEN '正常'
+                     WHEN m.actual_cum / nullif(m.target, 0) >= extract(month FROM m.month) / 12.0 - p.tol THEN '正常'
                      ELSE '滞后' END
         END AS status,
-        -- Figures as the page prints them: whole numbers without decimals.
-        CASE WHEN m.actual_cum = trunc(m.actual_cum) THEN m.actual_cum::BIGINT::VARCHAR ELSE printf('%.1f', m.actual_cum) END AS actual_txt,
-        CASE WHEN m.target = trunc(m.target) THEN m.target::BIGINT::VARCHAR ELSE printf('%.1f', m.target) END AS target_txt,
-        strftime(m.due_on, '%Y年%-m月%-d日') AS due_txt
+        -- Figures as the page prints them: whole numbers without decimals,
+        -- others to one place (as DECIMAL(18, 1): both warehouses print it so).
+        CASE WHEN m.actual_cum = trunc(m.actual_cum) THEN m.actual_cum::BIGINT::VARCHAR ELSE m.actual_cum::DECIMAL(18, 1)::VARCHAR END AS actual_txt,
+        CASE WHEN m.target = trunc(m.target) THEN m.target::BIGINT::VARCHAR ELSE m.target::DECIMAL(18, 1)::VARCHAR END AS target_txt,
+        extract(year FROM m.due_on) || '年' || extract(month FROM m.due_on) || '月' || extract(day FROM m.due_on) || '日' AS due_txt
     FROM measured m CROSS JOIN project p
 )
 SELECT
     m.indicator_id, m.section, m.indicator_name, m.kind, m.direction,
     m.unit_code, u.unit_name, u.unit_kind, m.month,
     m.actual_month, m.actual_cum, m.demand_cum, m.target,
-    round(m.rate, 4) AS rate,
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept a DOUBLE.
+    round(m.rate::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS rate,
     -- No completion rate for a ceiling (反向) or a floor (ratio): 97.8% of a
     -- 70% floor is below it, and 300% of a ceiling is not good.
     round(CASE
         WHEN m.direction = '反向' OR m.kind = 'ratio' THEN NULL
         WHEN m.kind = 'every_case' THEN m.rate / nullif(m.target, 0)
-        ELSE m.actual_cum / nullif(m.target, 0) END, 4) AS completion_rate,
-    round(m.pace, 4) AS pace,
+        ELSE m.actual_cum / nullif(m.target, 0) END::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS completion_rate,
+    round(m.pace::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS pace,
     m.status,
     CASE
-        WHEN m.kind = 'ratio' THEN printf('%.1f%%，底线不低于 %.1f%%', m.rate * 100, m.target * 100)
+        WHEN m.kind = 'ratio' THEN (m.rate * 100)::DECIMAL(18, 1) || '%，底线不低于 ' || (m.target * 100)::DECIMAL(18, 1) || '%'
         WHEN m.kind = 'every_case' THEN '发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.actual_cum::BIGINT ||
             CASE WHEN m.actual_cum >= m.demand_cum THEN '，全部办结' ELSE '，尚有 ' || (m.demand_cum - m.actual_cum)::BIGINT || ' 未办' END
-        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || printf('，至本月控制数 %.1f ', m.target * month(m.month) / 12.0)
+        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || '，至本月控制数 ' || (m.target * extract(month FROM m.month) / 12.0)::DECIMAL(18, 1) || ' '
             || m.measure || '，全年上限 ' || m.target_txt || ' ' || m.measure || '（越少越好）'
         WHEN m.is_milestone AND m.done_month IS NOT NULL AND m.done_month <= m.month THEN
-            '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '（' || strftime(m.done_month, '%Y年%-m月') ||
+            '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '（' || extract(year FROM m.done_month) || '年' || extract(month FROM m.done_month) || '月' ||
             CASE WHEN m.done_month > date_trunc('month', m.due_on) THEN '完成，晚于 ' || m.due_txt || ' 时限，逾期完成）' ELSE '完成）' END
         WHEN m.is_milestone THEN '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，' || m.due_txt || '到期'
-        ELSE '累计 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || printf('，完成 %.1f%%，序时进度 %.1f%%', m.actual_cum / nullif(m.target, 0) * 100, m.pace * 100)
+        ELSE '累计 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，完成 ' || (m.actual_cum / nullif(m.target, 0) * 100)::DECIMAL(18, 1)
+            || '%，序时进度 ' || (m.pace * 100)::DECIMAL(18, 1) || '%'
     END
     -- A unit's own 累计 that disagrees with its months is said where the figure is.
     || CASE WHEN m.reported_cum IS NOT NULL AND abs(m.reported_cum - m.actual_cum) > 0.001
-            THEN '；报表所填累计 ' || CASE WHEN m.reported_cum = trunc(m.reported_cum) THEN m.reported_cum::BIGINT::VARCHAR ELSE printf('%.1f', m.reported_cum) END
+            THEN '；报表所填累计 ' || CASE WHEN m.reported_cum = trunc(m.reported_cum) THEN m.reported_cum::BIGINT::VARCHAR ELSE m.reported_cum::DECIMAL(18, 1)::VARCHAR END
                  || '，与逐月数之和不一致，待核实' ELSE '' END
     || CASE WHEN count(*) OVER pair > 1 THEN '（“或”目标：两项按完成较好的一项计）' ELSE '' END AS value_text,
     CASE WHEN m.is_milestone THEN m.due_on END AS due_on,
@@ -220,7 +224,7 @@ SELECT
                  m.actual_cum / nullif(m.target, 0) DESC NULLS LAST, m.alt_of NULLS FIRST) = 1 AS counted,
     -- 偏离度 is judged against the annual target, not the pace-scaled one.
     m.kind IN ('count', 'milestone') AND m.direction = '正向' AND m.actual_cum >= m.target * p.over_ratio AS over_target,
-    coalesce(l.load_ids, []) AS load_ids
+    coalesce(l.load_ids, CAST(ARRAY[] AS VARCHAR[])) AS load_ids
 FROM judged m
 CROSS JOIN project p
 JOIN staging.stg_units u USING (unit_code)

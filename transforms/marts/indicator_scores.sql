@@ -42,12 +42,12 @@ assessment_items AS (
             -- Milestones are scored against the whole target once due (or
             -- done); cumulative counts mid-year against their share so far.
             WHEN i.kind IN ('milestone', 'deadline') THEN i.target
-            ELSE i.target * month(i.month) / 12.0
+            ELSE i.target * extract(month FROM i.month) / 12.0
         END AS target,
         i.target AS annual_target,
         -- A milestone met after its due date earns half, whatever the method.
         CASE WHEN i.done_late THEN 0.5 ELSE 1 END AS late_factor,
-        c.floor_value, c.satisfied_value, NULL AS band, NULL::DOUBLE AS score_ratio
+        c.floor_value, c.satisfied_value, NULL AS band, NULL::DOUBLE PRECISION AS score_ratio
     FROM marts.indicator_completion i
     JOIN latest ON i.month = latest.month
     JOIN staging.stg_catalog c USING (indicator_id)
@@ -58,24 +58,30 @@ assessment_items AS (
 assessment AS (
     -- An "A或B" target is one target met either way: scored once, on the
     -- route that does better, with the weight the primary carries.
-    SELECT * EXCLUDE (alt_of, completion_, weight),
-        max(weight) OVER pair AS weight,
-        CASE WHEN count(*) OVER pair > 1 THEN '或目标：按“' || item_name || '”计分（完成较好的一项）' END AS route_note
-    FROM (SELECT *, CASE WHEN target > 0 THEN greatest(coalesce(actual, 0), 0) / target END AS completion_ FROM assessment_items)
-    WINDOW pair AS (PARTITION BY unit_code, coalesce(alt_of, item_id))
-    QUALIFY row_number() OVER (PARTITION BY unit_code, coalesce(alt_of, item_id) ORDER BY completion_ DESC NULLS LAST, alt_of NULLS FIRST) = 1
+    SELECT context, group_id, unit_code, item_id, item_name, level1, method, direction, pair_weight AS weight,
+        actual, target, annual_target, late_factor, route_note, floor_value, satisfied_value, band, score_ratio
+    FROM (
+        SELECT *,
+            max(weight) OVER pair AS pair_weight,
+            CASE WHEN count(*) OVER pair > 1 THEN '或目标：按“' || item_name || '”计分（完成较好的一项）' END AS route_note,
+            row_number() OVER (PARTITION BY unit_code, coalesce(alt_of, item_id) ORDER BY completion_ DESC NULLS LAST, alt_of NULLS FIRST) AS better
+        FROM (SELECT *, CASE WHEN target > 0 THEN greatest(coalesce(actual, 0), 0) / target END AS completion_ FROM assessment_items) AS completed
+        WINDOW pair AS (PARTITION BY unit_code, coalesce(alt_of, item_id))
+    ) AS routes
+    WHERE better = 1
 ),
 fund AS (
     SELECT
         'fund' AS context, fund_id AS group_id, unit_code, indicator_name AS item_id, indicator_name AS item_name,
         level1, CASE WHEN nature = '定性' THEN 'qualitative' ELSE 'proportional' END AS method, direction, weight,
         actual, target, annual_target, 1 AS late_factor, NULL AS route_note,
-        NULL::DOUBLE AS floor_value, NULL::DOUBLE AS satisfied_value, band, score_ratio
+        NULL::DOUBLE PRECISION AS floor_value, NULL::DOUBLE PRECISION AS satisfied_value, band, score_ratio
     FROM marts.fund_indicator_values
 ),
 items AS (
     SELECT *, CASE WHEN target > 0 THEN greatest(coalesce(actual, 0), 0) / target END AS completion
-    FROM (SELECT * FROM assessment UNION ALL BY NAME SELECT * FROM fund)
+    -- assessment and fund list the same columns in the same order
+    FROM (SELECT * FROM assessment UNION ALL SELECT * FROM fund) AS both_contexts
 ),
 ranked AS (
     SELECT *,
@@ -119,7 +125,7 @@ bounded AS (
             WHEN context = 'fund' AND unit_code = 'ALL' AND method = 'qualitative'
                 -- in DECIMAL: a sum of floats depends on the order it is added in,
                 -- and the same data must give the same score every run
-                THEN avg(CASE WHEN unit_code <> 'ALL' THEN least(weight, greatest(0, raw_score))::DECIMAL(18, 8) END) OVER (PARTITION BY context, group_id, item_id)::DOUBLE
+                THEN avg(CASE WHEN unit_code <> 'ALL' THEN least(weight, greatest(0, raw_score))::DECIMAL(18, 8) END) OVER (PARTITION BY context, group_id, item_id)::DOUBLE PRECISION
             ELSE least(weight, greatest(0, raw_score)) * late_factor
         END AS final_score
     FROM scored
@@ -129,11 +135,13 @@ SELECT
     -- The "A或B" pair keeps its primary's id, whichever route scored.
     unit_code, CASE WHEN route_note IS NOT NULL THEN coalesce((SELECT c.alt_of FROM staging.stg_catalog c WHERE c.indicator_id = item_id), item_id) ELSE item_id END AS item_id,
     item_name, level1, method, direction, weight,
-    round(actual, 6) AS actual, round(target, 6) AS target, round(completion, 4) AS completion, rank,
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept DOUBLEs.
+    round(actual::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS actual, round(target::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS target,
+    round(completion::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS completion, rank,
     -- Scores are kept as they are shown, to 0.01: a form's items then add up
     -- to its total to the cent, as a finance office checks them.
-    round(final_score, 2) AS score,
-    round(weight - round(final_score, 2), 2) AS lost,
+    round(final_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS score,
+    round(weight::DECIMAL(38, 12) - round(final_score::DECIMAL(38, 12), 2), 2)::DOUBLE PRECISION AS lost,
     -- 偏离度: against the annual target, never the pace-scaled one.
     coalesce(method <> 'qualitative' AND direction = '正向' AND annual_target > 0 AND a >= annual_target * (SELECT over_ratio FROM settings), false) AS over_target,
     CASE

@@ -30,17 +30,17 @@ WITH plan AS (
     FROM marts.city_completion c WHERE c.kind = 'count'
 ),
 indicator AS (
-    SELECT 'indicator' AS context, indicator_id AS group_id, indicator_name AS item, unit_code, month, month(month) AS m,
+    SELECT 'indicator' AS context, indicator_id AS group_id, indicator_name AS item, unit_code, month, CAST(extract(month FROM month) AS BIGINT) AS m,
         actual_cum AS actual, target AS annual_target,
-        actual_cum / month(month) * 12 AS projected,
-        direction
+        actual_cum / extract(month FROM month) * 12 AS projected,
+        direction, NULL AS data_source
     FROM plan
 ),
 budget AS (
     SELECT 'fund_budget' AS context, fund_id AS group_id, '预算执行' AS item, unit_code, month, months_elapsed AS m,
         spent_wan AS actual, planned_wan AS annual_target,
         spent_wan / months_elapsed * 12 AS projected,
-        '正向' AS direction
+        '正向' AS direction, NULL AS data_source
     FROM marts.fund_budget_months
 ),
 fund AS (
@@ -48,8 +48,9 @@ fund AS (
         actual, annual_target,
         CASE data_source
             -- Money arrives up to the year's budget, never beyond it.
-            WHEN 'arrival_rate' THEN least(1, numerator / months_elapsed * 12 / denominator)
-            WHEN 'execution_rate' THEN numerator / months_elapsed * 12 / denominator
+            -- No budget yet: no projection (PostgreSQL divides nothing by 0).
+            WHEN 'arrival_rate' THEN least(1, numerator / months_elapsed * 12 / nullif(denominator, 0))
+            WHEN 'execution_rate' THEN numerator / months_elapsed * 12 / nullif(denominator, 0)
             WHEN 'services' THEN numerator / months_elapsed * 12
             -- A ratio (cost per person, satisfaction): the year's is today's.
             WHEN 'unit_cost' THEN actual
@@ -60,13 +61,14 @@ fund AS (
 ),
 everything AS (
     SELECT * FROM indicator
-    UNION ALL BY NAME SELECT * FROM budget
-    UNION ALL BY NAME SELECT * FROM fund
+    UNION ALL SELECT * FROM budget
+    UNION ALL SELECT * FROM fund
 )
 SELECT context, group_id, item, unit_code, month, m AS months_elapsed,
     actual, annual_target,
-    round(projected, 6) AS projected,
-    round(CASE WHEN direction = '正向' THEN projected / nullif(annual_target, 0) END, 4) AS projected_rate,
+    -- rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept DOUBLEs
+    round(projected::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS projected,
+    round((CASE WHEN direction = '正向' THEN projected / nullif(annual_target, 0) END)::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS projected_rate,
     CASE WHEN projected IS NULL OR annual_target IS NULL THEN NULL
          WHEN direction = '反向' THEN projected > annual_target
          ELSE projected < annual_target END AS will_miss,

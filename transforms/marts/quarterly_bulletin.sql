@@ -23,19 +23,22 @@ tests:
     name: statuses_add_up
 */
 WITH quarter_ends AS (
-    SELECT DISTINCT month AS quarter_end, quarter(month) AS quarter FROM marts.indicator_completion WHERE month(month) % 3 = 0
+    SELECT DISTINCT month AS quarter_end, CAST(extract(quarter FROM month) AS BIGINT) AS quarter
+    FROM marts.indicator_completion WHERE extract(month FROM month) IN (3, 6, 9, 12)
 ),
 late AS (
-    SELECT unit_code, quarter(month) AS quarter, count(*) AS late_reports
-    FROM (SELECT DISTINCT unit_code, month FROM staging.stg_progress WHERE late) GROUP BY ALL
+    SELECT unit_code, CAST(extract(quarter FROM month) AS BIGINT) AS quarter, count(*) AS late_reports
+    FROM (SELECT DISTINCT unit_code, month FROM staging.stg_progress WHERE late) AS late_months
+    GROUP BY unit_code, CAST(extract(quarter FROM month) AS BIGINT)
 ),
 missing AS (
-    SELECT unit_code, quarter(month) AS quarter,
-        string_agg(strftime(month, '%Y年%-m月') || receipt, '、' ORDER BY month) AS missing_reports
-    FROM staging.stg_report_receipts WHERE receipt IN ('未收到', '被拒收') GROUP BY ALL
+    SELECT unit_code, CAST(extract(quarter FROM month) AS BIGINT) AS quarter,
+        string_agg(extract(year FROM month) || '年' || extract(month FROM month) || '月' || receipt, '、' ORDER BY month) AS missing_reports
+    FROM staging.stg_report_receipts WHERE receipt IN ('未收到', '被拒收')
+    GROUP BY unit_code, CAST(extract(quarter FROM month) AS BIGINT)
 )
 SELECT
-    q.quarter, q.quarter_end, i.unit_code, any_value(i.unit_name) AS unit_name,
+    q.quarter, q.quarter_end, i.unit_code, min(i.unit_name) AS unit_name,
     count(*) AS indicators,
     count(*) FILTER (WHERE i.status = '完成') AS done,
     count(*) FILTER (WHERE i.status = '正常') AS on_pace,
@@ -44,8 +47,8 @@ SELECT
     count(*) FILTER (WHERE i.status = '超限') AS over,
     count(*) FILTER (WHERE i.status = '未到期') AS pending,
     string_agg(i.indicator_name, '；' ORDER BY i.indicator_id) FILTER (WHERE i.status = '滞后') AS behind_items,
-    coalesce(any_value(l.late_reports), 0) AS late_reports,
-    any_value(ms.missing_reports) AS missing_reports
+    coalesce(min(l.late_reports), 0) AS late_reports,
+    min(ms.missing_reports) AS missing_reports
 FROM quarter_ends q
 -- An "A或B" target counts once, on its better route.
 JOIN marts.indicator_completion i ON i.month = q.quarter_end AND i.counted

@@ -21,12 +21,16 @@ WITH received AS (
     SELECT DISTINCT unit_code, month FROM staging.stg_progress
 ),
 funds AS (
-    SELECT fi.plan_indicator AS indicator_id, string_agg(DISTINCT f.fund_name, '、' ORDER BY f.fund_name) AS funds
-    FROM staging.stg_fund_indicators fi JOIN staging.stg_funds f USING (fund_id)
-    WHERE fi.plan_indicator IS NOT NULL GROUP BY ALL
+    -- COLLATE "C": names in code point order, whatever the database's collation
+    SELECT indicator_id, string_agg(fund_name, '、' ORDER BY fund_name COLLATE "C") AS funds
+    FROM (SELECT DISTINCT fi.plan_indicator AS indicator_id, f.fund_name
+          FROM staging.stg_fund_indicators fi JOIN staging.stg_funds f USING (fund_id)
+          WHERE fi.plan_indicator IS NOT NULL) AS named
+    GROUP BY indicator_id
 )
 SELECT i.unit_code, i.unit_name, i.month, i.indicator_id, i.indicator_name, i.status, i.value_text, f.funds,
-    printf('%s月报中指标 %s %s，未填写偏差原因分析、完成目标可能性和纠偏措施，请在下次报送时补充', strftime(i.month, '%Y年%-m月'), i.indicator_id, i.status) AS reminder
+    extract(year FROM i.month) || '年' || extract(month FROM i.month) || '月月报中指标 ' || i.indicator_id || ' ' || i.status
+        || '，未填写偏差原因分析、完成目标可能性和纠偏措施，请在下次报送时补充' AS reminder
 FROM marts.indicator_completion i
 JOIN received r USING (unit_code, month)
 LEFT JOIN staging.stg_progress p USING (unit_code, month, indicator_id)

@@ -32,18 +32,18 @@ tests:
 WITH settings AS (SELECT coalesce(bonus_cap, 5) AS cap, coalesce(late_report_deduction, 0.5) AS per_late FROM meta.project),
 scores AS (SELECT * FROM marts.indicator_scores WHERE context = 'assessment'),
 loads AS (
-    SELECT unit_code, list(DISTINCT id ORDER BY id) AS load_ids
+    SELECT unit_code, array_agg(DISTINCT id ORDER BY id) AS load_ids
     FROM marts.indicator_completion, unnest(load_ids) AS t(id) GROUP BY unit_code
 ),
 late AS (
     -- Lateness is the first report's (see staging.stg_progress).
     SELECT unit_code, count(*) FILTER (WHERE late) AS late_reports,
-        string_agg(strftime(month, '%Y年%-m月'), '、' ORDER BY month) FILTER (WHERE late) AS late_months
-    FROM (SELECT DISTINCT unit_code, month, late FROM staging.stg_progress) GROUP BY unit_code
+        string_agg(extract(year FROM month) || '年' || extract(month FROM month) || '月', '、' ORDER BY month) FILTER (WHERE late) AS late_months
+    FROM (SELECT DISTINCT unit_code, month, late FROM staging.stg_progress) AS reports GROUP BY unit_code
 ),
 receipts AS (
     SELECT unit_code,
-        string_agg(strftime(month, '%Y年%-m月') || receipt, '、' ORDER BY month) FILTER (WHERE receipt IN ('未收到', '被拒收')) AS missing_reports,
+        string_agg(extract(year FROM month) || '年' || extract(month FROM month) || '月' || receipt, '、' ORDER BY month) FILTER (WHERE receipt IN ('未收到', '被拒收')) AS missing_reports,
         count(*) FILTER (WHERE receipt IN ('未收到', '被拒收')) AS missing_count
     FROM staging.stg_report_receipts GROUP BY unit_code
 ),
@@ -58,50 +58,59 @@ agg AS (
         count(*) FILTER (WHERE method <> 'bonus') AS indicators,
         -- Sums in DECIMAL are exact: a float sum depends on the order rows
         -- arrive in, and a rank must not change between two runs.
-        sum(weight::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE AS base_weight,
-        sum(score::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE AS base_score,
-        coalesce(sum(score::DECIMAL(18, 4)) FILTER (WHERE method = 'bonus'), 0)::DOUBLE AS bonus_raw,
-        sum(lost::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE AS points_lost,
+        sum(weight::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE PRECISION AS base_weight,
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE PRECISION AS base_score,
+        coalesce(sum(score::DECIMAL(18, 4)) FILTER (WHERE method = 'bonus'), 0)::DOUBLE PRECISION AS bonus_raw,
+        sum(lost::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE PRECISION AS points_lost,
         -- Ties in points lost are broken by indicator id, so the list is the same every run.
         string_agg(item_name, '；' ORDER BY lost DESC, item_id) FILTER (WHERE method <> 'bonus' AND lost > 0) AS lost_items
     FROM scores GROUP BY unit_code
 ),
 totals AS (
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept DOUBLEs.
     SELECT a.unit_code, a.indicators,
-        round(a.base_score / a.base_weight * 100, 2) AS base_points,
-        round(least(a.bonus_raw, s.cap), 2) AS bonus,
+        round((a.base_score / nullif(a.base_weight, 0) * 100)::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS base_points,
+        round(least(a.bonus_raw, s.cap)::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS bonus,
         coalesce(l.late_reports, 0) AS late_reports,
-        round(coalesce(l.late_reports, 0) * s.per_late, 2) AS deduction,
-        round(a.points_lost, 2) AS points_lost,
+        round((coalesce(l.late_reports, 0) * s.per_late)::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS deduction,
+        round(a.points_lost::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS points_lost,
         a.lost_items,
         l.late_months,
         a.bonus_raw,
         s.cap
     FROM agg a CROSS JOIN settings s LEFT JOIN late l USING (unit_code)
+),
+totalled AS (
+    SELECT *, round((base_points + bonus - deduction)::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS total FROM totals
 )
 SELECT
     t.unit_code, u.unit_name, u.unit_kind, t.indicators, t.base_points, t.bonus, t.late_reports, t.deduction,
-    round(t.base_points + t.bonus - t.deduction, 2) AS total,
-    rank() OVER (ORDER BY round(t.base_points + t.bonus - t.deduction, 2) DESC) AS rank,
-    count(*) OVER (PARTITION BY round(t.base_points + t.bonus - t.deduction, 2)) > 1 AS tied,
+    t.total,
+    rank() OVER (ORDER BY t.total DESC NULLS LAST) AS rank,
+    count(*) OVER (PARTITION BY t.total) > 1 AS tied,
     t.points_lost,
     -- The three items that cost the most points, to explain the score.
-    array_to_string(list_slice(string_split(t.lost_items, '；'), 1, 3), '；') AS weakest_items,
+    array_to_string((string_to_array(t.lost_items, '；'))[1:3], '；') AS weakest_items,
     coalesce(p.pending, 0) AS pending,
     t.late_months,
     r.missing_reports,
     -- A unit whose report was not received or was rejected is scored on
     -- what arrived: its score stands only once the report is in.
     r.missing_reports IS NOT NULL AS provisional,
-    printf('基础分 %.2f（已计分指标得分 ÷ 权重 × 100）', t.base_points)
-        || CASE WHEN t.bonus > 0 THEN printf(' + 加分 %.2f', t.bonus) || CASE WHEN t.bonus_raw > t.cap THEN printf('（加分项合计 %.2f，上限 %g 分）', t.bonus_raw, t.cap) ELSE '' END ELSE '' END
-        || CASE WHEN t.deduction > 0 THEN printf(' − 迟报扣分 %.2f（%s）', t.deduction, t.late_months) ELSE '' END
-        || printf(' = %.2f', round(t.base_points + t.bonus - t.deduction, 2))
-        || CASE WHEN round(t.base_points + t.bonus - t.deduction, 2) > 100 THEN '；总分超过 100 分来自加分' ELSE '' END
+    -- Points printed as DECIMAL(18, 2); the cap as %g would (5, 2.5).
+    '基础分 ' || t.base_points::DECIMAL(18, 2) || '（已计分指标得分 ÷ 权重 × 100）'
+        || CASE WHEN t.bonus > 0 THEN ' + 加分 ' || t.bonus::DECIMAL(18, 2)
+                || CASE WHEN t.bonus_raw > t.cap
+                        THEN '（加分项合计 ' || t.bonus_raw::DECIMAL(18, 2) || '，上限 ' || rtrim(rtrim(t.cap::DECIMAL(18, 6)::VARCHAR, '0'), '.') || ' 分）'
+                        ELSE '' END
+           ELSE '' END
+        || CASE WHEN t.deduction > 0 THEN ' − 迟报扣分 ' || t.deduction::DECIMAL(18, 2) || '（' || t.late_months || '）' ELSE '' END
+        || ' = ' || t.total::DECIMAL(18, 2)
+        || CASE WHEN t.total > 100 THEN '；总分超过 100 分来自加分' ELSE '' END
         || CASE WHEN coalesce(p.pending, 0) > 0 THEN '；另有 ' || p.pending || ' 项节点性指标未到期，本期不计分' ELSE '' END
         || CASE WHEN r.missing_reports IS NOT NULL THEN '；有 ' || r.missing_count || ' 份月报未收到或被拒收，得分为暂定' ELSE '' END AS explanation,
-    coalesce(l.load_ids, []) AS load_ids
-FROM totals t JOIN staging.stg_units u USING (unit_code) LEFT JOIN loads l USING (unit_code)
+    coalesce(l.load_ids, CAST(ARRAY[] AS VARCHAR[])) AS load_ids
+FROM totalled t JOIN staging.stg_units u USING (unit_code) LEFT JOIN loads l USING (unit_code)
 LEFT JOIN pending p USING (unit_code)
 LEFT JOIN receipts r USING (unit_code)
 ORDER BY rank, t.unit_code
