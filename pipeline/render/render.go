@@ -18,8 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-echarts/go-echarts/v2/render"
-
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
@@ -512,18 +510,6 @@ func downloadName(page, panel, ext string) string {
 // FormatNumberPlain writes a number without separators, for CSV.
 func FormatNumberPlain(f float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", f), "0"), ".")
-}
-
-// snippet renders a go-echarts chart into its element and script. go-echarts
-// panics on a template error: report it as an error instead.
-func snippet(c interface{ RenderSnippet() render.ChartSnippet }) (el, script template.HTML, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("draw chart: %v", r)
-		}
-	}()
-	s := c.RenderSnippet()
-	return template.HTML(s.Element), template.HTML(s.Script), nil
 }
 
 func copyFS(src fs.FS, dst string) error {
