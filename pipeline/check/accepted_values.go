@@ -22,7 +22,8 @@ func (AcceptedValues) Compile(table string, args *yaml.Node) (string, string, er
 	if err != nil {
 		return "", "", err
 	}
-	return fmt.Sprintf("SELECT * FROM %s WHERE %s", table, cond), fmt.Sprintf("accepted_values(%s)", col), nil
+	// The alias lets table be a subquery (a build's changed partitions), as PostgreSQL requires.
+	return fmt.Sprintf("SELECT * FROM %s AS checked WHERE %s", table, cond), fmt.Sprintf("accepted_values(%s)", col), nil
 }
 
 func (AcceptedValues) scanPart(args *yaml.Node) (scanPart, error) {

@@ -188,7 +188,7 @@ func judge(ctx context.Context, w *warehouse.Warehouse, t Test, failures int64) 
 	if t.Severity == project.SeverityWarn {
 		res.Status = StatusWarn
 	}
-	if sample, err := w.Query(ctx, "SELECT * FROM ("+t.Query+") LIMIT "+fmt.Sprint(SampleRows), 0); err == nil {
+	if sample, err := w.Query(ctx, "SELECT * FROM ("+t.Query+"\n) AS failing LIMIT "+fmt.Sprint(SampleRows), 0); err == nil {
 		res.Sample = FormatSample(sample)
 	}
 	return res

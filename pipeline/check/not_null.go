@@ -23,7 +23,8 @@ func (NotNull) Compile(table string, args *yaml.Node) (string, string, error) {
 	for i, c := range quoteCols(cols) {
 		conds[i] = c + " IS NULL"
 	}
-	return fmt.Sprintf("SELECT * FROM %s WHERE %s", table, strings.Join(conds, " OR ")),
+	// The alias lets table be a subquery (a build's changed partitions), as PostgreSQL requires.
+	return fmt.Sprintf("SELECT * FROM %s AS checked WHERE %s", table, strings.Join(conds, " OR ")),
 		fmt.Sprintf("not_null(%s)", strings.Join(cols, ", ")), nil
 }
 

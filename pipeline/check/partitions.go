@@ -65,9 +65,11 @@ func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed)
 			for j, k := range keys {
 				on[j] = "c." + k + " IS NOT DISTINCT FROM n." + k
 			}
-			list := strings.Join(keys, ", ")
-			out[i].Query = fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s AS c SEMI JOIN (SELECT DISTINCT %s FROM %s) AS n ON %s GROUP BY ALL HAVING count(*) > 1",
-				"c."+strings.Join(keys, ", c."), t.table, list, part, strings.Join(on, " AND "))
+			// EXISTS rather than DuckDB's SEMI JOIN, and the key spelt out
+			// rather than GROUP BY ALL: the SQL PostgreSQL takes too.
+			cols := "c." + strings.Join(keys, ", c.")
+			out[i].Query = fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s AS c WHERE EXISTS (SELECT 1 FROM %s AS n WHERE %s) GROUP BY %s HAVING count(*) > 1",
+				cols, t.table, part, strings.Join(on, " AND "), cols)
 			out[i].scan = nil
 			out[i].table = ""
 			continue

@@ -127,7 +127,7 @@ func scanQuery(table string, tests []Test, members []int) string {
 		gk[i] = "c." + k
 	}
 	return "SELECT " + strings.Join(outer, ", ") + "\nFROM (SELECT " + strings.Join(inner, ", ") + "\nFROM " + from +
-		"\nGROUP BY " + strings.Join(gk, ", ") + ")"
+		"\nGROUP BY " + strings.Join(gk, ", ") + ") AS per_key"
 }
 
 // failures returns test i's count of failing rows from its shared scan,

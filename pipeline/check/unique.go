@@ -20,7 +20,8 @@ func (Unique) Compile(table string, args *yaml.Node) (string, string, error) {
 		return "", "", err
 	}
 	list := strings.Join(quoteCols(cols), ", ")
-	return fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s GROUP BY %s HAVING count(*) > 1", list, table, list),
+	// The alias lets table be a subquery (a build's changed partitions), as PostgreSQL requires.
+	return fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s AS checked GROUP BY %s HAVING count(*) > 1", list, table, list),
 		fmt.Sprintf("unique(%s)", strings.Join(cols, ", ")), nil
 }
 

@@ -35,7 +35,7 @@ func cmdReports(ctx context.Context, env Env, args []string) int {
 			fmt.Fprintf(env.Stderr, "jixiao reports: 仓库中没有 staging.%s（月报报送情况模型）：先运行 jixiao run；自建项目可参照默认项目的 transforms/staging/%s.sql\n", receiptsModel, receiptsModel)
 			return ExitFailed
 		}
-		reminders, err := w.Query(ctx, `SELECT unit_name AS 单位, strftime(month, '%Y年%-m月') AS 月份, receipt AS 情况,
+		reminders, err := w.Query(ctx, `SELECT unit_name AS 单位, extract(year FROM month) || '年' || extract(month FROM month) || '月' AS 月份, receipt AS 情况,
 			coalesce(rejected_file, '') AS 被拒收文件, coalesce(rejected_reason, '') AS 拒收原因, remedy AS 处理办法
 			FROM staging.`+receiptsModel+` WHERE receipt IN ('未收到', '被拒收') ORDER BY month, unit_code`, 0)
 		if err != nil {

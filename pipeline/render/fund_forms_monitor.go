@@ -186,7 +186,7 @@ func selfEvalForms(ctx context.Context, w *warehouse.Warehouse, fund string, mon
 		JOIN marts.fund_monitor_budget b ON b.fund_id = e.fund_id AND b.unit_code = e.unit_code AND b.month = $2
 		LEFT JOIN (SELECT s.group_id, s.unit_code, sum(s.weight) AS weight, sum(s.score) AS score FROM marts.indicator_scores s
 			JOIN staging.stg_fund_indicators fi ON fi.fund_id = s.group_id AND fi.indicator_name = s.item_id AND fi.data_source = 'execution_rate'
-			WHERE s.context = 'fund' GROUP BY ALL) s ON s.group_id = e.fund_id AND s.unit_code = e.unit_code
+			WHERE s.context = 'fund' GROUP BY s.group_id, s.unit_code) s ON s.group_id = e.fund_id AND s.unit_code = e.unit_code
 		WHERE e.fund_id = $1 ORDER BY e.unit_code = 'ALL' DESC, e.unit_code`, fund, month)
 	if err != nil {
 		return nil, err
