@@ -43,6 +43,7 @@ func main() {
 }
 
 func runCLI(ctx context.Context) int {
+	limitGoMemory(os.Getenv)
 	var project fs.FS = defaultProject
 	return cli.Main(ctx, os.Args[1:], cli.Env{
 		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, DefaultProject: project, Version: version,

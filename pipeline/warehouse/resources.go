@@ -74,11 +74,25 @@ func DefaultMemoryLimit() string {
 // defaultMemoryLimit is DefaultMemoryLimit with the files read from root,
 // so that tests can give it any machine.
 func defaultMemoryLimit(root fs.FS) string {
-	total := machineMemory(root)
-	if total == 0 {
+	limit := defaultMemoryBytes(root)
+	if limit == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%dMiB", memoryLimitFor(total)>>20)
+	return fmt.Sprintf("%dMiB", limit>>20)
+}
+
+// DefaultMemoryBytes is DefaultMemoryLimit in bytes; 0 when the machine's
+// memory cannot be read.
+func DefaultMemoryBytes() uint64 {
+	return defaultMemoryBytes(os.DirFS("/"))
+}
+
+func defaultMemoryBytes(root fs.FS) uint64 {
+	total := machineMemory(root)
+	if total == 0 {
+		return 0
+	}
+	return memoryLimitFor(total)
 }
 
 // machineMemory is the memory this process may use in bytes: MemTotal,
