@@ -103,15 +103,21 @@ totals AS (
 )
 SELECT
     t.fund_id, f.fund_name, t.unit_code, coalesce(u.unit_name, '全市') AS unit_name,
-    round(m.budget_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS budget_wan, round(m.adjustment_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS adjustment_wan,
-    round(m.planned_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS planned_wan, round(m.arrived_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS arrived_wan, round(m.spent_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS spent_wan,
+    -- Rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept DOUBLEs.
+    round(m.budget_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS budget_wan,
+    round(m.adjustment_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS adjustment_wan,
+    round(m.planned_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS planned_wan,
+    round(m.arrived_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS arrived_wan,
+    round(m.spent_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS spent_wan,
     -- Rates keep six places: rounded to four first, 0.98846 became 0.9885
     -- and read 98.9% here but 98.8% where the same rate was computed afresh.
     round((m.arrived_wan / nullif(m.planned_wan, 0))::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS arrival_rate,
     round((m.spent_wan / nullif(m.planned_wan, 0))::DECIMAL(38, 12), 6)::DOUBLE PRECISION AS execution_rate,
     round(pace.pace::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS pace,
-    round(t.decision_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS decision_score, round(t.process_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS process_score,
-    round(t.output_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS output_score, round(t.benefit_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS benefit_score,
+    round(t.decision_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS decision_score,
+    round(t.process_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS process_score,
+    round(t.output_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS output_score,
+    round(t.benefit_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS benefit_score,
     t.deduction, t.total,
     CASE WHEN t.total >= 90 THEN '优' WHEN t.total >= 80 THEN '良' WHEN t.total >= 60 THEN '中' ELSE '差' END AS grade,
     t.needs_explanation,

@@ -43,6 +43,7 @@ items AS (
 ),
 facts AS (
     SELECT p.*, f.department, i.indicators, i.full_marks, i.lost_list, i.output_short, i.benefit_short, pe.month AS period_month, pe.m,
+        -- rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept a DOUBLE
         round(((p.execution_rate - p.pace) * 100)::DECIMAL(38, 12), 1)::DOUBLE PRECISION AS gap_points
     FROM marts.fund_performance p
     JOIN staging.stg_funds f USING (fund_id)

@@ -37,8 +37,10 @@ period AS (
 scored AS (
     SELECT s.group_id AS fund_id, s.unit_code, s.item_name AS indicator_name, s.level1, s.method, s.direction, s.weight,
         -- Points lost as the form prints them: the weight less the score to
-        -- two decimals, so that score and loss add up to the weight.
-        s.actual, s.target AS scoring_target, s.completion, round(s.score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS score, round(s.weight::DECIMAL(38, 12) - round(s.score::DECIMAL(38, 12), 2), 2)::DOUBLE PRECISION AS lost,
+        -- two decimals, so that score and loss add up to the weight (rounded
+        -- as DECIMAL: PostgreSQL rounds no DOUBLE to places).
+        s.actual, s.target AS scoring_target, s.completion, round(s.score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS score,
+        round(s.weight::DECIMAL(38, 12) - round(s.score::DECIMAL(38, 12), 2), 2)::DOUBLE PRECISION AS lost,
         v.annual_target, v.band, v.score_ratio, v.data_source,
         t.level2, t.measure, t.row_no, t.indicator_value AS target_indicator_value,
         -- Numbers as the reasons print them: 9,441 and 0.15, no trailing zeros
