@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -198,12 +197,7 @@ func (a table) diff(b table) string {
 		return fmt.Sprintf("%d rows, want %d", len(b), len(a))
 	}
 	for i := range a {
-		same := a[i].text == b[i].text && len(a[i].floats) == len(b[i].floats)
-		for j := 0; same && j < len(a[i].floats); j++ {
-			x, y := a[i].floats[j], b[i].floats[j]
-			same = x == y || math.Abs(x-y) <= 1e-3*math.Max(1, math.Max(math.Abs(x), math.Abs(y)))
-		}
-		if !same {
+		if a[i].text != b[i].text || !numbersAgree(a[i].floats, b[i].floats, 1e-3) {
 			return fmt.Sprintf("row %q %v, want %q %v", b[i].text, b[i].floats, a[i].text, a[i].floats)
 		}
 	}
