@@ -31,7 +31,7 @@ func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, er
 		return 0, err
 	}
 	if w.pg != nil {
-		return w.buildModelPostgres(ctx, req, nil)
+		return w.buildModelPostgres(ctx, req)
 	}
 	existing, err := w.TableKind(ctx, req.Schema, req.Name)
 	if err != nil {

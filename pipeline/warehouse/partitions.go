@@ -82,13 +82,24 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 	if err := w.RequireSelect(ctx, req.SQL); err != nil {
 		return nil, err
 	}
-	if w.pg != nil {
-		return w.buildPartitionedPostgres(ctx, req)
-	}
+	w.UseSchema(req.Schema)
 	existing, err := w.TableKind(ctx, req.Schema, req.Name)
 	if err != nil {
 		return nil, fmt.Errorf("look up %s: %w", req.Model, err)
 	}
+	// PostgreSQL inserts by position: the rebuilt partitions' rows name
+	// the table's columns (DuckDB inserts BY NAME).
+	var names []string
+	if w.pg != nil && existing == "table" {
+		cols, err := w.Columns(ctx, req.Schema, req.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cols {
+			names = append(names, QuoteIdent(c.Name))
+		}
+	}
+	fresh := freshName(req.Name) // on PostgreSQL, what a view is built under
 	inputs := req.Inputs
 	if req.View {
 		inputs = []string{req.Model} // a view's rows are its own input's
@@ -109,7 +120,15 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 		if err := exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(req.Schema)); err != nil {
 			return err
 		}
-		if req.View {
+		switch {
+		case req.View && w.pg != nil:
+			if err := exec("CREATE VIEW " + QuoteTable(req.Schema, fresh) + " AS\n" + req.SQL + "\n"); err != nil {
+				return err
+			}
+			if err := swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, fresh, existing, "view"); err != nil {
+				return err
+			}
+		case req.View:
 			if existing == "table" {
 				if err := exec("DROP TABLE " + target); err != nil {
 					return err
@@ -119,14 +138,14 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 				return err
 			}
 		}
-		plan, err := planPartitions(ctx, tx, req, inputs, existing)
+		plan, err := w.planPartitions(ctx, tx, req, inputs, existing)
 		if err != nil {
 			return err
 		}
 		out.Full, out.Reason, out.Parts = plan.full, plan.reason, plan.parts
 		var pick *partitionPick
 		if !out.Full && len(out.Parts) > 0 {
-			typ, err := columnType(ctx, tx, req.Schema, req.Name, req.Column)
+			typ, err := w.columnType(ctx, tx, req.Schema, req.Name, req.Column)
 			if err != nil {
 				return err
 			}
@@ -142,18 +161,13 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 		switch {
 		case req.View:
 		case out.Full:
-			if existing == "view" {
-				if err := exec("DROP VIEW " + target); err != nil {
-					return err
-				}
-			}
-			if err := exec("CREATE OR REPLACE TABLE " + target + " AS\n" + req.SQL + "\n"); err != nil {
+			if err := w.replaceTable(ctx, tx, req.BuildRequest, existing); err != nil {
 				return err
 			}
 			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ?`, req.Model); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` GROUP BY ALL`, req.Model); err != nil {
+			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` GROUP BY 2`, req.Model); err != nil {
 				return fmt.Errorf("partition_by %s: %w", req.Column, err)
 			}
 		case len(out.Parts) > 0:
@@ -163,12 +177,16 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 			if err := exec("DELETE FROM " + target + " WHERE " + out.Filter); err != nil {
 				return err
 			}
-			insert := "INSERT INTO " + target + " BY NAME SELECT * FROM (\n" + req.SQL + "\n) AS jixiao_model WHERE " + out.Filter
+			into, all := "INSERT INTO "+target+" BY NAME SELECT ", "*"
+			if w.pg != nil {
+				into, all = "INSERT INTO "+target+" ("+strings.Join(names, ", ")+") SELECT ", strings.Join(names, ", ")
+			}
+			insert := into + all + " FROM (\n" + req.SQL + "\n) AS jixiao_model WHERE " + out.Filter
 			if len(req.FirstSeen) > 0 {
 				// The keys first seen from the first changed month on: from
 				// the inputs' rows of those months, those the model does not
 				// hold from the months before (all that is left of it now).
-				from, err := fromMonth(ctx, tx, req.SQL, refs, inputs, req.Column, pick.from)
+				from, err := w.fromMonth(ctx, tx, req.SQL, refs, inputs, req.Column, pick.from)
 				if err != nil {
 					return err
 				}
@@ -176,17 +194,28 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 				for i, k := range quoteAll(req.FirstSeen) {
 					same[i] = "k." + k + " IS NOT DISTINCT FROM n." + k
 				}
-				insert = "INSERT INTO " + target + " BY NAME SELECT n.* FROM (\n" + from + "\n) AS n WHERE " + pick.on("n."+QuoteIdent(req.Column)) +
+				cols := "n.*"
+				if w.pg != nil {
+					cols = "n." + strings.Join(names, ", n.")
+				}
+				insert = into + cols + " FROM (\n" + from + "\n) AS n WHERE " + pick.on("n."+QuoteIdent(req.Column)) +
 					" AND NOT EXISTS (SELECT 1 FROM " + target + " AS k WHERE " + strings.Join(same, " AND ") + ")"
 			}
 			if err := exec(insert); err != nil {
 				return err
 			}
-			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ? AND `+pick.on("TRY_CAST(part AS "+pick.typ+")"), req.Model); err != nil {
+			// The parts were written from values of the column's type: a
+			// plain CAST reads them back (PostgreSQL has no TRY_CAST).
+			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ? AND `+pick.on(w.dialect("TRY_CAST", "CAST")+"(part AS "+pick.typ+")"), req.Model); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` WHERE `+out.Filter+` GROUP BY ALL`, req.Model); err != nil {
+			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` WHERE `+out.Filter+` GROUP BY 2`, req.Model); err != nil {
 				return err
+			}
+			if w.pg != nil {
+				if err := exec("ANALYZE " + target); err != nil {
+					return err
+				}
 			}
 		}
 		if !req.View {
@@ -202,6 +231,33 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 	return out, nil
 }
 
+// replaceTable replaces schema.name (a table, a view or nothing yet) with
+// the table of req.SQL inside tx: on PostgreSQL built under a new name and
+// swapped in (views that read it made again), on DuckDB replaced in place.
+func (w *Warehouse) replaceTable(ctx context.Context, tx txConn, req BuildRequest, existing string) error {
+	exec := func(q string) error {
+		_, err := tx.ExecContext(ctx, q)
+		return err
+	}
+	target := QuoteTable(req.Schema, req.Name)
+	if w.pg == nil {
+		if existing == "view" {
+			if err := exec("DROP VIEW " + target); err != nil {
+				return err
+			}
+		}
+		return exec("CREATE OR REPLACE TABLE " + target + " AS\n" + req.SQL + "\n")
+	}
+	fresh := QuoteTable(req.Schema, freshName(req.Name))
+	if err := exec("CREATE TABLE " + fresh + " AS\n" + req.SQL + "\n"); err != nil {
+		return err
+	}
+	if err := exec("ANALYZE " + fresh); err != nil {
+		return err
+	}
+	return swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, freshName(req.Name), existing, "table")
+}
+
 // partitionPlan is what changed in a model's inputs, and what to record.
 type partitionPlan struct {
 	full   bool
@@ -214,7 +270,7 @@ type partitionPlan struct {
 }
 
 // planPartitions compares the inputs with what the last build recorded.
-func planPartitions(ctx context.Context, tx txConn, req PartitionedRequest, inputs []string, existing string) (*partitionPlan, error) {
+func (w *Warehouse) planPartitions(ctx context.Context, tx txConn, req PartitionedRequest, inputs []string, existing string) (*partitionPlan, error) {
 	plan := &partitionPlan{now: map[string]inputState{}, redo: map[string][]string{}}
 	recorded, err := recordedInputs(ctx, tx, req.Model, req.SQLHash)
 	if err != nil {
@@ -244,7 +300,7 @@ func planPartitions(ctx context.Context, tx txConn, req PartitionedRequest, inpu
 		parts = map[string]bool{}
 	}
 	for _, in := range inputs {
-		lid, ok, err := loadColumn(ctx, tx, in, req.Column)
+		lid, ok, err := w.loadColumn(ctx, tx, in, req.Column)
 		if err != nil {
 			return nil, err
 		}
@@ -406,9 +462,9 @@ func recordedInputs(ctx context.Context, tx txConn, model, hash string) (map[str
 
 // loadColumn finds an input's load id column, and whether it has the
 // partition column too.
-func loadColumn(ctx context.Context, tx txConn, input, column string) (string, bool, error) {
+func (w *Warehouse) loadColumn(ctx context.Context, tx txConn, input, column string) (string, bool, error) {
 	schema, name, _ := strings.Cut(input, ".")
-	rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?`, schema, name)
+	rows, err := tx.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?`, w.schema(schema), name)
 	if err != nil {
 		return "", false, err
 	}
@@ -470,7 +526,7 @@ func scanInput(ctx context.Context, tx txConn, input, lid, column string, loads 
 		}
 		q += ` WHERE ` + QuoteIdent(lid) + ` IN (` + strings.Join(quoted, ", ") + `)`
 	}
-	rows, err := tx.QueryContext(ctx, q+` GROUP BY ALL`)
+	rows, err := tx.QueryContext(ctx, q+` GROUP BY 1, 2`)
 	if err != nil {
 		return nil, fmt.Errorf("count the partitions of %s: %w", input, err)
 	}
@@ -494,10 +550,10 @@ func scanInput(ctx context.Context, tx txConn, input, lid, column string, loads 
 	return out, rows.Err()
 }
 
-func columnType(ctx context.Context, tx txConn, schema, name, column string) (string, error) {
+func (w *Warehouse) columnType(ctx context.Context, tx txConn, schema, name, column string) (string, error) {
 	var typ string
 	err := tx.QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?`,
-		schema, name, column).Scan(&typ)
+		w.schema(schema), name, column).Scan(&typ)
 	if err == sql.ErrNoRows {
 		return "", fmt.Errorf("partition_by %s: %s.%s has no column %s", column, schema, name, column)
 	}
@@ -565,14 +621,14 @@ func quoteAll(names []string) []string {
 // carry the partition column reads that input's rows from the month on:
 // the reference, found where DuckDB's parser says it is, becomes a
 // subquery (an alias after it still applies).
-func fromMonth(ctx context.Context, tx txConn, sql string, refs []TableRef, inputs []string, column, month string) (string, error) {
+func (w *Warehouse) fromMonth(ctx context.Context, tx txConn, sql string, refs []TableRef, inputs []string, column, month string) (string, error) {
 	qualifies := map[string]string{} // input -> the type of its partition column
 	for _, in := range inputs {
-		if _, ok, err := loadColumn(ctx, tx, in, column); err != nil {
+		if _, ok, err := w.loadColumn(ctx, tx, in, column); err != nil {
 			return "", err
 		} else if ok {
 			schema, name, _ := strings.Cut(in, ".")
-			typ, err := columnType(ctx, tx, schema, name, column)
+			typ, err := w.columnType(ctx, tx, schema, name, column)
 			if err != nil {
 				return "", err
 			}

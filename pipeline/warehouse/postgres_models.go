@@ -92,9 +92,8 @@ func swapInPostgres(ctx context.Context, tx txConn, schema, name, fresh, old, ki
 	return nil
 }
 
-// buildModelPostgres is BuildModel on PostgreSQL; after, when set, runs in
-// the build's transaction once the model is in place.
-func (w *Warehouse) buildModelPostgres(ctx context.Context, req BuildRequest, after func(tx txConn) error) (int64, error) {
+// buildModelPostgres is BuildModel on PostgreSQL.
+func (w *Warehouse) buildModelPostgres(ctx context.Context, req BuildRequest) (int64, error) {
 	w.UseSchema(req.Schema)
 	existing, err := w.TableKind(ctx, req.Schema, req.Name)
 	if err != nil {
@@ -127,49 +126,10 @@ func (w *Warehouse) buildModelPostgres(ctx context.Context, req BuildRequest, af
 				return err
 			}
 		}
-		if err := swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, fresh, existing, kind); err != nil {
-			return err
-		}
-		if after != nil {
-			return after(tx)
-		}
-		return nil
+		return swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, fresh, existing, kind)
 	})
 	if err != nil {
 		return 0, Explain(err)
 	}
 	return rows, nil
-}
-
-// buildPartitionedPostgres is BuildPartitioned on PostgreSQL: the model is
-// built whole every time. Which partitions changed is told from the load
-// ids and partitions of its inputs with DuckDB's SQL (GROUP BY ALL,
-// TRY_CAST, INSERT BY NAME); on PostgreSQL the model is rebuilt whole
-// instead, and the rows of each partition recorded as on DuckDB, for the
-// whole-table partitions test.
-func (w *Warehouse) buildPartitionedPostgres(ctx context.Context, req PartitionedRequest) (*PartitionBuild, error) {
-	out := &PartitionBuild{Rows: -1, Full: true, Reason: "the PostgreSQL warehouse rebuilds incremental models whole"}
-	target := QuoteTable(req.Schema, req.Name)
-	rows, err := w.buildModelPostgres(ctx, req.BuildRequest, func(tx txConn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM meta.partition_inputs WHERE model = ?`, req.Model); err != nil {
-			return err
-		}
-		if req.View {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM meta.partition_rows WHERE model = ?`, req.Model); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+
-			` GROUP BY `+QuoteIdent(req.Column), req.Model)
-		if err != nil {
-			return fmt.Errorf("partition_by %s: %w", req.Column, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out.Rows = rows
-	return out, nil
 }

@@ -145,23 +145,46 @@ func TestPostgresModelsSwapAndViewsFollow(t *testing.T) {
 	}
 }
 
-// An incremental model is rebuilt whole on PostgreSQL, and its partitions'
-// rows are recorded as on DuckDB.
-func TestPostgresPartitionedBuildsWhole(t *testing.T) {
+// A partitioned model rebuilds only the partitions whose inputs changed,
+// on both engines, and records its partitions' rows.
+func TestPartitionedBuild(t *testing.T) { eachEngine(t, testPartitionedBuild) }
+
+func testPartitionedBuild(t *testing.T, w *Warehouse) {
 	ctx := context.Background()
-	w, _ := openPostgresTemp(t, "")
-	loadRows(t, w, "l1", ModeReplace, "a.csv", map[string]int64{"x": 1, "y": 2, "z": 2})
-	for i := 0; i < 2; i++ {
-		b, err := w.BuildPartitioned(ctx, PartitionedRequest{BuildRequest: BuildRequest{Schema: "staging", Name: "p", SQL: "SELECT name, n, _load_id AS load_id FROM raw.s"},
+	build := func() *PartitionBuild {
+		t.Helper()
+		b, err := w.BuildPartitioned(ctx, PartitionedRequest{BuildRequest: BuildRequest{Schema: "staging", Name: "p",
+			SQL: "SELECT n, count(*) AS names, min(_load_id) AS load_id FROM raw.s GROUP BY n"},
 			Model: "staging.p", SQLHash: "h", Column: "n", Inputs: []string{"raw.s"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !b.Full || b.Rows != 3 || b.Filter != "" {
-			t.Errorf("build %d: %+v", i, b)
-		}
+		return b
 	}
-	if got := scalar[string](t, w, "SELECT string_agg(part || '=' || rows, ' ' ORDER BY part) FROM meta.partition_rows WHERE model = 'staging.p'"); got != "1=1 2=2" {
+	rdr := records(t, "a.csv", map[string]int64{"x": 1, "y": 2, "z": 2})
+	defer rdr.Release()
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "l1", Source: "s", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: rdr, StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if b := build(); !b.Full || b.Rows != 2 {
+		t.Errorf("first build: %+v", b)
+	}
+	if b := build(); !b.Unchanged() || b.Rows != 2 {
+		t.Errorf("nothing new: %+v", b)
+	}
+	more := records(t, "b.csv", map[string]int64{"w": 2, "v": 3})
+	defer more.Release()
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "l2", Source: "s", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: more, StartedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	b := build()
+	if b.Full || fmt.Sprint(b.Parts) != "[2 3]" || b.Rows != 3 || b.Filter == "" {
+		t.Errorf("after b.csv: %+v", b)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(n || '=' || names, ' ' ORDER BY n) FROM staging.p"); got != "1=1 2=3 3=1" {
+		t.Errorf("staging.p: %s", got)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(part || '=' || rows, ' ' ORDER BY part) FROM meta.partition_rows WHERE model = 'staging.p'"); got != "1=1 2=1 3=1" {
 		t.Errorf("partition rows %s", got)
 	}
 }
