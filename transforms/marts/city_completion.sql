@@ -94,14 +94,16 @@ SELECT
         ELSE '滞后'
     END AS status,
     CASE
-        -- Numbers to one place as DECIMAL(18, 1): both warehouses print it so.
-        WHEN m.kind = 'ratio' THEN '全市 ' || (m.measure_value * 100)::DECIMAL(18, 1) || '%，底线不低于 ' || (m.target * 100)::DECIMAL(18, 1) || '%'
+        -- Numbers to one place: a DOUBLE is made DECIMAL(38, 12) first, which
+        -- drops its binary noise on both warehouses (PostgreSQL keeps 15 digits
+        -- of it, DuckDB every binary one), then rounded half away from zero.
+        WHEN m.kind = 'ratio' THEN '全市 ' || round((m.measure_value * 100)::DECIMAL(38, 12), 1) || '%，底线不低于 ' || round((m.target * 100)::DECIMAL(38, 12), 1) || '%'
         WHEN m.kind = 'every_case' THEN '全市发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.units_actual_cum::BIGINT
         WHEN m.direction = '反向' THEN '全市累计 ' || m.actual_cum::BIGINT || ' ' || m.measure || '，全年上限 ' || m.target::BIGINT || ' ' || m.measure || '（越少越好）'
         WHEN m.is_milestone THEN m.units_done || '/' || m.units || ' 个单位已完成，'
             || extract(year FROM m.due_on) || '年' || extract(month FROM m.due_on) || '月' || extract(day FROM m.due_on) || '日到期'
-        ELSE '全市累计 ' || m.actual_cum::BIGINT || '/' || m.target::BIGINT || ' ' || m.measure || '，完成 ' || (m.actual_cum / m.target * 100)::DECIMAL(18, 1)
-            || '%，序时进度 ' || (m.pace * 100)::DECIMAL(18, 1) || '%'
+        ELSE '全市累计 ' || m.actual_cum::BIGINT || '/' || m.target::BIGINT || ' ' || m.measure || '，完成 ' || round((m.actual_cum / m.target * 100)::DECIMAL(38, 12), 1)
+            || '%，序时进度 ' || round((m.pace * 100)::DECIMAL(38, 12), 1) || '%'
     END AS value_text,
     m.units_done,
     m.units_behind,

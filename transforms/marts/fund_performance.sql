@@ -131,17 +131,17 @@ SELECT
     m.spent_wan > m.arrived_wan + 0.005 AS overspent,
     -- The catalog's 年度预算 is the year-start budget: adjustments are shown beside it, not a mismatch.
     t.unit_code = 'ALL' AND abs(f.budget_wan - m.budget_wan) > 0.005 AS budget_mismatch,
-    -- Money printed to two places as DECIMAL(18, 2): both warehouses print it so.
+    -- Money printed to two places, rounded from DECIMAL(38, 12) (see marts.city_completion).
     nullif(concat_ws('；',
         CASE WHEN m.spent_wan > m.arrived_wan + 0.005
-             THEN '支出 ' || m.spent_wan::DECIMAL(18, 2) || ' 万元超过到位资金 ' || m.arrived_wan::DECIMAL(18, 2) || ' 万元，请核实资金来源' END,
+             THEN '支出 ' || round(m.spent_wan::DECIMAL(38, 12), 2) || ' 万元超过到位资金 ' || round(m.arrived_wan::DECIMAL(38, 12), 2) || ' 万元，请核实资金来源' END,
         CASE WHEN t.unit_code = 'ALL' AND abs(f.budget_wan - m.budget_wan) > 0.005
-             THEN '资金目录年度预算 ' || f.budget_wan::DECIMAL(18, 2) || ' 万元与台账年初预算合计 ' || m.budget_wan::DECIMAL(18, 2) || ' 万元不符' END,
+             THEN '资金目录年度预算 ' || round(f.budget_wan::DECIMAL(38, 12), 2) || ' 万元与台账年初预算合计 ' || round(m.budget_wan::DECIMAL(38, 12), 2) || ' 万元不符' END,
         -- Service payments above the ledger's spending are money the ledger
         -- does not show; below it is normal (funds pay for more than services).
         CASE WHEN sa.amount_wan > m.spent_wan * 1.05 + 0.01
-             THEN '服务记录金额 ' || sa.amount_wan::DECIMAL(18, 2) || ' 万元超过台账支出 ' || m.spent_wan::DECIMAL(18, 2) || ' 万元（多 '
-                  || ((sa.amount_wan - m.spent_wan) / nullif(m.spent_wan, 0) * 100)::DECIMAL(18, 1) || '%），请核对台账' END,
+             THEN '服务记录金额 ' || round(sa.amount_wan::DECIMAL(38, 12), 2) || ' 万元超过台账支出 ' || round(m.spent_wan::DECIMAL(38, 12), 2) || ' 万元（多 '
+                  || round(((sa.amount_wan - m.spent_wan) / nullif(m.spent_wan, 0) * 100)::DECIMAL(38, 12), 1) || '%），请核对台账' END,
         CASE WHEN t.needs_explanation THEN '有指标超过目标 130% 以上，需书面说明偏离原因' END
     ), '') AS warnings,
     coalesce(l.load_ids, CAST(ARRAY[] AS VARCHAR[])) AS load_ids

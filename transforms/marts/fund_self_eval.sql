@@ -35,7 +35,7 @@ items AS (
         count(*) FILTER (WHERE level1 <> '扣分') AS indicators,
         count(*) FILTER (WHERE level1 <> '扣分' AND lost <= 0.005) AS full_marks,
         -- The three items that lost the most, ties by their order on the form.
-        array_agg(indicator_name || '（扣 ' || lost::DECIMAL(18, 2) || ' 分）' ORDER BY lost DESC, row_no) FILTER (WHERE level1 <> '扣分' AND lost > 0.005) AS lost_list,
+        array_agg(indicator_name || '（扣 ' || round(lost::DECIMAL(38, 12), 2) || ' 分）' ORDER BY lost DESC, row_no) FILTER (WHERE level1 <> '扣分' AND lost > 0.005) AS lost_list,
         bool_or(level1 = '产出' AND lost > 0.005) AS output_short,
         bool_or(level1 = '效益' AND lost > 0.005) AS benefit_short
     FROM marts.fund_self_eval_items
@@ -53,23 +53,23 @@ facts AS (
 SELECT fund_id, fund_name, department, unit_code, unit_name, period_month AS month,
     decision_score, process_score, output_score, benefit_score, deduction, total, grade,
     execution_rate, arrival_rate, pace, full_marks, indicators,
-    -- Figures printed as DECIMAL(18, 2) or (18, 1), deductions as %g would
-    -- print them (0.5, 2): both warehouses print them so.
+    -- Figures printed to two places or one, rounded from DECIMAL(38, 12) (see
+    -- marts.city_completion); deductions as %g printed them (0.5, 2).
     concat(
         CASE WHEN unit_code = 'ALL' THEN '全市' ELSE unit_name END, fund_name,
-        '截至' || extract(year FROM period_month) || '年' || m || '月绩效自评得分 ' || total::DECIMAL(18, 2) || ' 分，等级为“' || grade || '”：',
+        '截至' || extract(year FROM period_month) || '年' || m || '月绩效自评得分 ' || round(total::DECIMAL(38, 12), 2) || ' 分，等级为“' || grade || '”：',
         -- Only the parts the fund has indicators under.
         concat_ws('、',
-            CASE WHEN decision_score IS NOT NULL THEN '决策 ' || decision_score::DECIMAL(18, 2) || ' 分' END,
-            CASE WHEN process_score IS NOT NULL THEN '过程 ' || process_score::DECIMAL(18, 2) || ' 分' END,
-            CASE WHEN output_score IS NOT NULL THEN '产出 ' || output_score::DECIMAL(18, 2) || ' 分' END,
-            CASE WHEN benefit_score IS NOT NULL THEN '效益 ' || benefit_score::DECIMAL(18, 2) || ' 分' END),
-        CASE WHEN deduction > 0 THEN '，扣分 ' || rtrim(rtrim(deduction::DECIMAL(18, 6)::VARCHAR, '0'), '.') || ' 分' ELSE '' END, '。',
-        '预算执行率 ' || (execution_rate * 100)::DECIMAL(18, 1) || '%，',
-        CASE WHEN gap_points > 0 THEN '快于序时进度（' || (pace * 100)::DECIMAL(18, 1) || '%）' || gap_points::DECIMAL(18, 1) || ' 个百分点'
-             WHEN gap_points < 0 THEN '慢于序时进度（' || (pace * 100)::DECIMAL(18, 1) || '%）' || (-gap_points)::DECIMAL(18, 1) || ' 个百分点'
-             ELSE '与序时进度（' || (pace * 100)::DECIMAL(18, 1) || '%）持平' END,
-        '；资金到位率 ' || (arrival_rate * 100)::DECIMAL(18, 1) || '%。',
+            CASE WHEN decision_score IS NOT NULL THEN '决策 ' || round(decision_score::DECIMAL(38, 12), 2) || ' 分' END,
+            CASE WHEN process_score IS NOT NULL THEN '过程 ' || round(process_score::DECIMAL(38, 12), 2) || ' 分' END,
+            CASE WHEN output_score IS NOT NULL THEN '产出 ' || round(output_score::DECIMAL(38, 12), 2) || ' 分' END,
+            CASE WHEN benefit_score IS NOT NULL THEN '效益 ' || round(benefit_score::DECIMAL(38, 12), 2) || ' 分' END),
+        CASE WHEN deduction > 0 THEN '，扣分 ' || rtrim(rtrim(round(deduction::DECIMAL(38, 12), 6)::VARCHAR, '0'), '.') || ' 分' ELSE '' END, '。',
+        '预算执行率 ' || round((execution_rate * 100)::DECIMAL(38, 12), 1) || '%，',
+        CASE WHEN gap_points > 0 THEN '快于序时进度（' || round((pace * 100)::DECIMAL(38, 12), 1) || '%）' || round(gap_points::DECIMAL(38, 12), 1) || ' 个百分点'
+             WHEN gap_points < 0 THEN '慢于序时进度（' || round((pace * 100)::DECIMAL(38, 12), 1) || '%）' || round((-gap_points)::DECIMAL(38, 12), 1) || ' 个百分点'
+             ELSE '与序时进度（' || round((pace * 100)::DECIMAL(38, 12), 1) || '%）持平' END,
+        '；资金到位率 ' || round((arrival_rate * 100)::DECIMAL(38, 12), 1) || '%。',
         CASE WHEN full_marks = indicators THEN indicators || ' 项指标均得满分。'
              ELSE indicators || ' 项指标中 ' || full_marks || ' 项得满分，失分较多的是' || array_to_string(lost_list[1:3], '、') || '。' END,
         CASE WHEN warnings IS NOT NULL THEN '需关注：' || warnings || '。' ELSE '' END,

@@ -47,12 +47,12 @@ scored AS (
         -- (to two places as DECIMAL; two passes of regexp_replace put the
         -- thousands separators in up to 999,999,999: neither warehouse's
         -- number format is the other's).
-        rtrim(rtrim(regexp_replace(regexp_replace(v.annual_target::DECIMAL(18, 2)::VARCHAR, '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS annual_txt,
-        rtrim(rtrim(regexp_replace(regexp_replace(s.actual::DECIMAL(18, 2)::VARCHAR, '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS actual_txt,
-        rtrim(rtrim(regexp_replace(regexp_replace(s.target::DECIMAL(18, 2)::VARCHAR, '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS target_txt,
+        rtrim(rtrim(regexp_replace(regexp_replace(round(v.annual_target::DECIMAL(38, 12), 2)::VARCHAR, '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS annual_txt,
+        rtrim(rtrim(regexp_replace(regexp_replace(round(s.actual::DECIMAL(38, 12), 2)::VARCHAR, '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS actual_txt,
+        rtrim(rtrim(regexp_replace(regexp_replace(round(s.target::DECIMAL(38, 12), 2)::VARCHAR, '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '^(-?[0-9]+)([0-9]{3})', '\1,\2'), '0'), '.') AS target_txt,
         -- Rates to two decimals where they have them: 59.99%, 100%.
-        rtrim(rtrim((s.actual * 100)::DECIMAL(18, 2)::VARCHAR, '0'), '.') || '%' AS actual_pct,
-        rtrim(rtrim((s.target * 100)::DECIMAL(18, 2)::VARCHAR, '0'), '.') || '%' AS target_pct
+        rtrim(rtrim(round((s.actual * 100)::DECIMAL(38, 12), 2)::VARCHAR, '0'), '.') || '%' AS actual_pct,
+        rtrim(rtrim(round((s.target * 100)::DECIMAL(38, 12), 2)::VARCHAR, '0'), '.') || '%' AS target_pct
     FROM marts.indicator_scores s
     JOIN marts.fund_indicator_values v ON v.fund_id = s.group_id AND v.unit_code = s.unit_code AND v.indicator_name = s.item_id
     JOIN marts.fund_targets t ON t.fund_id = s.group_id AND t.indicator_name = s.item_id
@@ -64,7 +64,7 @@ stated AS (
         CASE WHEN data_source = 'services' AND unit_code <> 'ALL' THEN '≥' || annual_txt || measure
              ELSE target_indicator_value END AS indicator_value,
         -- a weight as printf's %g printed it: 10, 2.5
-        rtrim(rtrim(weight::DECIMAL(18, 6)::VARCHAR, '0'), '.') AS weight_txt
+        rtrim(rtrim(round(weight::DECIMAL(38, 12), 6)::VARCHAR, '0'), '.') AS weight_txt
     FROM scored
 ),
 explained AS (
@@ -75,48 +75,48 @@ explained AS (
         CASE
             WHEN sc.lost <= 0.005 THEN NULL
             WHEN sc.method = 'qualitative' AND sc.unit_code = 'ALL'
-                THEN '各单位定性评价得分的平均为 ' || sc.score::DECIMAL(18, 2) || ' 分（满分 '
-                    || sc.weight_txt || ' 分），扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                THEN '各单位定性评价得分的平均为 ' || round(sc.score::DECIMAL(38, 12), 2) || ' 分（满分 '
+                    || sc.weight_txt || ' 分），扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.method = 'qualitative' AND sc.band IS NULL AND sc.score_ratio IS NULL
-                THEN '缺少财政部门的定性评价，本项不得分，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                THEN '缺少财政部门的定性评价，本项不得分，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.method = 'qualitative' AND sc.band IS NULL
-                THEN '未给评价等级，按得分比例 ' || (sc.score_ratio * 100)::DECIMAL(18, 0) || '% 计，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                THEN '未给评价等级，按得分比例 ' || round((sc.score_ratio * 100)::DECIMAL(38, 12), 0) || '% 计，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.method = 'qualitative' AND sc.score_ratio IS NULL
                 THEN '评价为“' || sc.band || '”，未给得分比例，按该档中值 ' || (CASE sc.band WHEN '达成' THEN 90 WHEN '部分达成' THEN 70 ELSE 30 END)
-                    || '% 计，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || '% 计，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.method = 'qualitative' AND (
                     (sc.band = '达成' AND sc.score_ratio < 0.8) OR (sc.band = '部分达成' AND (sc.score_ratio < 0.6 OR sc.score_ratio > 0.8))
                     OR (sc.band = '未达成' AND sc.score_ratio > 0.6))
-                THEN '评价为“' || sc.band || '”，得分比例 ' || (sc.score_ratio * 100)::DECIMAL(18, 0) || '% 不在该档（'
+                THEN '评价为“' || sc.band || '”，得分比例 ' || round((sc.score_ratio * 100)::DECIMAL(38, 12), 0) || '% 不在该档（'
                     || (CASE sc.band WHEN '达成' THEN '80%–100%' WHEN '部分达成' THEN '60%–80%' ELSE '0–60%' END) || '）内，按该档'
                     || (CASE WHEN sc.score_ratio < CASE sc.band WHEN '达成' THEN 0.8 WHEN '部分达成' THEN 0.6 ELSE 0 END THEN '下限' ELSE '上限' END)
-                    || ' ' || (sc.score / sc.weight * 100)::DECIMAL(18, 0) || '% 计，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || ' ' || round((sc.score / sc.weight * 100)::DECIMAL(38, 12), 0) || '% 计，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.method = 'qualitative'
-                THEN '评价为“' || sc.band || '”，得分比例 ' || (sc.score_ratio * 100)::DECIMAL(18, 0) || '%，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
-            WHEN sc.actual IS NULL THEN '无实际数据，本项不得分，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                THEN '评价为“' || sc.band || '”，得分比例 ' || round((sc.score_ratio * 100)::DECIMAL(38, 12), 0) || '%，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
+            WHEN sc.actual IS NULL THEN '无实际数据，本项不得分，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.data_source IN ('arrival_rate', 'execution_rate') AND st.basis = 'year'
                 THEN sc.indicator_name || ' ' || sc.actual_pct || '，低于全年目标 100%；按全年预算计分（'
                     || sc.weight_txt || ' × ' || sc.actual_pct || '），扣 '
-                    || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.data_source IN ('arrival_rate', 'execution_rate')
                 THEN sc.indicator_name || ' ' || sc.actual_pct || '，低于序时进度 ' || sc.target_pct || '；按序时进度折算计分（'
                     || sc.weight_txt || ' × ' || sc.actual_pct || ' ÷ '
-                    || sc.target_pct || '），扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || sc.target_pct || '），扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.data_source = 'services'
                 THEN '完成 ' || sc.actual_txt || ' ' || sc.measure || '，为计分目标 ' || sc.target_txt || ' ' || sc.measure || '（全年目标 '
                     || sc.annual_txt || ' ' || sc.measure || ' × ' || p.m || ' ÷ 12'
                     || (CASE WHEN sc.unit_code <> 'ALL' THEN '，取整' ELSE '' END) || '）的 '
-                    || (sc.actual / sc.scoring_target * 100)::DECIMAL(18, 1) || '%，按比例扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || round((sc.actual / sc.scoring_target * 100)::DECIMAL(38, 12), 1) || '%，按比例扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.direction = '反向' AND sc.actual >= 2 * sc.scoring_target
                 THEN '实际 ' || sc.actual_txt || ' ' || sc.measure || '，达到上限 ' || sc.target_txt || ' ' || sc.measure
-                    || ' 的 2 倍，本项不得分，扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || ' 的 2 倍，本项不得分，扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.direction = '反向'
                 THEN '实际 ' || sc.actual_txt || ' ' || sc.measure || '，超过上限 ' || sc.target_txt || ' ' || sc.measure || ' 的 '
-                    || ((sc.actual - sc.scoring_target) / sc.scoring_target * 100)::DECIMAL(18, 1) || '%，按超出比例扣 '
-                    || sc.lost::DECIMAL(18, 2) || ' 分'
+                    || round(((sc.actual - sc.scoring_target) / sc.scoring_target * 100)::DECIMAL(38, 12), 1) || '%，按超出比例扣 '
+                    || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
             WHEN sc.data_source = 'survey'
-                THEN '满意度 ' || sc.actual_pct || '，低于目标 ' || sc.target_pct || '，按比例扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
-            ELSE '实际 ' || sc.actual_txt || '，低于计分目标 ' || sc.target_txt || '，按比例扣 ' || sc.lost::DECIMAL(18, 2) || ' 分'
+                THEN '满意度 ' || sc.actual_pct || '，低于目标 ' || sc.target_pct || '，按比例扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
+            ELSE '实际 ' || sc.actual_txt || '，低于计分目标 ' || sc.target_txt || '，按比例扣 ' || round(sc.lost::DECIMAL(38, 12), 2) || ' 分'
         END AS deduction_reason
     FROM stated sc CROSS JOIN settings st CROSS JOIN period p
 ),
@@ -130,13 +130,13 @@ deduction_rows AS (
     SELECT fund_id, unit_code, '扣分' AS level1, NULL AS level2, indicator_name, NULL AS measure, NULL AS indicator_value,
         NULL::DOUBLE PRECISION AS annual_target, NULL::DOUBLE PRECISION AS scoring_target, NULL::DOUBLE PRECISION AS actual, NULL AS actual_text, NULL::DOUBLE PRECISION AS weight,
         -deduction AS score, deduction AS lost,
-        (coalesce(note, '财政部门评价扣分')) || '，扣 ' || rtrim(rtrim(deduction::DECIMAL(18, 6)::VARCHAR, '0'), '.')
+        (coalesce(note, '财政部门评价扣分')) || '，扣 ' || rtrim(rtrim(round(deduction::DECIMAL(38, 12), 6)::VARCHAR, '0'), '.')
             || ' 分' AS deduction_reason, 1000 AS row_no
     FROM deductions
     UNION ALL
     SELECT fund_id, 'ALL', '扣分', NULL, indicator_name, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
         -deduction, deduction, unit_name || '：' || (coalesce(note, '财政部门评价扣分')) || '，扣 '
-            || rtrim(rtrim(deduction::DECIMAL(18, 6)::VARCHAR, '0'), '.') || ' 分', 1000
+            || rtrim(rtrim(round(deduction::DECIMAL(38, 12), 6)::VARCHAR, '0'), '.') || ' 分', 1000
     FROM deductions
 ),
 all_rows AS (

@@ -173,9 +173,9 @@ judged AS (
                      ELSE '滞后' END
         END AS status,
         -- Figures as the page prints them: whole numbers without decimals,
-        -- others to one place (as DECIMAL(18, 1): both warehouses print it so).
-        CASE WHEN m.actual_cum = trunc(m.actual_cum) THEN m.actual_cum::BIGINT::VARCHAR ELSE m.actual_cum::DECIMAL(18, 1)::VARCHAR END AS actual_txt,
-        CASE WHEN m.target = trunc(m.target) THEN m.target::BIGINT::VARCHAR ELSE m.target::DECIMAL(18, 1)::VARCHAR END AS target_txt,
+        -- others to one place (rounded from DECIMAL(38, 12): see marts.city_completion).
+        CASE WHEN m.actual_cum = trunc(m.actual_cum) THEN m.actual_cum::BIGINT::VARCHAR ELSE round(m.actual_cum::DECIMAL(38, 12), 1)::VARCHAR END AS actual_txt,
+        CASE WHEN m.target = trunc(m.target) THEN m.target::BIGINT::VARCHAR ELSE round(m.target::DECIMAL(38, 12), 1)::VARCHAR END AS target_txt,
         extract(year FROM m.due_on) || '年' || extract(month FROM m.due_on) || '月' || extract(day FROM m.due_on) || '日' AS due_txt
     FROM measured m CROSS JOIN project p
 )
@@ -194,21 +194,21 @@ SELECT
     round(m.pace::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS pace,
     m.status,
     CASE
-        WHEN m.kind = 'ratio' THEN (m.rate * 100)::DECIMAL(18, 1) || '%，底线不低于 ' || (m.target * 100)::DECIMAL(18, 1) || '%'
+        WHEN m.kind = 'ratio' THEN round((m.rate * 100)::DECIMAL(38, 12), 1) || '%，底线不低于 ' || round((m.target * 100)::DECIMAL(38, 12), 1) || '%'
         WHEN m.kind = 'every_case' THEN '发现（应办）' || m.demand_cum::BIGINT || '，已办 ' || m.actual_cum::BIGINT ||
             CASE WHEN m.actual_cum >= m.demand_cum THEN '，全部办结' ELSE '，尚有 ' || (m.demand_cum - m.actual_cum)::BIGINT || ' 未办' END
-        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || '，至本月控制数 ' || (m.target * extract(month FROM m.month) / 12.0)::DECIMAL(18, 1) || ' '
+        WHEN m.direction = '反向' THEN '累计 ' || m.actual_txt || ' ' || m.measure || '，至本月控制数 ' || round((m.target * extract(month FROM m.month) / 12.0)::DECIMAL(38, 12), 1) || ' '
             || m.measure || '，全年上限 ' || m.target_txt || ' ' || m.measure || '（越少越好）'
         WHEN m.is_milestone AND m.done_month IS NOT NULL AND m.done_month <= m.month THEN
             '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '（' || extract(year FROM m.done_month) || '年' || extract(month FROM m.done_month) || '月' ||
             CASE WHEN m.done_month > date_trunc('month', m.due_on) THEN '完成，晚于 ' || m.due_txt || ' 时限，逾期完成）' ELSE '完成）' END
         WHEN m.is_milestone THEN '已完成 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，' || m.due_txt || '到期'
-        ELSE '累计 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，完成 ' || (m.actual_cum / nullif(m.target, 0) * 100)::DECIMAL(18, 1)
-            || '%，序时进度 ' || (m.pace * 100)::DECIMAL(18, 1) || '%'
+        ELSE '累计 ' || m.actual_txt || '/' || m.target_txt || ' ' || m.measure || '，完成 ' || round((m.actual_cum / nullif(m.target, 0) * 100)::DECIMAL(38, 12), 1)
+            || '%，序时进度 ' || round((m.pace * 100)::DECIMAL(38, 12), 1) || '%'
     END
     -- A unit's own 累计 that disagrees with its months is said where the figure is.
     || CASE WHEN m.reported_cum IS NOT NULL AND abs(m.reported_cum - m.actual_cum) > 0.001
-            THEN '；报表所填累计 ' || CASE WHEN m.reported_cum = trunc(m.reported_cum) THEN m.reported_cum::BIGINT::VARCHAR ELSE m.reported_cum::DECIMAL(18, 1)::VARCHAR END
+            THEN '；报表所填累计 ' || CASE WHEN m.reported_cum = trunc(m.reported_cum) THEN m.reported_cum::BIGINT::VARCHAR ELSE round(m.reported_cum::DECIMAL(38, 12), 1)::VARCHAR END
                  || '，与逐月数之和不一致，待核实' ELSE '' END
     || CASE WHEN count(*) OVER pair > 1 THEN '（“或”目标：两项按完成较好的一项计）' ELSE '' END AS value_text,
     CASE WHEN m.is_milestone THEN m.due_on END AS due_on,

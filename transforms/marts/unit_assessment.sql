@@ -97,15 +97,16 @@ SELECT
     -- A unit whose report was not received or was rejected is scored on
     -- what arrived: its score stands only once the report is in.
     r.missing_reports IS NOT NULL AS provisional,
-    -- Points printed as DECIMAL(18, 2); the cap as %g would (5, 2.5).
-    '基础分 ' || t.base_points::DECIMAL(18, 2) || '（已计分指标得分 ÷ 权重 × 100）'
-        || CASE WHEN t.bonus > 0 THEN ' + 加分 ' || t.bonus::DECIMAL(18, 2)
+    -- Points printed to two places (rounded from DECIMAL(38, 12), see
+    -- marts.city_completion); the cap as %g printed it (5, 2.5).
+    '基础分 ' || round(t.base_points::DECIMAL(38, 12), 2) || '（已计分指标得分 ÷ 权重 × 100）'
+        || CASE WHEN t.bonus > 0 THEN ' + 加分 ' || round(t.bonus::DECIMAL(38, 12), 2)
                 || CASE WHEN t.bonus_raw > t.cap
-                        THEN '（加分项合计 ' || t.bonus_raw::DECIMAL(18, 2) || '，上限 ' || rtrim(rtrim(t.cap::DECIMAL(18, 6)::VARCHAR, '0'), '.') || ' 分）'
+                        THEN '（加分项合计 ' || round(t.bonus_raw::DECIMAL(38, 12), 2) || '，上限 ' || rtrim(rtrim(round(t.cap::DECIMAL(38, 12), 6)::VARCHAR, '0'), '.') || ' 分）'
                         ELSE '' END
            ELSE '' END
-        || CASE WHEN t.deduction > 0 THEN ' − 迟报扣分 ' || t.deduction::DECIMAL(18, 2) || '（' || t.late_months || '）' ELSE '' END
-        || ' = ' || t.total::DECIMAL(18, 2)
+        || CASE WHEN t.deduction > 0 THEN ' − 迟报扣分 ' || round(t.deduction::DECIMAL(38, 12), 2) || '（' || t.late_months || '）' ELSE '' END
+        || ' = ' || round(t.total::DECIMAL(38, 12), 2)
         || CASE WHEN t.total > 100 THEN '；总分超过 100 分来自加分' ELSE '' END
         || CASE WHEN coalesce(p.pending, 0) > 0 THEN '；另有 ' || p.pending || ' 项节点性指标未到期，本期不计分' ELSE '' END
         || CASE WHEN r.missing_reports IS NOT NULL THEN '；有 ' || r.missing_count || ' 份月报未收到或被拒收，得分为暂定' ELSE '' END AS explanation,
