@@ -20,8 +20,12 @@ tests:
   - accepted_values: {column: status, values: [完成, 正常, 滞后, 未到期, 超限]}
 */
 WITH latest AS (
-    SELECT * FROM staging.stg_city_completion
-    QUALIFY month = max(month) OVER (PARTITION BY city)
+    -- each city's newest month (a window filtered in a subquery, not QUALIFY)
+    SELECT * FROM (
+        SELECT cc.*, max(cc.month) OVER (PARTITION BY cc.city) AS newest
+        FROM staging.stg_city_completion cc
+    ) AS months
+    WHERE month = newest
 )
 SELECT
     l.city, c.city_name, l.indicator_id, l.indicator_name, l.kind, l.direction, l.month,

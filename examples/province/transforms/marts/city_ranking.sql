@@ -47,14 +47,14 @@ WITH ind AS (
 ),
 funds AS (
     -- exact (DECIMAL) sums, as the cities' own marts add up
-    SELECT city, sum(planned_wan::DECIMAL(18, 4))::DOUBLE AS planned_wan, sum(spent_wan::DECIMAL(18, 4))::DOUBLE AS spent_wan,
+    SELECT city, sum(planned_wan::DECIMAL(18, 4))::DOUBLE PRECISION AS planned_wan, sum(spent_wan::DECIMAL(18, 4))::DOUBLE PRECISION AS spent_wan,
         avg(total) AS fund_score
     FROM staging.stg_city_funds GROUP BY city
 ),
 scores AS (
     SELECT city,
-        sum(score::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE
-            / sum(weight::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE * 100 AS base_points
+        sum(score::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE PRECISION
+            / sum(weight::DECIMAL(18, 4)) FILTER (WHERE method <> 'bonus')::DOUBLE PRECISION * 100 AS base_points
     FROM staging.stg_city_scores GROUP BY city
 ),
 units AS (
@@ -63,19 +63,26 @@ units AS (
     FROM staging.stg_city_units GROUP BY city
 ),
 services AS (
-    SELECT city, count(*) AS services, sum(amount_yuan::DECIMAL(18, 2))::DOUBLE / 10000 AS service_amount_wan
+    SELECT city, count(*) AS services, sum(amount_yuan::DECIMAL(18, 2))::DOUBLE PRECISION / 10000 AS service_amount_wan
     FROM staging.stg_city_services GROUP BY city
 ),
 joined AS (
+    -- Doubles are rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places;
+    -- halves away from zero, 四舍五入, on both) and kept DOUBLEs.
     SELECT c.city, c.city_name, i.month, i.indicators, i.done, i.on_pace, i.behind, i.not_due,
-        round(i.mean_completion, 4) AS mean_completion,
-        round(f.planned_wan, 2) AS planned_wan, round(f.spent_wan, 2) AS spent_wan,
-        round(f.spent_wan / nullif(f.planned_wan, 0), 4) AS execution_rate,
-        round(f.fund_score, 2) AS fund_score,
-        round(s.base_points, 2) AS base_points, round(u.bonus, 2) AS bonus, round(u.deduction, 2) AS deduction,
-        round(round(s.base_points, 2) + round(coalesce(u.bonus, 0), 2) - round(coalesce(u.deduction, 0), 2), 2) AS score,
-        u.units, round(u.unit_mean_total, 2) AS unit_mean_total, u.provisional_units,
-        v.services, round(v.service_amount_wan, 2) AS service_amount_wan
+        round(i.mean_completion::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS mean_completion,
+        round(f.planned_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS planned_wan,
+        round(f.spent_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS spent_wan,
+        round((f.spent_wan / nullif(f.planned_wan, 0))::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS execution_rate,
+        round(f.fund_score::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS fund_score,
+        round(s.base_points::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS base_points,
+        round(u.bonus::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS bonus,
+        round(u.deduction::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS deduction,
+        -- the three parts as rounded, added exactly
+        (round(s.base_points::DECIMAL(38, 12), 2) + round(coalesce(u.bonus, 0)::DECIMAL(38, 12), 2)
+            - round(coalesce(u.deduction, 0)::DECIMAL(38, 12), 2))::DOUBLE PRECISION AS score,
+        u.units, round(u.unit_mean_total::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS unit_mean_total, u.provisional_units,
+        v.services, round(v.service_amount_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS service_amount_wan
     FROM staging.stg_cities c
     LEFT JOIN ind i USING (city)
     LEFT JOIN funds f USING (city)

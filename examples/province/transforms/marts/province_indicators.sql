@@ -18,16 +18,19 @@ tests:
 */
 SELECT
     indicator_id,
-    any_value(indicator_name ORDER BY city) AS indicator_name,
+    -- the name the first city (by code) gives it
+    (array_agg(indicator_name ORDER BY city))[1] AS indicator_name,
     count(*) AS cities,
     count(*) FILTER (WHERE status = '完成') AS cities_done,
     count(*) FILTER (WHERE status = '正常') AS cities_on_pace,
     count(*) FILTER (WHERE status IN ('滞后', '超限')) AS cities_behind,
     count(*) FILTER (WHERE status = '未到期') AS cities_not_due,
-    CASE WHEN bool_and(kind = 'count' AND direction = '正向') THEN sum(actual_cum::DECIMAL(18, 4))::DOUBLE END AS actual_cum,
-    CASE WHEN bool_and(kind = 'count' AND direction = '正向') THEN sum(target::DECIMAL(18, 4))::DOUBLE END AS target,
+    CASE WHEN bool_and(kind = 'count' AND direction = '正向') THEN sum(actual_cum::DECIMAL(18, 4))::DOUBLE PRECISION END AS actual_cum,
+    CASE WHEN bool_and(kind = 'count' AND direction = '正向') THEN sum(target::DECIMAL(18, 4))::DOUBLE PRECISION END AS target,
+    -- rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places), kept a DOUBLE
     CASE WHEN bool_and(kind = 'count' AND direction = '正向')
-         THEN round(sum(actual_cum::DECIMAL(18, 4))::DOUBLE / nullif(sum(target::DECIMAL(18, 4))::DOUBLE, 0), 4) END AS completion_rate,
+         THEN round((sum(actual_cum::DECIMAL(18, 4))::DOUBLE PRECISION / nullif(sum(target::DECIMAL(18, 4))::DOUBLE PRECISION, 0))::DECIMAL(38, 12), 4)::DOUBLE PRECISION
+    END AS completion_rate,
     string_agg(city_name, '、' ORDER BY city) FILTER (WHERE status IN ('滞后', '超限')) AS behind_cities
 FROM marts.city_indicators
 WHERE counted

@@ -15,20 +15,24 @@ tests:
   - not_null: [cities]
 */
 WITH services AS (
-    SELECT count(*) AS services, sum(amount_yuan::DECIMAL(18, 2))::DOUBLE / 10000 AS service_amount_wan
+    SELECT count(*) AS services, sum(amount_yuan::DECIMAL(18, 2))::DOUBLE PRECISION / 10000 AS service_amount_wan
     FROM staging.stg_city_services
 ),
 funds AS (
-    SELECT sum(planned_wan::DECIMAL(18, 4))::DOUBLE AS planned_wan, sum(spent_wan::DECIMAL(18, 4))::DOUBLE AS spent_wan
+    SELECT sum(planned_wan::DECIMAL(18, 4))::DOUBLE PRECISION AS planned_wan, sum(spent_wan::DECIMAL(18, 4))::DOUBLE PRECISION AS spent_wan
     FROM staging.stg_city_funds
 ),
 cities AS (
     SELECT count(*) AS cities, count(month) AS cities_reporting, max(month) AS latest_month,
-        sum(done) AS done, sum(behind) AS behind
+        -- BIGINT on both (sum() of BIGINTs is HUGEINT on DuckDB, NUMERIC on PostgreSQL)
+        sum(done)::BIGINT AS done, sum(behind)::BIGINT AS behind
     FROM marts.city_ranking
 )
-SELECT c.cities, c.cities_reporting, c.latest_month, s.services, round(s.service_amount_wan, 2) AS service_amount_wan,
-    round(f.planned_wan, 2) AS planned_wan, round(f.spent_wan, 2) AS spent_wan,
-    round(f.spent_wan / nullif(f.planned_wan, 0), 4) AS execution_rate,
+-- Doubles are rounded as DECIMAL (PostgreSQL rounds no DOUBLE to places) and kept DOUBLEs.
+SELECT c.cities, c.cities_reporting, c.latest_month, s.services,
+    round(s.service_amount_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS service_amount_wan,
+    round(f.planned_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS planned_wan,
+    round(f.spent_wan::DECIMAL(38, 12), 2)::DOUBLE PRECISION AS spent_wan,
+    round((f.spent_wan / nullif(f.planned_wan, 0))::DECIMAL(38, 12), 4)::DOUBLE PRECISION AS execution_rate,
     c.done, c.behind
 FROM cities c, services s, funds f
