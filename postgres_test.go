@@ -67,34 +67,7 @@ func TestDefaultProjectOnBothWarehouses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer duck.Close()
-	target, err := run.WarehouseTarget(mustLoad(t, pgDir).Config, pgDir, "", getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg, err := warehouse.Open(ctx, target.Path, target.Options(warehouse.Options{ReadOnly: true}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
-	marts, err := duck.Tables(ctx, "marts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pgMarts, err := pg.Tables(ctx, "marts")
-	if err != nil || fmt.Sprint(pgMarts) != fmt.Sprint(marts) {
-		t.Fatalf("marts on PostgreSQL %v (%v), on DuckDB %v", pgMarts, err, marts)
-	}
-	compared, numbers := 0, 0
-	for _, name := range marts {
-		want, got := martRows(t, duck, name), martRows(t, pg, name)
-		if diff := compareRows(want, got); diff != "" {
-			t.Errorf("marts.%s differs on PostgreSQL: %s", name, diff)
-		}
-		compared += len(want)
-		for _, r := range want {
-			numbers += len(r.numbers)
-		}
-	}
+	marts, compared, numbers := sameMarts(t, duck, pgDir, getenv)
 	t.Logf("%d marts, %d rows, %d numbers compared", len(marts), compared, numbers)
 	if len(marts) < 15 || compared < 10_000 {
 		t.Errorf("only %d marts and %d rows compared", len(marts), compared)
@@ -118,6 +91,43 @@ func TestDefaultProjectOnBothWarehouses(t *testing.T) {
 			t.Errorf("jixiao %s: exit %d, want %q in:\n%s", strings.Join(c.args, " "), code, c.want, text)
 		}
 	}
+}
+
+// sameMarts compares every mart of duck with the one in the PostgreSQL
+// warehouse of the project in pgDir, row by row, numbers to 1e-9 (the
+// same marts on both, or the test stops), and says how many marts, rows
+// and numbers it compared.
+func sameMarts(t *testing.T, duck *warehouse.Warehouse, pgDir string, getenv func(string) string) (marts []string, rows, numbers int) {
+	t.Helper()
+	ctx := context.Background()
+	target, err := run.WarehouseTarget(mustLoad(t, pgDir).Config, pgDir, "", getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := warehouse.Open(ctx, target.Path, target.Options(warehouse.Options{ReadOnly: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	marts, err = duck.Tables(ctx, "marts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgMarts, err := pg.Tables(ctx, "marts")
+	if err != nil || fmt.Sprint(pgMarts) != fmt.Sprint(marts) {
+		t.Fatalf("marts on PostgreSQL %v (%v), on DuckDB %v", pgMarts, err, marts)
+	}
+	for _, name := range marts {
+		want, got := martRows(t, duck, name), martRows(t, pg, name)
+		if diff := compareRows(want, got); diff != "" {
+			t.Errorf("marts.%s differs on PostgreSQL: %s", name, diff)
+		}
+		rows += len(want)
+		for _, r := range want {
+			numbers += len(r.numbers)
+		}
+	}
+	return marts, rows, numbers
 }
 
 // setWarehouse replaces the warehouse line of dir's jixiao.yaml.
