@@ -86,7 +86,17 @@ func cmdQuery(ctx context.Context, env Env, args []string) int {
 		if *format != "table" {
 			n = 0
 		}
-		res, err := w.Query(ctx, positional[0], n)
+		// DuckDB's read-only connection and sandbox bound any statement;
+		// PostgreSQL's read-only transaction does not bound COPY … TO a
+		// file, so there the query must be one plain SELECT first.
+		var err error
+		if w.Kind() == warehouse.KindPostgres {
+			err = w.RequireSelect(ctx, positional[0])
+		}
+		var res *warehouse.Result
+		if err == nil {
+			res, err = w.Query(ctx, positional[0], n)
+		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "jixiao query: %v\n", err)
 			return ExitFailed

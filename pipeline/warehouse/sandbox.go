@@ -133,6 +133,13 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 			Err: errors.New(what)}
 	}
 	switch {
+	case tree.Error && w.pg != nil:
+		// What DuckDB cannot serialise is no plain SELECT, or no SQL it
+		// reads; PostgreSQL would run it unchecked (COPY … TO PROGRAM).
+		if strings.Contains(tree.ErrorMessage, "Only SELECT statements") {
+			return notSelect(tree.ErrorMessage)
+		}
+		return pgUnparsed(tree.ErrorMessage)
 	case tree.Error && strings.Contains(tree.ErrorMessage, "Only SELECT statements"):
 		// Only plain SELECTs serialise. Ask the engine what the statement
 		// is (PIVOT is a SELECT too); preparing one statement runs nothing.
@@ -156,6 +163,8 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 	case len(tree.Statements) != 1:
 		return &RefusedError{Reason: fmt.Sprintf("已拒绝：这里只能写一条 SELECT 查询，却有 %d 条语句", len(tree.Statements)),
 			Err: fmt.Errorf("%d statements", len(tree.Statements))}
+	case w.pg != nil:
+		return refusePGServerFunctions(tree.Statements)
 	}
 	return nil
 }
