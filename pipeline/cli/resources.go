@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
@@ -13,6 +14,17 @@ import (
 // run on a shared machine sees what it may take. A PostgreSQL warehouse
 // has none of jixiao's to show: the server sets its own.
 func printResources(w io.Writer, r warehouse.Resources, cfg project.Config) {
+	if r.PostgresRole != "" {
+		if len(r.PostgresRights) == 0 {
+			fmt.Fprintf(w, "  角色     %s\n", r.PostgresRole)
+			return
+		}
+		// jixiao refuses the server's functions in users' SQL, but the role
+		// is the bound that holds: say so at every run until it is fixed.
+		fmt.Fprintf(w, "  角色     %s（注意：有 %s 权限，能读写数据库服务器上的文件；请为 jixiao 建一个没有这些权限的角色，见 README 的 The warehouse）\n",
+			r.PostgresRole, strings.Join(r.PostgresRights, "、"))
+		return
+	}
 	if r.Threads == 0 {
 		return
 	}

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,8 @@ import (
 
 	"jixiao/internal/fixture"
 	"jixiao/internal/pgtest"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 )
 
 // TestQueryOnPostgresCannotReachTheServer tries, through `jixiao query` on a
@@ -47,8 +51,13 @@ func TestQueryOnPostgresCannotReachTheServer(t *testing.T) {
 		code := Main(context.Background(), append([]string{"--project", dir}, args...), env)
 		return code, out.String(), errOut.String()
 	}
-	if code, out, errOut := query("run"); code != ExitOK {
+	code, out, errOut := query("run")
+	if code != ExitOK {
 		t.Fatalf("run on PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// Connected as the server's superuser, every run says so.
+	if !strings.Contains(out, "角色     postgres（注意：有 超级用户") {
+		t.Errorf("run as a superuser does not warn:\n%s", out)
 	}
 	// The server is on this machine: a file it writes lands in /tmp, which
 	// its own user can write (t.TempDir() is root's alone).
@@ -82,5 +91,39 @@ func TestQueryOnPostgresCannotReachTheServer(t *testing.T) {
 	}
 	if code, out, errOut := query("query", "SELECT count(*) AS n FROM marts.completion", "--format", "csv"); code != ExitOK || out != "n\n2\n" {
 		t.Errorf("warehouse after the attempts: exit %d %q %s", code, out, errOut)
+	}
+
+	// The role the README asks for: no superuser, allowed to create its
+	// schemas in its own database. The whole run works as it, without the warning.
+	role := "jixiao_role_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", pgtest.ServerDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"); err != nil {
+		t.Fatalf("create role: %v", err)
+	}
+	t.Cleanup(func() { // after its database, dropped first
+		defer admin.Close()
+		if _, err := admin.Exec("DROP ROLE IF EXISTS " + role); err != nil {
+			t.Errorf("drop role %s: %v", role, err)
+		}
+	})
+	own := pgtest.NewDatabase(t)
+	u, err := url.Parse(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("GRANT CONNECT, CREATE ON DATABASE " + strings.TrimPrefix(u.Path, "/") + " TO " + role); err != nil {
+		t.Fatalf("grant: %v", err)
+	}
+	u.User = url.User(role)
+	dsn = u.String()
+	code, out, errOut = query("run", "--full-refresh")
+	if code != ExitOK || !strings.Contains(out, "角色     "+role+"\n") {
+		t.Fatalf("run as the README's role: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := query("query", "SELECT count(*) AS n FROM marts.completion", "--format", "csv"); code != ExitOK || out != "n\n2\n" {
+		t.Errorf("query as the README's role: exit %d %q %s", code, out, errOut)
 	}
 }

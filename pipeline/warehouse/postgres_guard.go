@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -81,4 +82,28 @@ func pgUnparsed(parseError string) error {
 		Reason: "已拒绝：PostgreSQL 仓库只执行两种仓库都能解析的一条 SELECT 查询（README：SQL both warehouses accept），这条 SQL 解析不了",
 		Err:    errors.New(parseError),
 	}
+}
+
+// postgresRole reads the warehouse's role and which of the rights that reach
+// the server's files and programs it holds.
+func (w *Warehouse) postgresRole(ctx context.Context) (Resources, error) {
+	var r Resources
+	var super, read, write, program bool
+	err := w.db.QueryRowContext(ctx, `SELECT current_user, r.rolsuper,
+		pg_has_role(current_user, 'pg_read_server_files', 'MEMBER'),
+		pg_has_role(current_user, 'pg_write_server_files', 'MEMBER'),
+		pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
+		FROM pg_roles r WHERE r.rolname = current_user`).Scan(&r.PostgresRole, &super, &read, &write, &program)
+	if err != nil {
+		return Resources{}, fmt.Errorf("read the PostgreSQL warehouse's role: %w", err)
+	}
+	for _, right := range []struct {
+		held bool
+		name string
+	}{{super, "超级用户"}, {read, "pg_read_server_files"}, {write, "pg_write_server_files"}, {program, "pg_execute_server_program"}} {
+		if right.held {
+			r.PostgresRights = append(r.PostgresRights, right.name)
+		}
+	}
+	return r, nil
 }

@@ -47,6 +47,11 @@ type Resources struct {
 	MemoryLimit string
 	// Threads is DuckDB's worker threads.
 	Threads int
+	// PostgresRole is the role a PostgreSQL warehouse is used as, and
+	// PostgresRights what of the server's files and programs it may reach
+	// (superuser, pg_read_server_files, ...): the bound on users' SQL there.
+	PostgresRole   string
+	PostgresRights []string
 }
 
 // Resources reads the memory limit and threads in effect from DuckDB
@@ -54,7 +59,9 @@ type Resources struct {
 func (w *Warehouse) Resources(ctx context.Context) (Resources, error) {
 	var r Resources
 	if w.pg != nil {
-		return r, nil // PostgreSQL's memory and workers are the server's settings, not jixiao's
+		// PostgreSQL's memory and workers are the server's settings, not
+		// jixiao's; what matters is how far its role reaches.
+		return w.postgresRole(ctx)
 	}
 	err := w.db.QueryRowContext(ctx, "SELECT current_setting('memory_limit'), current_setting('threads')").Scan(&r.MemoryLimit, &r.Threads)
 	if err != nil {
