@@ -157,7 +157,13 @@ func TestIncrementalModelsOnPostgres(t *testing.T) {
 	for name, text := range incrementalProject {
 		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
 		// The one change the project needs: PostgreSQL has no GROUP BY ALL.
-		os.WriteFile(filepath.Join(dir, name), []byte(strings.ReplaceAll(text, "GROUP BY ALL", "GROUP BY unit, month")), 0o644)
+		text = strings.ReplaceAll(text, "GROUP BY ALL", "GROUP BY unit, month")
+		// And a first_seen input without an alias, which PostgreSQL's
+		// subquery then needs.
+		text = strings.ReplaceAll(text, `FROM "staging" . stg_s s
+WHERE s.amount IS NOT NULL OR s.amount IS NULL`, `FROM staging.stg_s
+WHERE stg_s.amount IS NOT NULL OR stg_s.amount IS NULL`)
+		os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644)
 	}
 	csv := "id,unit,day,amount,updated_at\n" +
 		"1,甲,2017-01-05,10,2017-01-05 09:00:00\n2,乙,2017-01-09,20,2017-01-09 09:00:00\n3,甲,2017-02-03,30,2017-02-03 09:00:00\n"
