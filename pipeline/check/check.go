@@ -66,9 +66,10 @@ type Test struct {
 	// subquery of its changed partitions (see Restrict).
 	table string
 	args  *yaml.Node
-	// scan, for kinds that judge rows one by one or one key (not_null,
-	// accepted_values, relationships, unique), lets the model's tests share
-	// one scan of it; nil for the rest.
+	// scan, for kinds that judge rows one by one (not_null,
+	// accepted_values, relationships), lets the model's tests share one
+	// scan of it; a unique test's key, for OnChangedPartitions; nil for
+	// the rest.
 	scan *scanPart
 }
 
@@ -136,9 +137,10 @@ type Result struct {
 const SampleRows = 5
 
 // Run runs the tests and records each result under runID. Tests of one
-// model that judge its rows (not_null, accepted_values, relationships, and
-// one unique) are counted together in one scan of it; each keeps its own
-// result, failures and sample.
+// model that judge its rows one by one (not_null, accepted_values,
+// relationships) are counted together in one scan of it; each keeps its
+// own result, failures and sample. A unique test groups the rows by its key
+// in a query of its own (see planScans).
 func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string, onDone func(Result, int, int)) []Result {
 	out := make([]Result, 0, len(tests))
 	scans := planScans(tests)
