@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"jixiao/internal/pgtest"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
 )
@@ -179,4 +180,75 @@ func TestTestsOfAModelShareOneScan(t *testing.T) {
 	if res[0].Status != StatusError || !strings.Contains(res[0].Err.Error(), "no_such_column") || res[1].Status != StatusFail || res[1].Failures != 1 {
 		t.Errorf("a broken test in a shared scan: %+v / %+v", res[0], res[1])
 	}
+}
+
+// A unique key of one integer column passes on a query that groups 62 ids
+// at a time when that proves no id repeats; otherwise the test's own query
+// decides, so every result is the one the test gives alone. On DuckDB, and
+// on PostgreSQL when a server is reachable.
+func TestUniqueOfAnIntegerKey(t *testing.T) {
+	ctx := context.Background()
+	tables := []struct {
+		name, values string
+		proved       bool  // the cheap query proves the test passes
+		failures     int64 // as the test's own query counts them
+	}{
+		{"ids_ok", "(1), (2), (61), (62), (63), (124), (-70), (-62), (9000000000)", true, 0},
+		{"ids_dup", "(1), (2), (2), (3), (3), (3), (NULL)", false, 2},
+		{"ids_neg", "(5), (-5), (7)", false, 0}, // 5 and -5 share a place: decided by the test's own query
+		{"ids_nulls", "(1), (NULL), (NULL)", false, 1},
+		{"ids_one_null", "(1), (NULL)", true, 0},
+	}
+	run := func(t *testing.T, w *warehouse.Warehouse) {
+		if err := w.Exec(ctx, "CREATE SCHEMA marts"); err != nil {
+			t.Fatal(err)
+		}
+		create := []string{"CREATE TABLE marts.ids_text AS SELECT * FROM (VALUES ('1'), ('1')) AS v(id)"}
+		for _, tb := range tables {
+			create = append(create, "CREATE TABLE marts."+tb.name+" AS SELECT CAST(id AS BIGINT) AS id FROM (VALUES "+tb.values+") AS v(id)")
+		}
+		for _, q := range create {
+			if err := w.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tables := append(tables, struct {
+			name, values string
+			proved       bool
+			failures     int64
+		}{"ids_text", "", false, 1})
+		for _, tb := range tables {
+			compiled, diags := Default().Compile([]*project.Model{modelWith(t, tb.name, "unique: [id]")})
+			if len(diags) != 0 || len(compiled) != 1 {
+				t.Fatalf("compile: %v", diags)
+			}
+			if got := noRepeats(ctx, w, compiled[0]); got != tb.proved {
+				t.Errorf("%s: proved %v, want %v", tb.name, got, tb.proved)
+			}
+			got, alone := Run(ctx, w, compiled, "", nil)[0], runOne(ctx, w, compiled[0])
+			if got.Status != alone.Status || got.Failures != alone.Failures || got.Sample != alone.Sample || got.Err != nil || alone.Err != nil {
+				t.Errorf("%s: gave %s/%d/%q (%v), alone %s/%d/%q (%v)", tb.name, got.Status, got.Failures, got.Sample, got.Err,
+					alone.Status, alone.Failures, alone.Sample, alone.Err)
+			}
+			if got.Failures != tb.failures {
+				t.Errorf("%s: %d failures, want %d", tb.name, got.Failures, tb.failures)
+			}
+		}
+	}
+	t.Run("duckdb", func(t *testing.T) {
+		w, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		run(t, w)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		w, err := warehouse.Open(ctx, "postgres", warehouse.Options{Postgres: &warehouse.Postgres{DSN: pgtest.NewDatabase(t)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		run(t, w)
+	})
 }
