@@ -5,6 +5,7 @@ package run
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestRunGivesDuckDBTheProjectsResources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Resources != tt.want {
+			if !reflect.DeepEqual(s.Resources, tt.want) {
 				t.Errorf("DuckDB ran with %+v, want %+v", s.Resources, tt.want)
 			}
 		})
