@@ -62,10 +62,24 @@ func (w *Warehouse) Describe(ctx context.Context, query string) ([]string, error
 func (w *Warehouse) CreateEmptyTable(ctx context.Context, schema, name string, cols []Column) error {
 	defs := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = QuoteIdent(c.Name) + " " + c.Type
+		typ := c.Type
+		if w.pg != nil {
+			typ = pgDDLType(typ)
+		}
+		defs[i] = QuoteIdent(c.Name) + " " + typ
 	}
-	return w.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+QuoteIdent(schema)+";\nCREATE OR REPLACE TABLE "+QuoteTable(schema, name)+
-		" ("+strings.Join(defs, ", ")+")")
+	w.UseSchema(schema)
+	return w.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+QuoteIdent(schema)+";\n"+w.replaceTableDDL(schema, name)+" ("+strings.Join(defs, ", ")+")")
+}
+
+// replaceTableDDL starts a statement that makes schema.name anew:
+// CREATE OR REPLACE TABLE on DuckDB; on PostgreSQL, which has none, a drop
+// first (both in one statement text, which it runs as one transaction).
+func (w *Warehouse) replaceTableDDL(schema, name string) string {
+	if w.pg != nil {
+		return "DROP TABLE IF EXISTS " + QuoteTable(schema, name) + ";\nCREATE TABLE " + QuoteTable(schema, name)
+	}
+	return "CREATE OR REPLACE TABLE " + QuoteTable(schema, name)
 }
 
 // CreateEmptyModel creates schema.name with the columns the model's SQL
@@ -76,9 +90,10 @@ func (w *Warehouse) CreateEmptyModel(ctx context.Context, schema, name, query st
 	if err := w.RequireSelect(ctx, query); err != nil {
 		return err
 	}
+	w.UseSchema(schema)
 	if err := w.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+QuoteIdent(schema)); err != nil {
 		return err
 	}
 	// A newline before the bracket keeps a trailing -- comment from eating it.
-	return Explain(w.Exec(ctx, "CREATE OR REPLACE TABLE "+QuoteTable(schema, name)+" AS SELECT * FROM (\n"+query+"\n) LIMIT 0"))
+	return Explain(w.Exec(ctx, w.replaceTableDDL(schema, name)+" AS SELECT * FROM (\n"+query+"\n) AS jixiao_model LIMIT 0"))
 }
