@@ -169,8 +169,14 @@ type martRow struct {
 // differently and add floating-point numbers in different orders.
 func martRows(t *testing.T, w *warehouse.Warehouse, name string) []martRow {
 	t.Helper()
+	return tableRows(t, w, "marts", name)
+}
+
+// tableRows is martRows of any schema's table.
+func tableRows(t *testing.T, w *warehouse.Warehouse, schema, name string) []martRow {
+	t.Helper()
 	ctx := context.Background()
-	cols, err := w.Columns(ctx, "marts", name)
+	cols, err := w.Columns(ctx, schema, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +186,7 @@ func martRows(t *testing.T, w *warehouse.Warehouse, name string) []martRow {
 			keep = append(keep, warehouse.QuoteIdent(c.Name))
 		}
 	}
-	res, err := w.Query(ctx, "SELECT "+strings.Join(keep, ", ")+" FROM "+warehouse.QuoteTable("marts", name), 0)
+	res, err := w.Query(ctx, "SELECT "+strings.Join(keep, ", ")+" FROM "+warehouse.QuoteTable(schema, name), 0)
 	if err != nil {
 		t.Fatalf("%s on %s: %v", name, w.Kind(), err)
 	}

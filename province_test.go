@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -245,6 +247,15 @@ func provinceOnPostgres(t *testing.T, dir string, duck *warehouse.Warehouse) {
 		}
 		return ""
 	}
+	// 威海市 keeps its warehouse in PostgreSQL too: the province reads its
+	// export in place of the one its DuckDB warehouse made.
+	cityExport := cityExportOnPostgres(t, filepath.Join(dir, "work", "371000"), filepath.Join(dir, "exports", "371000"), getenv)
+	if err := os.RemoveAll(filepath.Join(pgDir, "exports", "371000")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(cityExport, filepath.Join(pgDir, "exports", "371000")); err != nil {
+		t.Fatal(err)
+	}
 	p := mustLoad(t, pgDir)
 	s, err := run.Execute(ctx, run.Options{Project: p, Base: pgDir, Command: "test", Getenv: getenv})
 	if err != nil {
@@ -291,4 +302,124 @@ func noPersonalData(t *testing.T, dir string, m cli.Manifest, city *warehouse.Wa
 	if err != nil || found["id_number"] == 0 || found["phone"] == 0 {
 		t.Errorf("the search finds no ID or phone numbers in raw.persons: %v %v", found, err)
 	}
+}
+
+// cityExportOnPostgres runs the city project in cityDir on a PostgreSQL
+// warehouse (extract and transform), exports it with `jixiao export --all`
+// and checks the export against the one its DuckDB warehouse made
+// (duckExport): the same files, manifest (but for the run's load ids),
+// Parquet schema of every file, and rows, numbers equal to 1e-9. It
+// returns the export's folder.
+func cityExportOnPostgres(t *testing.T, cityDir, duckExport string, getenv func(string) string) string {
+	ctx := context.Background()
+	start := time.Now()
+	pgCity := t.TempDir()
+	copyTree(t, cityDir, pgCity)
+	setWarehouse(t, pgCity, "warehouse: {kind: postgres, dsn_env: JIXIAO_PG_DSN, schema_prefix: city_}")
+	s, err := run.Execute(ctx, run.Options{Project: mustLoad(t, pgCity), Base: pgCity, Command: "run", Getenv: getenv,
+		Stages: []run.Stage{run.StageExtract, run.StageTransform}})
+	if err != nil || s.Status != warehouse.StatusSuccess {
+		t.Fatalf("the city on PostgreSQL: %v %v", s.Status, err)
+	}
+	built := time.Since(start)
+	pgExport := filepath.Join(t.TempDir(), "371000")
+	var out bytes.Buffer
+	env := cli.Env{Stdout: &out, Stderr: &out, Getenv: getenv, DefaultProject: defaultProject, Version: "test",
+		Getwd: func() (string, error) { return pgCity, nil }}
+	if code := cli.Main(ctx, []string{"--project", pgCity, "export", "--all", "--format", "parquet", "--out", pgExport}, env); code != cli.ExitOK {
+		t.Fatalf("export --all on PostgreSQL: exit %d\n%s", code, out.String())
+	}
+	exported := time.Since(start) - built
+
+	if want, got := listTree(t, duckExport), listTree(t, pgExport); strings.Join(want, "\n") != strings.Join(got, "\n") {
+		t.Fatalf("the export from PostgreSQL holds\n%s\nfrom DuckDB\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	manifest := func(dir string) cli.Manifest {
+		data, err := os.ReadFile(filepath.Join(dir, cli.ManifestFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m cli.Manifest
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		// The load ids name each warehouse's own runs: compared by count.
+		for i := range m.Tables {
+			m.Tables[i].LoadIDs = make([]string, len(m.Tables[i].LoadIDs))
+		}
+		m.ExportedAt, m.LastRun = time.Time{}, nil
+		return m
+	}
+	want, got := manifest(duckExport), manifest(pgExport)
+	if w, g := mustJSON(t, want), mustJSON(t, got); w != g {
+		t.Errorf("the manifest from PostgreSQL\n%s\nfrom DuckDB\n%s", g, w)
+	}
+
+	r := openRead(t, "", duckExport, pgExport)
+	files, rows := 0, 0
+	for _, f := range listTree(t, duckExport) {
+		if !strings.HasSuffix(f, ".parquet") {
+			continue
+		}
+		schema := func(dir string) string {
+			return fmt.Sprint(query(t, r, "SELECT name, type, converted_type, scale, precision, logical_type, repetition_type FROM parquet_schema("+
+				warehouse.QuoteString(filepath.Join(dir, f))+")"))
+		}
+		if w, g := schema(duckExport), schema(pgExport); w != g {
+			t.Errorf("%s: Parquet schema from PostgreSQL\n%s\nfrom DuckDB\n%s", f, g, w)
+		}
+		files++
+	}
+	for _, side := range []string{"duck", "pg"} {
+		if err := r.Exec(ctx, "CREATE SCHEMA "+side); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tb := range want.Tables {
+		name := tb.Schema + "_" + tb.Name
+		for side, dir := range map[string]string{"duck": duckExport, "pg": pgExport} {
+			if err := r.Exec(ctx, "CREATE VIEW "+side+"."+name+" AS SELECT * FROM read_parquet("+
+				warehouse.QuoteString(filepath.Join(dir, tb.Path)+"/**/*.parquet")+", hive_partitioning = true, union_by_name = true)"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w, g := tableRows(t, r, "duck", name), tableRows(t, r, "pg", name)
+		if diff := compareRows(w, g); diff != "" {
+			t.Errorf("%s.%s exported from PostgreSQL: %s", tb.Schema, tb.Name, diff)
+		}
+		rows += len(w)
+	}
+	if files < len(want.Tables) || rows < 10_000 {
+		t.Errorf("only %d files and %d rows compared", files, rows)
+	}
+	t.Logf("the city on PostgreSQL: built in %v, exported in %v; %d tables, %d files, %d rows equal to DuckDB's export",
+		built.Round(time.Millisecond), exported.Round(time.Millisecond), len(want.Tables), files, rows)
+	return pgExport
+}
+
+// listTree lists the files under dir, relative to it.
+func listTree(t *testing.T, dir string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }

@@ -139,11 +139,6 @@ func cmdExportAll(ctx context.Context, env Env, args []string) int {
 	if err != nil {
 		return reportErr(env, err)
 	}
-	if target.Postgres != nil {
-		fmt.Fprintln(env.Stderr, "jixiao export --all: PostgreSQL 仓库不能导出 Parquet（Parquet 由 DuckDB 写出）：请在 jixiao.yaml 中把 warehouse 设为 DuckDB 文件再导出，"+
-			"或用 jixiao export 模型名 --format xlsx|csv 导出单表")
-		return ExitUsage
-	}
 	whPath := target.Path
 	dest, err := filepath.Abs(*out)
 	if err != nil {
@@ -156,8 +151,9 @@ func cmdExportAll(ctx context.Context, env Env, args []string) int {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return reportErr(env, err)
 	}
-	// DuckDB writes into a fresh folder beside the destination, the only
-	// one it may write; the folder replaces the destination once whole.
+	// DuckDB (on PostgreSQL, an in-memory one fed with the tables' rows)
+	// writes into a fresh folder beside the destination, the only one it
+	// may write; the folder replaces the destination once whole.
 	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".partial-")
 	if err != nil {
 		return reportErr(env, err)

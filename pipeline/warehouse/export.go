@@ -45,14 +45,59 @@ type HiveExport struct {
 // columns in by that the table has. A table with no rows is written as one
 // empty file under the fixed partition, so that its folder and schema are
 // there for a reader. DuckDB must be allowed to write dir (Options.WriteDirs).
+//
+// On PostgreSQL the same COPY runs on an in-memory DuckDB fed with the
+// table's rows (exportFromPostgres), so both warehouses write the same
+// layout with the same Parquet options.
 func (w *Warehouse) ExportHive(ctx context.Context, schema, name, dir string, fixed []PartitionValue, by []string) (*HiveExport, error) {
+	var out *HiveExport
+	err := w.withExportSource(ctx, schema, name, func(src *exportSource) error {
+		var err error
+		out, err = writeHive(ctx, src, schema, name, dir, fixed, by)
+		return err
+	})
+	return out, err
+}
+
+// exportSource is where an export's COPY runs and what it reads: the
+// DuckDB warehouse and its table, or on PostgreSQL an in-memory DuckDB and
+// a view of the table's rows.
+type exportSource struct {
+	// cols are the table's columns as the rows are given to DuckDB.
+	cols []Column
+	// exec runs a statement on the DuckDB that writes, and says how many
+	// rows it wrote.
+	exec func(ctx context.Context, stmt string) (int64, error)
+	// from names a relation of the table's rows, for one statement: on
+	// PostgreSQL each call reads the table anew.
+	from func(ctx context.Context) (string, error)
+}
+
+// withExportSource calls fn with the table's export source.
+func (w *Warehouse) withExportSource(ctx context.Context, schema, name string, fn func(*exportSource) error) error {
 	if w.pg != nil {
-		return nil, errNoParquetOnPostgres
+		return w.exportFromPostgres(ctx, schema, name, fn)
 	}
 	cols, err := w.Columns(ctx, schema, name)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	return fn(&exportSource{
+		cols: cols,
+		exec: func(ctx context.Context, stmt string) (int64, error) {
+			res, err := w.db.ExecContext(ctx, stmt)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		},
+		from: func(context.Context) (string, error) { return QuoteTable(schema, name), nil },
+	})
+}
+
+// writeHive is ExportHive's COPY, on either warehouse.
+func writeHive(ctx context.Context, src *exportSource, schema, name, dir string, fixed []PartitionValue, by []string) (*HiveExport, error) {
+	cols := src.cols
 	has := map[string]Column{}
 	for _, c := range cols {
 		has[c.Name] = c
@@ -108,18 +153,22 @@ func (w *Warehouse) ExportHive(ctx context.Context, schema, name, dir string, fi
 			}
 		}
 	}
-	query := "SELECT " + strings.Join(selects, ", ") + " FROM " + QuoteTable(schema, name)
+	selectFrom := func() (string, error) {
+		from, err := src.from(ctx)
+		return "SELECT " + strings.Join(selects, ", ") + " FROM " + from, err
+	}
+	query, err := selectFrom()
+	if err != nil {
+		return nil, fmt.Errorf("export %s.%s: %w", schema, name, err)
+	}
 	quoted := make([]string, len(out.PartitionBy))
 	for i, p := range out.PartitionBy {
 		quoted[i] = QuoteIdent(p)
 	}
-	res, err := w.db.ExecContext(ctx, "COPY ("+query+") TO "+QuoteString(dir)+
+	out.Rows, err = src.exec(ctx, "COPY ("+query+") TO "+QuoteString(dir)+
 		" (FORMAT parquet, PARTITION_BY ("+strings.Join(quoted, ", ")+"), FILENAME_PATTERN 'data_{i}')")
 	if err != nil {
 		return nil, fmt.Errorf("export %s.%s: %w", schema, name, Explain(err))
-	}
-	if out.Rows, err = res.RowsAffected(); err != nil {
-		return nil, fmt.Errorf("export %s.%s: %w", schema, name, err)
 	}
 	if out.Rows == 0 {
 		// DuckDB writes no file for no rows: write one, without the
@@ -132,7 +181,10 @@ func (w *Warehouse) ExportHive(ctx context.Context, schema, name, dir string, fi
 		for i, c := range data {
 			names[i] = QuoteIdent(c.Name)
 		}
-		if err := w.Exec(ctx, "COPY (SELECT "+strings.Join(names, ", ")+" FROM ("+query+") LIMIT 0) TO "+
+		if query, err = selectFrom(); err != nil {
+			return nil, fmt.Errorf("export %s.%s: %w", schema, name, err)
+		}
+		if _, err := src.exec(ctx, "COPY (SELECT "+strings.Join(names, ", ")+" FROM ("+query+") LIMIT 0) TO "+
 			QuoteString(filepath.Join(empty, "data_0.parquet"))+" (FORMAT parquet)"); err != nil {
 			return nil, fmt.Errorf("export %s.%s: %w", schema, name, Explain(err))
 		}

@@ -482,11 +482,6 @@ func (w *Warehouse) seconds(interval string, places int) string {
 		fmt.Sprintf("round(extract(epoch FROM %s)::numeric, %d)::double precision", interval, places))
 }
 
-// errNoParquetOnPostgres is the answer of the Parquet exports, which
-// DuckDB's own writer makes, on a PostgreSQL warehouse.
-var errNoParquetOnPostgres = errors.New("PostgreSQL 仓库不能导出 Parquet（Parquet 由 DuckDB 写出）：请用 --format xlsx 或 csv 导出单表，" +
-	"或在 jixiao.yaml 中把 warehouse 设为 DuckDB 文件（warehouse: .jixiao/warehouse.duckdb）再导出")
-
 // describePostgres is Describe on PostgreSQL: the statement is prepared
 // unnamed (parsed and bound, not run) on a read-only connection.
 func (w *Warehouse) describePostgres(ctx context.Context, query string) ([]string, error) {

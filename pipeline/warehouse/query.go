@@ -84,12 +84,17 @@ func (w *Warehouse) readRows(rows *sql.Rows, limit int) (*Result, error) {
 }
 
 // ExportParquet writes a table or view to a Parquet file with DuckDB's own
-// writer (built in, no extension to download).
+// writer (built in, no extension to download); on PostgreSQL, an in-memory
+// DuckDB writes the rows it reads (see ExportHive).
 func (w *Warehouse) ExportParquet(ctx context.Context, schema, name, path string) error {
-	if w.pg != nil {
-		return errNoParquetOnPostgres
-	}
-	return w.Exec(ctx, "COPY (SELECT * FROM "+QuoteTable(schema, name)+") TO "+QuoteString(path)+" (FORMAT parquet)")
+	return w.withExportSource(ctx, schema, name, func(src *exportSource) error {
+		from, err := src.from(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = src.exec(ctx, "COPY (SELECT * FROM "+from+") TO "+QuoteString(path)+" (FORMAT parquet)")
+		return err
+	})
 }
 
 // StmtCache prepares each distinct query once and reuses it: a dashboard

@@ -24,6 +24,9 @@ type Warehouse struct {
 	readOnly bool
 	onClose  func()
 	pg       *pgState
+	// exportOpts are, on PostgreSQL, the settings of the in-memory DuckDB
+	// that writes a Parquet export: what it may write, its memory, threads.
+	exportOpts Options
 }
 
 // Options say how to open the warehouse.
@@ -51,9 +54,10 @@ type Options struct {
 	// hold on the file (package lock) there.
 	OnClose func()
 	// Postgres, when set, opens a PostgreSQL warehouse instead of the
-	// DuckDB file at path (path then only names it in messages). The
-	// DuckDB settings above (MemoryLimit, ReadDirs, WriteFiles, WriteDirs)
-	// do not apply: PostgreSQL reads no files for SQL it is given.
+	// DuckDB file at path (path then only names it in messages). ReadDirs
+	// does not apply: PostgreSQL reads no files for SQL it is given.
+	// MemoryLimit, Threads, WriteFiles and WriteDirs bound the in-memory
+	// DuckDB that writes a Parquet export of its tables.
 	Postgres *Postgres
 }
 
@@ -63,7 +67,11 @@ type Options struct {
 // reaches no file outside the warehouse but those opts allow (see sandbox).
 func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	if opts.Postgres != nil {
-		return openPostgres(ctx, path, opts)
+		w, err := openPostgres(ctx, path, opts)
+		if err == nil {
+			w.exportOpts = Options{Threads: opts.Threads, MemoryLimit: opts.MemoryLimit, WriteFiles: opts.WriteFiles, WriteDirs: opts.WriteDirs}
+		}
+		return w, err
 	}
 	dsnPath := path
 	if path == "" || path == ":memory:" {
@@ -75,6 +83,23 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open warehouse %s: %w (run `jixiao run` first to build it)", path, err)
 	}
+	db, err := openDuckDB(ctx, dsnPath, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
+	}
+	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly, onClose: opts.OnClose}
+	if !opts.ReadOnly {
+		if err := w.migrate(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), err)
+		}
+	}
+	return w, nil
+}
+
+// openDuckDB opens the DuckDB database at dsnPath ("": in memory) with
+// opts' access mode, threads and memory, offline and sandboxed.
+func openDuckDB(ctx context.Context, dsnPath string, opts Options) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("autoinstall_known_extensions", "false")
 	q.Set("autoload_known_extensions", "false")
@@ -92,21 +117,14 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	}
 	connector, err := duckdb.NewConnector(dsnPath+"?"+q.Encode(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
+		return nil, err
 	}
 	db := sql.OpenDB(connector)
 	if err := sandbox(ctx, db, opts); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
+		return nil, err
 	}
-	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly, onClose: opts.OnClose}
-	if !opts.ReadOnly {
-		if err := w.migrate(ctx); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), err)
-		}
-	}
-	return w, nil
+	return db, nil
 }
 
 func displayPath(p string) string {
