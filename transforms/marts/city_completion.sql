@@ -39,9 +39,11 @@ agg AS (
     FROM marts.indicator_completion i
     GROUP BY i.indicator_id, i.indicator_name, i.section, i.kind, i.direction, i.month
 ),
-people AS (
+people AS MATERIALIZED (
     -- A citywide count of people is distinct across the city: someone served
     -- in two units counts once, in the month first served anywhere.
+    -- MATERIALIZED (here and in measured): PostgreSQL would otherwise inline
+    -- them into the correlated subquery and count everyone again for every row.
     SELECT indicator_id, month, sum(count(*)) OVER (PARTITION BY indicator_id ORDER BY month) AS persons_cum
     FROM (
         SELECT c.indicator_id, f.person_key, min(f.month) AS month
@@ -53,7 +55,7 @@ people AS (
         GROUP BY c.indicator_id, f.person_key
     ) AS firsts GROUP BY indicator_id, month
 ),
-measured AS (
+measured AS MATERIALIZED (
     SELECT a.*, c.target_city, c.measure, c.basis, c.alt_of,
         c.kind IN ('milestone', 'deadline') AS is_milestone,
         c.due_on,
