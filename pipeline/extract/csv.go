@@ -455,7 +455,7 @@ type partResult struct {
 // while there are no quotes: the first part with a quote character is not
 // parsed but returned, with its first line number, for the caller to read
 // as quoted CSV together with everything after it.
-func readPlainParts(tb *tableBuilder, next func() (textPart, bool, error), delim string, headerLine int, file string, skipTotals bool, load *Load) (quoted textPart, quotedLine int, err error) {
+func readPlainParts(tb *tableBuilder, next func() (textPart, bool, error), delim string, headerLine int, file string, skipTotals bool, load *tally) (quoted textPart, quotedLine int, err error) {
 	workers := runtime.GOMAXPROCS(0)
 	results := make(chan *partResult, workers+1)
 	var stop atomic.Bool

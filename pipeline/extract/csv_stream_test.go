@@ -72,7 +72,7 @@ func TestCSVStreamingMatchesInMemory(t *testing.T) {
 				if err != nil || len(res.Loads) != 1 {
 					t.Fatalf("extract: %v %+v", err, res)
 				}
-				return rows(t, res.Loads[0]), stats(res.Loads[0])
+				return rows(t, res.Loads[0]), res.Loads[0].Stats()
 			}
 			whole, wholeStats := read(0)
 			streamed, streamedStats := read(1 << 20)
@@ -127,7 +127,7 @@ func TestCSVStreamingQuarantinesBadUTF8(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rows(t, res.Loads[0])
-	st := stats(res.Loads[0])
+	st := res.Loads[0].Stats()
 	if len(got) != 300_000-3 || len(st.Rejected) != 2 {
 		t.Fatalf("%d rows, rejected %+v", len(got), st.Rejected)
 	}

@@ -82,14 +82,6 @@ func rows(t *testing.T, l Load) []string {
 	return out
 }
 
-// stats returns a load's figures: from its stream once drained, or its fields.
-func stats(l Load) LoadStats {
-	if l.Stats != nil {
-		return l.Stats()
-	}
-	return LoadStats{RowsRead: l.RowsRead, Rejected: l.Rejected, Cursor: l.Cursor}
-}
-
 // extractErr runs a kind and reads its loads through, returning the first
 // error: a file that cannot be parsed fails when its stream is read.
 func extractErr(k Kind, env Env, src *project.Source) error {
@@ -129,7 +121,7 @@ func TestCSVMessyReport(t *testing.T) {
 	}
 	l := res.Loads[0]
 	got := rows(t, l)
-	st := stats(l)
+	st := l.Stats()
 	want := []string{
 		"unit_code=371002 month=2017-01-01 actual=12 amount=1234.5 _file=data/a.csv _row=3",
 		"unit_code=371071 month=2017-02-01 actual=15 amount=3.5 _file=data/a.csv _row=4",
@@ -406,7 +398,7 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rows(t, res.Loads[0])
-	st := stats(res.Loads[0])
+	st := res.Loads[0].Stats()
 	if len(got) != n-1 || st.RowsRead != n {
 		t.Fatalf("%d rows, %d read", len(got), st.RowsRead)
 	}
@@ -437,7 +429,7 @@ func TestCSVPlainReaderDelimiterAndTotals(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := rows(t, res.Loads[0])
-	if len(got) != 1 || !strings.HasPrefix(got[0], "unit_code=371002 month=2017-01-01 actual=5") || stats(res.Loads[0]).RowsRead != 1 {
+	if len(got) != 1 || !strings.HasPrefix(got[0], "unit_code=371002 month=2017-01-01 actual=5") || res.Loads[0].Stats().RowsRead != 1 {
 		t.Errorf("rows %v", got)
 	}
 }

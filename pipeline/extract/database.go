@@ -215,7 +215,7 @@ func (d Database) Extract(ctx context.Context, env Env, src *project.Source, sta
 		return &Result{Skipped: []string{"no new rows" + cursorNote(state.Cursor)}, Warnings: warnings}, nil
 	}
 	sr.pushBack = true
-	load := Load{Location: location, File: location, Reader: sr, Stats: sr.stats}
+	load := Load{Location: location, File: location, Reader: sr, stats: sr.stats}
 	return &Result{Loads: []Load{load}, Warnings: warnings}, nil
 }
 

@@ -112,7 +112,7 @@ func TestCSVBadBytesGoToQuarantine(t *testing.T) {
 					t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.rows, "\n"))
 				}
 				var rejected []string
-				for _, r := range stats(res.Loads[0]).Rejected {
+				for _, r := range res.Loads[0].Stats().Rejected {
 					rejected = append(rejected, fmt.Sprintf("%s %s %s", r.Pos, r.RawValue, r.Reason))
 				}
 				if strings.Join(rejected, "\n") != strings.Join(tc.rejected, "\n") {

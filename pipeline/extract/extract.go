@@ -50,10 +50,7 @@ type State struct {
 type Load struct {
 	Location    string
 	ContentHash string
-	Cursor      string
 	Reader      array.RecordReader
-	RowsRead    int64
-	Rejected    []Rejection
 	// ReplacesLocation is true when the location was loaded before with other
 	// content: its old rows must go.
 	ReplacesLocation bool
@@ -67,19 +64,50 @@ type Load struct {
 	// File, when set, is the one file all the load's rows come from: its
 	// batches have no _file column and the warehouse adds File as one.
 	File string
-	// Stats, when set, gives RowsRead, Rejected, Cursor and Warnings of a
-	// streamed load; they are known only once Reader has been drained.
-	Stats func() LoadStats
-	// emit is how a file reader hands batches to a streamed load.
-	emit func(arrow.RecordBatch) error
+	// stats gives the load's figures (see Stats); nil is a load without any.
+	stats func() LoadStats
 }
 
-// LoadStats are a streamed load's figures.
+// Stats returns the load's figures: rows read, rows rejected, the cursor
+// reached and the warnings found while reading. Every load reports them
+// here, and they are final once Reader has been drained: a load read as it
+// streams counts while it is read, a load read beforehand already knows them.
+func (l Load) Stats() LoadStats {
+	if l.stats == nil {
+		return LoadStats{}
+	}
+	return l.stats()
+}
+
+// LoadStats are a load's figures.
 type LoadStats struct {
 	RowsRead int64
 	Rejected []Rejection
 	Cursor   string
+	// Warnings are those found while the load's Reader was read; a load
+	// read beforehand has them in its Result's Warnings instead.
 	Warnings diag.List
+}
+
+// known returns the figures of a load read before it is handed on.
+func known(st LoadStats) func() LoadStats {
+	return func() LoadStats { return st }
+}
+
+// tally is where the readers of a load's files count its rows read and keep
+// its rows rejected while they read.
+type tally struct {
+	RowsRead int64
+	Rejected []Rejection
+	// File is the load's File.
+	File string
+	// emit, when set, passes each batch on as the rows are read (a load
+	// that streams); without it the batches are kept for the load's Reader.
+	emit func(arrow.RecordBatch) error
+}
+
+func (t *tally) stats() LoadStats {
+	return LoadStats{RowsRead: t.RowsRead, Rejected: t.Rejected}
 }
 
 // Rejection is an input row that did not fit the declared columns.

@@ -112,7 +112,7 @@ type fileRead struct {
 	src *project.Source
 	// load collects the rows read and rejected; its emit passes each batch
 	// on while the file is read.
-	load     *Load
+	load     *tally
 	warnings *diag.List
 }
 
@@ -224,6 +224,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 	// while the others load together in one transaction.
 	parsed := make([]error, len(changed))
 	warnings := make([]diag.List, len(changed))
+	tallies := make([]tally, len(changed))
 	sem := make(chan struct{}, 2)
 	var wg sync.WaitGroup
 	for _, i := range small {
@@ -232,7 +233,8 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			tb, err := read(nil, inputs[i], fileRead{env: env, src: src, load: &changed[i], warnings: &warnings[i]})
+			tallies[i].File = changed[i].File
+			tb, err := read(nil, inputs[i], fileRead{env: env, src: src, load: &tallies[i], warnings: &warnings[i]})
 			if err == nil {
 				changed[i].Reader, _, err = tb.Reader()
 			}
@@ -247,20 +249,21 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			res.Failed = append(res.Failed, FileError{Location: l.Location, Err: parsed[i]})
 			continue
 		}
+		l.stats = known(tallies[i].stats())
 		res.Loads = append(res.Loads, l)
 	}
 	return res, nil
 }
 
 // streamFiles makes load's Reader a stream that parses the files when it is
-// first read. Counts, rejected rows and warnings are in load.Stats once the
-// stream has ended.
+// first read. Counts, rejected rows and warnings are in load.Stats() once
+// the stream has ended.
 func streamFiles(ctx context.Context, env Env, src *project.Source, load Load, inputs []fileInput, read readFileFunc) Load {
 	if len(inputs) == 1 {
 		load.File = inputs[0].name
 	}
 	stream := newBatchStream(schemaFor(src, load.File == ""))
-	state := &Load{emit: stream.send, File: load.File}
+	state := &tally{emit: stream.send, File: load.File}
 	var warnings diag.List
 	stream.start = func() {
 		go func() {
@@ -289,8 +292,10 @@ func streamFiles(ctx context.Context, env Env, src *project.Source, load Load, i
 		}()
 	}
 	load.Reader = stream
-	load.Stats = func() LoadStats {
-		return LoadStats{RowsRead: state.RowsRead, Rejected: state.Rejected, Warnings: warnings}
+	load.stats = func() LoadStats {
+		st := state.stats()
+		st.Warnings = warnings
+		return st
 	}
 	return load
 }

@@ -61,11 +61,7 @@ func fuzzExtract(t *testing.T, kind Kind, decl string, files fstest.MapFS, strea
 			err = rerr
 		}
 		l.Reader.Release()
-		rej := l.Rejected
-		if l.Stats != nil {
-			rej = l.Stats().Rejected
-		}
-		for _, r := range rej {
+		for _, r := range l.Stats().Rejected {
 			rejected = append(rejected, fmt.Sprintf("%d:%s: %s", r.Pos.Row, r.Pos.Column, r.Reason))
 		}
 	}

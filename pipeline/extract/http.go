@@ -197,6 +197,7 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		return nil, fmt.Errorf("records of %s: %w", src.File, err)
 	}
 	load := Load{Location: location, File: location, ContentHash: contentHash}
+	var st LoadStats
 	cursorIdx := -1
 	if o.Cursor != "" {
 		cursorIdx = src.ColumnIndex(o.Cursor)
@@ -222,23 +223,24 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 				continue
 			}
 		}
-		load.RowsRead++
+		st.RowsRead++
 		if rej := tb.AddValues(vals, pos); len(rej) > 0 {
-			load.Rejected = append(load.Rejected, rej...)
+			st.Rejected = append(st.Rejected, rej...)
 			continue
 		}
 		if v := cursorValue(tb, cursorIdx); v != nil && (newest == nil || cursorAfter(v, newest)) {
 			newest = v
 		}
 	}
-	if load.RowsRead == 0 {
+	if st.RowsRead == 0 {
 		tb.builder.Release()
 		res.Skipped = append(res.Skipped, "no new records"+cursorNote(state.Cursor))
 		return res, nil
 	}
 	if newest != nil {
-		load.Cursor = formatCursor(newest)
+		st.Cursor = formatCursor(newest)
 	}
+	load.stats = known(st)
 	if load.Reader, _, err = tb.Reader(); err != nil {
 		return nil, err
 	}

@@ -90,10 +90,10 @@ func TestHTTPPagingRetryAndCursor(t *testing.T) {
 	if n := calls.Load(); n != 4 {
 		t.Errorf("%d requests, want 4 (pages 1, 2 failing once, 2, 3)", n)
 	}
-	if res.Loads[0].Cursor != "2017-06-05T08:00:00Z" {
-		t.Errorf("cursor %q", res.Loads[0].Cursor)
+	if res.Loads[0].Stats().Cursor != "2017-06-05T08:00:00Z" {
+		t.Errorf("cursor %q", res.Loads[0].Stats().Cursor)
 	}
-	again, err := HTTP{}.Extract(context.Background(), env, src, State{Cursor: res.Loads[0].Cursor})
+	again, err := HTTP{}.Extract(context.Background(), env, src, State{Cursor: res.Loads[0].Stats().Cursor})
 	if err != nil || len(again.Loads) != 0 || len(again.Skipped) != 1 {
 		t.Errorf("nothing new: %+v, %v", again, err)
 	}
@@ -167,8 +167,8 @@ func TestHTTPSavedResponseFile(t *testing.T) {
 	if got := rows(t, l); len(got) != 1 {
 		t.Errorf("rows %v", got)
 	}
-	if len(l.Rejected) != 1 || l.Rejected[0].RawValue != "南海" || l.Rejected[0].Pos.String() != "data/survey.json:row 2:column unit(unit_code)" {
-		t.Errorf("rejected %+v", l.Rejected)
+	if len(l.Stats().Rejected) != 1 || l.Stats().Rejected[0].RawValue != "南海" || l.Stats().Rejected[0].Pos.String() != "data/survey.json:row 2:column unit(unit_code)" {
+		t.Errorf("rejected %+v", l.Stats().Rejected)
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, `column "extra" is not declared`) {
 		t.Errorf("a new field must be reported: %v", res.Warnings)

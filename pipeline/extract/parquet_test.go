@@ -132,7 +132,7 @@ func TestParquetReadsCitiesExportsWithTheirPartitions(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	st := stats(res.Loads[0])
+	st := res.Loads[0].Stats()
 	var rejects []string
 	for _, r := range st.Rejected {
 		rejects = append(rejects, r.Pos.String()+" "+r.RawValue+" "+r.Reason)

@@ -45,7 +45,7 @@ columns:
 		t.Errorf("rows: %v", got)
 	}
 	var rejects []string
-	for _, r := range stats(l).Rejected {
+	for _, r := range l.Stats().Rejected {
 		rejects = append(rejects, fmt.Sprintf("%s|%s|%s", r.Pos, r.RawValue, r.Reason))
 	}
 	want := []string{

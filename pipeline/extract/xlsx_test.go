@@ -114,7 +114,7 @@ func TestXLSXMessyReport(t *testing.T) {
 		t.Fatalf("loads %d", len(res.Loads))
 	}
 	got := rows(t, res.Loads[0])
-	l := stats(res.Loads[0])
+	l := res.Loads[0].Stats()
 	if len(l.Warnings) != 0 {
 		t.Errorf("warnings %v", l.Warnings)
 	}

@@ -167,9 +167,8 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		req := warehouse.LoadRequest{
 			LoadID: fmt.Sprintf("%s-%s-%d", runID, src.Name, i+1), RunID: runID, Source: src.Name, Kind: src.Kind,
 			Schema: project.RawSchema, Table: src.Name, Mode: src.Load, Key: src.Key,
-			Reader: l.Reader, File: l.File, Location: l.Location, ContentHash: l.ContentHash, CursorValue: l.Cursor,
-			RowsRead: l.RowsRead, RowsRejected: int64(len(rejectedRows(l.Rejected))), StartedAt: started,
-			Quarantine: quarantineRows(l.Rejected), Appends: l.Appends, CursorColumn: l.CursorColumn,
+			Reader: l.Reader, File: l.File, Location: l.Location, ContentHash: l.ContentHash, StartedAt: started,
+			Appends: l.Appends, CursorColumn: l.CursorColumn,
 		}
 		if l.ReplacesLocation {
 			req.ReplaceFiles = []string{l.Location}
@@ -178,13 +177,10 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		if o.FullRefresh && i == 0 {
 			req.Mode = warehouse.ModeReplace
 		}
-		if l.Stats != nil {
-			stats := l.Stats
-			req.Late = func() warehouse.LateStats {
-				st := stats()
-				return warehouse.LateStats{RowsRead: st.RowsRead, RowsRejected: int64(len(rejectedRows(st.Rejected))),
-					Quarantine: quarantineRows(st.Rejected), CursorValue: st.Cursor}
-			}
+		req.Late = func() warehouse.LateStats {
+			st := l.Stats()
+			return warehouse.LateStats{RowsRead: st.RowsRead, RowsRejected: int64(len(rejectedRows(st.Rejected))),
+				Quarantine: quarantineRows(st.Rejected), CursorValue: st.Cursor}
 		}
 		reqs[i] = req
 	}
@@ -213,15 +209,10 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			for i, l := range res.Loads {
 				out.Loads++
 				out.RowsLoaded += loaded[i]
-				if l.Stats != nil {
-					st := l.Stats()
-					out.RowsRead += st.RowsRead
-					out.RowsRejected += int64(len(rejectedRows(st.Rejected)))
-					out.Warnings = append(out.Warnings, st.Warnings...)
-				} else {
-					out.RowsRead += l.RowsRead
-					out.RowsRejected += reqs[i].RowsRejected
-				}
+				st := l.Stats()
+				out.RowsRead += st.RowsRead
+				out.RowsRejected += int64(len(rejectedRows(st.Rejected)))
+				out.Warnings = append(out.Warnings, st.Warnings...)
 			}
 		}
 	}
