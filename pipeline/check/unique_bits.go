@@ -22,7 +22,9 @@ import (
 // so a repeated id always shows. The converse can fail only for k and -k
 // (both in the run 0 at the same place): then the test's own query runs and
 // decides. Rows without an id are grouped together, as GROUP BY does: more
-// than one is a repeat.
+// than one is a repeat. Ids spread thinly (a random 64-bit id, one to a run)
+// make as many runs as rows: the query then costs about what the key's own
+// GROUP BY does, and a repeat found costs both.
 const bitsPerRun = 62
 
 // integerTypes are the column types, as information_schema names them in
