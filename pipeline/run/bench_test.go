@@ -85,7 +85,7 @@ func BenchmarkCSVLoad(b *testing.B) {
 		}
 		l := res.Loads[0]
 		n, err := w.Load(ctx, warehouse.LoadRequest{LoadID: fmt.Sprint("l", i), Source: "progress", Kind: "csv", Schema: "raw", Table: "progress",
-			Mode: warehouse.ModeReplace, Reader: l.Reader, StartedAt: start})
+			Mode: warehouse.ModeReplace, Reader: l.Reader, StartedAt: start, Stats: func() warehouse.LoadStats { return loadStats(l.Stats()) }})
 		l.Reader.Release()
 		if err != nil || n != rows {
 			b.Fatalf("loaded %d: %v", n, err)

@@ -177,11 +177,7 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		if o.FullRefresh && i == 0 {
 			req.Mode = warehouse.ModeReplace
 		}
-		req.Late = func() warehouse.LateStats {
-			st := l.Stats()
-			return warehouse.LateStats{RowsRead: st.RowsRead, RowsRejected: int64(len(rejectedRows(st.Rejected))),
-				Quarantine: quarantineRows(st.Rejected), CursorValue: st.Cursor}
-		}
+		req.Stats = func() warehouse.LoadStats { return loadStats(l.Stats()) }
 		reqs[i] = req
 	}
 	var errs []error
@@ -229,6 +225,12 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		out.Err = fmt.Errorf("source %s: %w", src.Name, errors.Join(errs...))
 	}
 	return out
+}
+
+// loadStats are an extract's figures as the warehouse records them.
+func loadStats(st extract.LoadStats) warehouse.LoadStats {
+	return warehouse.LoadStats{RowsRead: st.RowsRead, RowsRejected: int64(len(rejectedRows(st.Rejected))),
+		Quarantine: quarantineRows(st.Rejected), CursorValue: st.Cursor}
 }
 
 func quarantineRows(rs []extract.Rejection) []warehouse.QuarantineRow {

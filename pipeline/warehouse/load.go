@@ -46,23 +46,28 @@ type LoadRequest struct {
 	CursorColumn string
 	Location     string
 	ContentHash  string
-	CursorValue  string
-	RowsRead     int64
-	RowsRejected int64
-	Quarantine   []QuarantineRow
 	StartedAt    time.Time
-	// Late, when set, is called after Reader has been drained and before
-	// commit: a streaming source knows its counts, rejected rows and cursor
-	// only then. Its answer replaces the fields above.
-	Late func() LateStats
+	// Stats gives the load's figures. It is called for every load once
+	// Reader has been drained, before commit: a source read as it streams
+	// knows its counts, rejected rows and cursor only then. Nil is a load
+	// without any (the empty table of a source with nothing to load yet).
+	Stats func() LoadStats
 }
 
-// LateStats are the figures of a streamed load, known once it is read.
-type LateStats struct {
+// LoadStats are a load's figures, final once its rows are read.
+type LoadStats struct {
 	RowsRead     int64
 	RowsRejected int64
 	Quarantine   []QuarantineRow
 	CursorValue  string
+}
+
+// stats calls the request's Stats; only once its Reader is drained.
+func (r LoadRequest) stats() LoadStats {
+	if r.Stats == nil {
+		return LoadStats{}
+	}
+	return r.Stats()
 }
 
 // QuarantineRow is a rejected input row, kept with where it came from.

@@ -129,24 +129,21 @@ func recordLoads(ctx context.Context, conn txConn, reqs []LoadRequest, loaded []
 	var loadRows, quarantine [][]any
 	for i := range reqs {
 		req := reqs[i]
-		if req.Late != nil {
-			late := req.Late()
-			req.RowsRead, req.RowsRejected, req.Quarantine, req.CursorValue = late.RowsRead, late.RowsRejected, late.Quarantine, late.CursorValue
-		}
-		if req.CursorColumn != "" && req.CursorValue == "" {
+		st := req.stats()
+		if req.CursorColumn != "" && st.CursorValue == "" {
 			var c *string
 			if err := conn.QueryRowContext(ctx, "SELECT max("+QuoteIdent(req.CursorColumn)+")::VARCHAR FROM "+target).Scan(&c); err != nil {
 				return fmt.Errorf("cursor %s: %w", req.CursorColumn, err)
 			}
 			if c != nil {
-				req.CursorValue = *c
+				st.CursorValue = *c
 			}
 		}
-		for _, q := range req.Quarantine {
+		for _, q := range st.Quarantine {
 			quarantine = append(quarantine, []any{req.LoadID, req.Source, q.File, nullString(q.Sheet), q.Row, nullString(q.Column), q.RawValue, q.Reason, now})
 		}
 		loadRows = append(loadRows, []any{req.LoadID, nullString(req.RunID), req.Source, req.Kind, nullString(req.Location), nullString(req.ContentHash),
-			nullString(req.CursorValue), req.RowsRead, loaded[i], req.RowsRejected, req.StartedAt.UTC(), now, StatusSuccess, nil})
+			nullString(st.CursorValue), st.RowsRead, loaded[i], st.RowsRejected, req.StartedAt.UTC(), now, StatusSuccess, nil})
 	}
 	if err := clearQuarantine(ctx, conn, reqs, startsOver); err != nil {
 		return fmt.Errorf("quarantine: %w", err)

@@ -227,8 +227,8 @@ func testLoadModes(t *testing.T, w *Warehouse) {
 		rdr := records(t, file, rows)
 		defer rdr.Release()
 		n, err := w.Load(ctx, LoadRequest{LoadID: id, Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: mode, Key: []string{"name"},
-			Reader: rdr, Location: file, ContentHash: "h-" + id, RowsRead: int64(len(rows)), StartedAt: time.Now(), ReplaceFiles: replaceFiles,
-			Quarantine: []QuarantineRow{{File: file, Row: 9, Column: "n", RawValue: "七", Reason: "not a number"}}})
+			Reader: rdr, Location: file, ContentHash: "h-" + id, StartedAt: time.Now(), ReplaceFiles: replaceFiles,
+			Stats: figures(LoadStats{RowsRead: int64(len(rows)), Quarantine: []QuarantineRow{{File: file, Row: 9, Column: "n", RawValue: "七", Reason: "not a number"}}})})
 		if err != nil {
 			t.Fatalf("load %s: %v", id, err)
 		}
@@ -298,9 +298,11 @@ func testReloadReplacesItsQuarantineRows(t *testing.T, w *Warehouse) {
 			req.Reader = records(t, file, map[string]int64{"x": 1})
 		}
 		defer req.Reader.Release()
+		var st LoadStats
 		for _, row := range rejects {
-			req.Quarantine = append(req.Quarantine, QuarantineRow{File: file, Row: row, RawValue: "七", Reason: "不是数字"})
+			st.Quarantine = append(st.Quarantine, QuarantineRow{File: file, Row: row, RawValue: "七", Reason: "不是数字"})
 		}
+		req.Stats = figures(st)
 		_, err := w.Load(ctx, req)
 		return err
 	}
@@ -347,7 +349,7 @@ func testReloadReplacesItsQuarantineRows(t *testing.T, w *Warehouse) {
 	rdr := records(t, "a.csv", map[string]int64{"y": 1})
 	defer rdr.Release()
 	if _, err := w.Load(ctx, LoadRequest{LoadID: "o1", Source: "other", Kind: "csv", Schema: "raw", Table: "other", Mode: ModeReplace, Reader: rdr,
-		StartedAt: time.Now(), Quarantine: []QuarantineRow{{File: "a.csv", Row: 8, Reason: "r"}}}); err != nil {
+		StartedAt: time.Now(), Stats: figures(LoadStats{Quarantine: []QuarantineRow{{File: "a.csv", Row: 8, Reason: "r"}}})}); err != nil {
 		t.Fatal(err)
 	}
 	if got := rejects(); got != "a.csv:3 a.csv:8" {
@@ -415,7 +417,7 @@ func testFailedLoadLeavesTableAndMetaAsTheyWere(t *testing.T, w *Warehouse) {
 	rec := b.NewRecordBatch()
 	bad, _ := array.NewRecordReader(schema, []arrow.RecordBatch{rec})
 	_, err := w.Load(ctx, LoadRequest{LoadID: "bad", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend, Reader: bad, StartedAt: time.Now(),
-		Quarantine: []QuarantineRow{{File: "a.csv", Row: 1, Reason: "r"}}})
+		Stats: figures(LoadStats{Quarantine: []QuarantineRow{{File: "a.csv", Row: 1, Reason: "r"}}})})
 	if err == nil {
 		t.Fatal("want an error for a stream that does not fit")
 	}
@@ -510,7 +512,7 @@ func TestLoadsLeaveNoArrowViews(t *testing.T) {
 	rdr := records(t, "a.csv", map[string]int64{"x": 1})
 	defer rdr.Release()
 	if _, err := w.Load(ctx, LoadRequest{LoadID: "l-1", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend,
-		Reader: rdr, Location: "a.csv", ContentHash: "h", RowsRead: 1, StartedAt: time.Now()}); err != nil {
+		Reader: rdr, Location: "a.csv", ContentHash: "h", StartedAt: time.Now(), Stats: figures(LoadStats{RowsRead: 1})}); err != nil {
 		t.Fatal(err)
 	}
 	if n := scalar[int64](t, w, "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'jixiao_ingest%'"); n != 0 {
