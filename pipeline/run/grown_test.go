@@ -3,8 +3,6 @@
 package run
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,13 +13,7 @@ import (
 // again, replacing what it brought.
 func TestGrownExportLoadsOnlyItsNewRows(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) {
-		t.Helper()
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
 	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
 	write("sources/services.yaml", `kind: csv
 path: data/services.csv

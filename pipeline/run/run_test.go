@@ -31,6 +31,15 @@ func execute(t *testing.T, dir string, stages ...Stage) (*Summary, error) {
 	return s, err
 }
 
+// writeFile writes text to name under dir, making its folders.
+func writeFile(t *testing.T, dir, name, text string) {
+	t.Helper()
+	os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func query[T any](t *testing.T, dir, q string) T {
 	t.Helper()
 	w, err := warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
