@@ -15,6 +15,11 @@ import (
 // has none of jixiao's to show: the server sets its own.
 func printResources(w io.Writer, r warehouse.Resources, cfg project.Config) {
 	if r.PostgresRole != "" {
+		// Which server a run was on (openGauss and KingbaseES say so in
+		// version()), since only PostgreSQL 15 is verified.
+		if v, _, _ := strings.Cut(r.PostgresVersion, " on "); v != "" {
+			fmt.Fprintf(w, "  服务器   %s\n", v)
+		}
 		if len(r.PostgresRights) == 0 {
 			fmt.Fprintf(w, "  角色     %s\n", r.PostgresRole)
 			return

@@ -79,7 +79,7 @@ func (w *Warehouse) duck() *sql.DB {
 // write whatever grants its role has.
 func openPostgres(ctx context.Context, display string, opts Options) (*Warehouse, error) {
 	fail := func(err error) (*Warehouse, error) {
-		return nil, fmt.Errorf("open PostgreSQL warehouse %s: %w", display, err)
+		return nil, fmt.Errorf("打开 PostgreSQL 仓库：%w", err)
 	}
 	if opts.Postgres.DSN == "" {
 		return fail(errors.New("没有连接串：请设置 warehouse.dsn_env 所指的环境变量"))
@@ -120,7 +120,7 @@ func openPostgres(ctx context.Context, display string, opts Options) (*Warehouse
 	}
 	if err := db.PingContext(ctx); err != nil {
 		closeAll()
-		return fail(fmt.Errorf("无法连接 PostgreSQL（%s:%d/%s）：%w", cfg.Host, cfg.Port, cfg.Database, err))
+		return fail(fmt.Errorf("无法连接 PostgreSQL（%s:%d/%s）：%s\n%w", cfg.Host, cfg.Port, cfg.Database, connectHint(err, cfg.Database), err))
 	}
 	parser, err := openParser(ctx)
 	if err != nil {
@@ -535,4 +535,20 @@ func engineOf(err error) string {
 		return "PostgreSQL"
 	}
 	return "DuckDB"
+}
+
+// connectHint says in Chinese what to check when the server cannot be
+// reached: the office's IT officer reads it, not pgx's words.
+func connectHint(err error, database string) string {
+	var pe *pgconn.PgError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &pe) && pe.Code == "3D000", strings.Contains(msg, "SQLSTATE 3D000"):
+		return fmt.Sprintf("数据库 %s 不存在：请先在服务器上 CREATE DATABASE %s，并授予 jixiao 的角色 CONNECT、CREATE 权限（README：The warehouse）", database, database)
+	case errors.As(err, &pe) && (pe.Code == "28P01" || pe.Code == "28000"), strings.Contains(msg, "SQLSTATE 28P01"), strings.Contains(msg, "SQLSTATE 28000"):
+		return "认证失败：请检查连接串中的用户和密码（或 ~/.pgpass、PGPASSWORD）和服务器的 pg_hba.conf；openGauss 见 README 的密码设置"
+	case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "i/o timeout"):
+		return "连不上服务器：请检查地址和端口（人大金仓默认 54321）、数据库服务是否启动、防火墙与 listen_addresses"
+	}
+	return "请检查连接串和服务器"
 }

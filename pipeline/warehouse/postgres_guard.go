@@ -70,7 +70,6 @@ func refusePGServerFunctions(statements []any) error {
 	sort.Strings(names)
 	return &RefusedError{
 		Reason: fmt.Sprintf("已拒绝：PostgreSQL 仓库中不能调用读写服务器文件、运行程序、连接其他数据库或影响其他会话的函数（%s）", strings.Join(names, "、")),
-		Err:    fmt.Errorf("server function %s", strings.Join(names, ", ")),
 	}
 }
 
@@ -84,25 +83,30 @@ func pgUnparsed(parseError string) error {
 	}
 }
 
-// postgresRole reads the warehouse's role and which of the rights that reach
-// the server's files and programs it holds.
+// postgresRole reads the warehouse's role, the server's version, and which
+// of the rights that reach the server's files and programs the role holds.
+// The predefined pg_*_server_* roles came with PostgreSQL 11; a server
+// without them (openGauss) is asked only about the ones it has.
 func (w *Warehouse) postgresRole(ctx context.Context) (Resources, error) {
 	var r Resources
-	var super, read, write, program bool
-	err := w.db.QueryRowContext(ctx, `SELECT current_user, r.rolsuper,
-		pg_has_role(current_user, 'pg_read_server_files', 'MEMBER'),
-		pg_has_role(current_user, 'pg_write_server_files', 'MEMBER'),
-		pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
-		FROM pg_roles r WHERE r.rolname = current_user`).Scan(&r.PostgresRole, &super, &read, &write, &program)
+	var super bool
+	err := w.db.QueryRowContext(ctx, `SELECT current_user, r.rolsuper, version()
+		FROM pg_roles r WHERE r.rolname = current_user`).Scan(&r.PostgresRole, &super, &r.PostgresVersion)
 	if err != nil {
 		return Resources{}, fmt.Errorf("read the PostgreSQL warehouse's role: %w", err)
 	}
-	for _, right := range []struct {
-		held bool
-		name string
-	}{{super, "超级用户"}, {read, "pg_read_server_files"}, {write, "pg_write_server_files"}, {program, "pg_execute_server_program"}} {
-		if right.held {
-			r.PostgresRights = append(r.PostgresRights, right.name)
+	if super {
+		r.PostgresRights = append(r.PostgresRights, "超级用户")
+	}
+	for _, right := range []string{"pg_read_server_files", "pg_write_server_files", "pg_execute_server_program"} {
+		var held bool
+		err := w.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)
+			AND pg_has_role(current_user, (SELECT oid FROM pg_roles WHERE rolname = ?), 'MEMBER')`, right, right).Scan(&held)
+		if err != nil {
+			return Resources{}, fmt.Errorf("read whether the PostgreSQL warehouse's role holds %s: %w", right, err)
+		}
+		if held {
+			r.PostgresRights = append(r.PostgresRights, right)
 		}
 	}
 	return r, nil

@@ -52,6 +52,9 @@ type Resources struct {
 	// (superuser, pg_read_server_files, ...): the bound on users' SQL there.
 	PostgresRole   string
 	PostgresRights []string
+	// PostgresVersion is the server's version() ("PostgreSQL 15.20 on …",
+	// or an openGauss/KingbaseES string): what a run was verified on.
+	PostgresVersion string
 }
 
 // Resources reads the memory limit and threads in effect from DuckDB

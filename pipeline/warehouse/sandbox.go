@@ -68,6 +68,9 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
+	if e.Err == nil { // refused by jixiao itself: no engine's words to add
+		return e.Reason
+	}
 	return e.Reason + "\n（" + engineOf(e.Err) + "：" + FirstLine(e.Err) + "）"
 }
 
@@ -111,6 +114,9 @@ func Explain(err error) error {
 	return explainEngine(err)
 }
 
+// onlyOneSelect is the reason given for any statement but one SELECT.
+const onlyOneSelect = "已拒绝：这里只能写一条 SELECT 查询（不能有 COPY、CREATE、INSERT、SET、INSTALL 等语句）"
+
 // RequireSelect refuses anything but exactly one SELECT (WITH, FROM-first,
 // PIVOT and table functions included): SQL that users write for models,
 // tests and panels runs on the writing connection, where a second
@@ -129,15 +135,15 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 		return fmt.Errorf("read parse tree: %w", err)
 	}
 	notSelect := func(what string) error {
-		return &RefusedError{Reason: "已拒绝：这里只能写一条 SELECT 查询（不能有 COPY、CREATE、INSERT、SET、INSTALL 等语句）",
-			Err: errors.New(what)}
+		return &RefusedError{Reason: onlyOneSelect, Err: errors.New(what)}
 	}
 	switch {
 	case tree.Error && w.pg != nil:
 		// What DuckDB cannot serialise is no plain SELECT, or no SQL it
 		// reads; PostgreSQL would run it unchecked (COPY … TO PROGRAM).
 		if strings.Contains(tree.ErrorMessage, "Only SELECT statements") {
-			return notSelect(tree.ErrorMessage)
+			// DuckDB's "cannot serialise" would only confuse here.
+			return &RefusedError{Reason: onlyOneSelect}
 		}
 		return pgUnparsed(tree.ErrorMessage)
 	case tree.Error && strings.Contains(tree.ErrorMessage, "Only SELECT statements"):
