@@ -179,6 +179,12 @@ func parseArgs(fs *flag.FlagSet, args []string) (positional []string, code int, 
 
 // withWarehouse loads the project, opens its warehouse read-only and runs fn.
 func withWarehouse(ctx context.Context, env Env, g *globalFlags, fn func(w *warehouse.Warehouse) int) int {
+	return withProjectWarehouse(ctx, env, g, func(w *warehouse.Warehouse, _ *loaded) int { return fn(w) })
+}
+
+// withProjectWarehouse is withWarehouse for commands that also need the
+// project (its time zone, say).
+func withProjectWarehouse(ctx context.Context, env Env, g *globalFlags, fn func(w *warehouse.Warehouse, l *loaded) int) int {
 	l := loadProject(env, g, false)
 	if l == nil {
 		return ExitUsage
@@ -188,7 +194,7 @@ func withWarehouse(ctx context.Context, env Env, g *globalFlags, fn func(w *ware
 		return code
 	}
 	defer w.Close()
-	return fn(w)
+	return fn(w, l)
 }
 
 // loaded is a project with where it came from.

@@ -287,7 +287,11 @@ func TestRunsShowsOneRun(t *testing.T) {
 	_, out, _ := jixiao(t, dir, "query", "SELECT run_id FROM meta.runs", "--format", "csv")
 	id := strings.TrimSpace(strings.Split(out, "\n")[1])
 	code, out, _ := jixiao(t, dir, "runs", id)
-	for _, want := range []string{"运行 " + id + "（run ）：success", "步骤：", "extract", "render", "入库：", "progress", "data/progress/2017-02.csv"} {
+	// The start reads in the project's time zone, as the run's id does;
+	// statuses and details in Chinese.
+	started := id[0:4] + "-" + id[4:6] + "-" + id[6:8] + " " + id[9:11] + ":" + id[11:13] + ":" + id[13:15]
+	for _, want := range []string{"运行 " + id + "（run）：成功", "开始 " + started, "步骤：", "extract", "render", "入库：", "progress",
+		"data/progress/2017-02.csv", "个数据源，入库", "项数据测试"} {
 		if code != ExitOK || !strings.Contains(out, want) {
 			t.Errorf("runs %s lacks %q:\n%s", id, want, out)
 		}

@@ -219,9 +219,9 @@ func cmdRuns(ctx context.Context, env Env, args []string) int {
 	if done {
 		return code
 	}
-	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
+	return withProjectWarehouse(ctx, env, g, func(w *warehouse.Warehouse, l *loaded) int {
 		if len(positional) == 1 {
-			return showRun(ctx, env, w, positional[0])
+			return showRun(ctx, env, w, positional[0], l.project.Config.Location)
 		}
 		res, err := w.RunTable(ctx, *limit)
 		if err != nil {
@@ -243,14 +243,17 @@ func labelled(res *warehouse.Result, names ...string) *warehouse.Result {
 
 // showRun prints one run with each of its steps, the models that failed and
 // the tests that did not pass.
-func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string) int {
+func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string, loc *time.Location) int {
 	r, ok, err := w.Run(ctx, id)
 	if err != nil || !ok {
 		fmt.Fprintf(env.Stderr, "jixiao runs: 没有运行编号 %s\n", id)
 		return ExitUsage
 	}
-	fmt.Fprintf(env.Stdout, "运行 %s（%s %s）：%s\n开始 %s，结束 %s\n", r.RunID, r.Command, r.Job, warehouse.StatusLabel(r.Status),
-		check.FormatValue(r.StartedAt), check.FormatValue(r.FinishedAt))
+	what := strings.TrimSpace(r.Command + " " + r.Job)
+	// Times are stored in UTC and read in the project's time zone, as the
+	// list of runs and the run's own id are.
+	fmt.Fprintf(env.Stdout, "运行 %s（%s）：%s\n开始 %s，结束 %s\n", r.RunID, what, warehouse.StatusLabel(r.Status),
+		r.StartedAt.In(loc).Format("2006-01-02 15:04:05"), r.FinishedAt.In(loc).Format("2006-01-02 15:04:05"))
 	if r.Error != "" {
 		fmt.Fprintf(env.Stdout, "错误：\n%s\n", r.Error)
 	}
@@ -268,6 +271,7 @@ func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string) in
 		if err != nil || len(res.Rows) == 0 {
 			continue
 		}
+		labelStatuses(res)
 		fmt.Fprintf(env.Stdout, "\n%s：\n", part.title)
 		printTable(env.Stdout, labelled(res, part.names...))
 	}
@@ -294,4 +298,18 @@ func cmdQuarantine(ctx context.Context, env Env, args []string) int {
 		}
 		return printResult(env.Stdout, labelled(res, "数据源", "文件", "工作表", "行", "列", "原始值", "原因", "入库批次"), *format)
 	})
+}
+
+// labelStatuses writes the status column of a meta listing in Chinese.
+func labelStatuses(res *warehouse.Result) {
+	for i, c := range res.Columns {
+		if c != "status" {
+			continue
+		}
+		for _, row := range res.Rows {
+			if st, ok := row[i].(string); ok {
+				row[i] = warehouse.StatusLabel(st)
+			}
+		}
+	}
 }

@@ -84,9 +84,9 @@ func extractSources(ctx context.Context, w *warehouse.Warehouse, p *project.Proj
 			warnings = append(warnings, d.String())
 		}
 	}
-	detail := fmt.Sprintf("%d sources, %d rows loaded", len(chosen), rows)
+	detail := fmt.Sprintf("%d 个数据源，入库 %d 行", len(chosen), rows)
 	if len(warnings) > 0 {
-		detail += fmt.Sprintf("; %d warning(s):\n  %s", len(warnings), strings.Join(warnings, "\n  "))
+		detail += fmt.Sprintf("；%d 条警告：\n  %s", len(warnings), strings.Join(warnings, "\n  "))
 	}
 	if len(errs) > 0 {
 		return detail, fmt.Errorf("%d source(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))

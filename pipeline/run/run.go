@@ -394,9 +394,9 @@ func (r *runner) build(ctx context.Context) (string, error) {
 			errs = append(errs, b.Err.Error())
 		}
 	}
-	detail := fmt.Sprintf("%d/%d models built, %d unchanged", built, len(r.s.Models), kept)
+	detail := fmt.Sprintf("构建 %d/%d 个模型，%d 个无变化", built, len(r.s.Models), kept)
 	if inPart > 0 {
-		detail += fmt.Sprintf(", %d by the partitions that changed", inPart)
+		detail += fmt.Sprintf("，%d 个只重算有变动的分区", inPart)
 	}
 	if len(errs) > 0 {
 		return detail, fmt.Errorf("%d model(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
@@ -433,7 +433,7 @@ func (r *runner) test(ctx context.Context) (string, error) {
 	if len(errs) > 0 {
 		return "", fmt.Errorf("%d data test(s) failed:\n  %s", len(errs), strings.Join(errs, "\n  "))
 	}
-	return fmt.Sprintf("%d tests", len(r.s.Tests)), nil
+	return fmt.Sprintf("%d 项数据测试", len(r.s.Tests)), nil
 }
 
 // render writes the dashboard site, or leaves it as it is when nothing it
@@ -451,7 +451,7 @@ func (r *runner) render(ctx context.Context) (string, error) {
 		}
 		if _, statErr := os.Stat(filepath.Join(r.site, "index.html")); last == sp.Fingerprint && lastSite == r.site && statErr == nil {
 			r.s.RenderUnchanged = true
-			return "site unchanged", nil
+			return "看板无变化，沿用", nil
 		}
 	}
 	res, err := render.Site(ctx, r.w, r.plan.Project, render.Options{OutDir: r.site, RunID: r.s.RunID, DataAsOf: sp.AsOf, Period: sp.Period,
@@ -467,7 +467,7 @@ func (r *runner) render(ctx context.Context) (string, error) {
 	for i, pg := range res.Pages {
 		r.o.Reporter.Item(i+1, len(res.Pages), pg, false)
 	}
-	return fmt.Sprintf("%d pages", len(res.Pages)), nil
+	return fmt.Sprintf("%d 页", len(res.Pages)), nil
 }
 
 // changedPartitions says, of the models this run built in part, which

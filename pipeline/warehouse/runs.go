@@ -40,11 +40,31 @@ const (
 	StatusInterrupted = "interrupted"
 )
 
-// StatusLabel is how a run status reads in listings: the status itself,
-// except 中断 for an interrupted run.
+// StatusLabel is how a status in meta (a run's, a step's, a load's, a
+// build's, a data test's) reads for people; one it does not know reads as
+// itself.
 func StatusLabel(status string) string {
-	if status == StatusInterrupted {
+	switch status {
+	case StatusSuccess:
+		return "成功"
+	case StatusFailed:
+		return "失败"
+	case StatusInterrupted:
 		return "中断"
+	case "running":
+		return "进行中"
+	case "skipped":
+		return "跳过"
+	case "unchanged":
+		return "无变化"
+	case "pass":
+		return "通过"
+	case "warn":
+		return "警告"
+	case "fail":
+		return "未通过"
+	case "error":
+		return "出错"
 	}
 	return status
 }

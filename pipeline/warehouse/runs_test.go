@@ -53,7 +53,7 @@ func TestMarkInterrupted(t *testing.T) {
 			}
 		}
 	}
-	if StatusLabel(StatusInterrupted) != "中断" || StatusLabel(StatusSuccess) != StatusSuccess {
+	if StatusLabel(StatusInterrupted) != "中断" || StatusLabel(StatusSuccess) != "成功" || StatusLabel("warn") != "警告" || StatusLabel("odd") != "odd" {
 		t.Error("StatusLabel")
 	}
 	if ids, err := w.MarkInterrupted(ctx, "again"); err != nil || len(ids) != 0 {
