@@ -48,7 +48,7 @@ func TestIgnoredFilesAreReported(t *testing.T) {
 	checkOutput("extract output", out, "    注意 ")
 
 	_, out, _ = jixiao(t, dir, "query", "SELECT detail FROM meta.run_steps WHERE step = 'extract'", "--format", "csv")
-	if !strings.Contains(out, "2 warning(s)") {
+	if !strings.Contains(out, "2 条警告") {
 		t.Errorf("the extract step's detail has no warnings:\n%s", out)
 	}
 	checkOutput("the extract step's detail", out, "")
