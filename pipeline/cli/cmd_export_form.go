@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"jixiao/pipeline/render"
+	"jixiao/pipeline/warehouse"
 )
 
 // formFlags are export's settings for a fund's finance form.
@@ -38,15 +39,13 @@ func exportFundForm(ctx context.Context, env Env, g *globalFlags, name string, f
 		}
 		month = t
 	}
-	l := loadProject(env, g, false)
-	if l == nil {
-		return ExitUsage
-	}
-	w, code := openReadOnly(ctx, env, l)
-	if w == nil {
-		return code
-	}
-	defer w.Close()
+	return withWarehouse(ctx, env, g, func(w *warehouse.Warehouse) int {
+		return writeFundForm(ctx, env, w, name, out, ff, month)
+	})
+}
+
+// writeFundForm writes one finance form's workbook from the warehouse.
+func writeFundForm(ctx context.Context, env Env, w *warehouse.Warehouse, name, out string, ff formFlags, month time.Time) int {
 	path := out
 	if path == "" {
 		path = fmt.Sprintf("%s-%s.xlsx", name, *ff.fund)
