@@ -5,9 +5,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -104,6 +106,56 @@ func TestDefaultProjectRunsEndToEnd(t *testing.T) {
 			t.Errorf("%s %s has no data path to the marts: %v targets, %v report or service rows, %v scores", r[0], r[1], r[2], r[3], r[4])
 		}
 	}
+
+	// Panels of repeated pages are read in batches, one query for all of a
+	// declaration's pages: the site must be the one that querying page by
+	// page writes, every file to the byte but the stamp's time.
+	sites := map[bool]map[string]string{}
+	for _, unbatched := range []bool{false, true} {
+		out := filepath.Join(t.TempDir(), "site")
+		res, err := render.Site(context.Background(), w, p, render.Options{OutDir: out, RunID: "same", Unbatched: unbatched})
+		if err != nil {
+			t.Fatalf("render (unbatched %v): %v", unbatched, err)
+		}
+		if !unbatched && res.BatchedPanels < 400 {
+			t.Errorf("%d panels were read in batches; the indicator pages alone have 7 × 57", res.BatchedPanels)
+		}
+		sites[unbatched] = readSite(t, out)
+	}
+	if len(sites[false]) < 90 {
+		t.Errorf("the site has %d files", len(sites[false]))
+	}
+	for name, want := range sites[true] {
+		if got, ok := sites[false][name]; !ok || got != want {
+			t.Errorf("%s differs between a batched and a page-by-page render", name)
+		}
+	}
+}
+
+// stampTime is the page stamp's 生成于 time, which differs between renders.
+var stampTime = regexp.MustCompile(`生成于 [^·<]*`)
+
+// readSite reads every file of a site, by its path in the site.
+func readSite(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	dir, err := filepath.EvalSymlinks(dir) // the site folder is a link to its newest version
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		rel, _ := filepath.Rel(dir, path)
+		out[rel] = stampTime.ReplaceAllString(string(b), "生成于")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestDefaultProjectReadsAsThePlan runs the Weihai project as of 2017年9月

@@ -40,8 +40,14 @@ type Options struct {
 	// Stale are the stamp's warnings on every page: sources older than their
 	// declared freshness, sources whose latest load failed.
 	Stale []string
-	// stmts prepares each panel query once per render.
-	stmts *warehouse.StmtCache
+	// Unbatched runs every panel's query on its own page, as renders did
+	// before panels of repeated pages were read in batches: slower, the
+	// same site (the tests compare the two).
+	Unbatched bool
+	// stmts prepares each panel query once per render; batches holds the
+	// rows of repeated pages' panels, queried for all their pages at once.
+	stmts   *warehouse.StmtCache
+	batches *panelBatches
 	// Guide supplies the data guide page (models, tests, sources); nil
 	// leaves data_guide pages with what the warehouse alone tells.
 	Guide *GuideInputs
@@ -54,6 +60,9 @@ type Result struct {
 	// warehouse and writing HTML.
 	QueryTime time.Duration
 	WriteTime time.Duration
+	// BatchedPanels counts the panels of repeated pages whose rows were
+	// read in a batch with the other pages' (see QueryEach).
+	BatchedPanels int
 }
 
 // Validate checks every page's panels against the project: known chart
@@ -139,6 +148,12 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 		return nil, err
 	}
 	res := &Result{}
+	start := time.Now()
+	if !o.Unbatched {
+		o.batches = queryPanelBatches(ctx, w, p, pages, o.PanelRows+1)
+		res.BatchedPanels = len(o.batches.rows)
+	}
+	res.QueryTime += time.Since(start)
 	// Pages are independent: two are written at a time.
 	errs := make([]error, len(pages))
 	times := make([]Result, len(pages))
@@ -342,23 +357,14 @@ type pageRenderer struct {
 // downloads named name.csv and name.xlsx.
 func (r *pageRenderer) panel(ctx context.Context, pn project.Panel, name string) (panelView, error) {
 	start := time.Now()
-	query, args := r.in.bindSQL(pn.SQL)
-	labels := map[string]string{}
-	if pn.Model != "" {
-		m, err := modelOf(r.p, pn.Model)
-		if err != nil {
-			return panelView{}, fmt.Errorf("%s: %w", pn.Pos, err)
-		}
-		query, args = "SELECT * FROM "+warehouse.QuoteTable(m.Schema, m.Name), nil
-		if pn.Filter != "" {
-			query += " WHERE " + warehouse.QuoteIdent(pn.Filter) + " = $1"
-			args = []any{r.in.key}
-		}
-		for _, c := range m.Header.Columns {
-			labels[c.Name] = c.Label
-		}
+	query, args, labels, err := panelQuery(r.p, r.in, pn)
+	if err != nil {
+		return panelView{}, err
 	}
-	data, err := r.o.stmts.Query(ctx, query, r.o.PanelRows+1, args...)
+	data := r.o.batches.take(query, args)
+	if data == nil {
+		data, err = r.o.stmts.Query(ctx, query, r.o.PanelRows+1, args...)
+	}
 	r.res.QueryTime += time.Since(start)
 	if err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: query: %s", pn.Pos, pn.Title, warehouse.FirstLine(err))
