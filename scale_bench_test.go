@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,12 +48,17 @@ FROM cumulative c JOIN targets t ON t.服务类型 = c.service_type`
 const bareDuckDBEnv = "JIXIAO_TEST_AS_BARE_DUCKDB"
 
 // bareDuckDB is the bare baseline's program: args are the database file,
-// then persons.csv, services.csv and indicators.csv.
+// then persons.csv, services.csv and indicators.csv, and optionally a
+// memory_limit to open the database with (else DuckDB's own default).
 func bareDuckDB(ctx context.Context, args []string) error {
-	if len(args) != 4 {
-		return fmt.Errorf("usage: %s=1 %s DB persons.csv services.csv indicators.csv", bareDuckDBEnv, os.Args[0])
+	if len(args) != 4 && len(args) != 5 {
+		return fmt.Errorf("usage: %s=1 %s DB persons.csv services.csv indicators.csv [memory_limit]", bareDuckDBEnv, os.Args[0])
 	}
-	db, err := sql.Open("duckdb", args[0])
+	dsn := args[0]
+	if len(args) == 5 {
+		dsn += "?memory_limit=" + url.QueryEscape(args[4])
+	}
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return err
 	}
@@ -153,8 +159,12 @@ func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 	if python == "" {
 		b.Log("no Python with pandas (set JIXIAO_PYTHON, or apt-get install python3-pandas): the pandas baseline is left out")
 	}
-	var ours, sameWork, bare, pandas time.Duration
-	var peakOurs, peakBare, peakPandas int64
+	var ours, sameWork, bare, bareLimited, pandas time.Duration
+	var peakOurs, peakBare, peakBareLimited, peakPandas int64
+	// jixiao's own default memory limit, which bare DuckDB also runs under
+	// once: its default (80% of the machine) lets it hold five times the
+	// memory jixiao may.
+	limit := warehouse.DefaultMemoryLimit()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		out := b.TempDir()
@@ -175,6 +185,11 @@ func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 		bare += p.elapsed
 		peakBare = max(peakBare, p.peakRSS)
 
+		cmd = testBinaryAs(bareDuckDBEnv, filepath.Join(out, "bare-limited.duckdb"), persons, services, targets, limit)
+		p = timeProcess(b, cmd)
+		bareLimited += p.elapsed
+		peakBareLimited = max(peakBareLimited, p.peakRSS)
+
 		if python != "" {
 			p = timeProcess(b, exec.Command(python, "testdata/pandas_core.py", persons, services, targets))
 			var secs float64
@@ -192,8 +207,11 @@ func BenchmarkScaleVsBareDuckDB(b *testing.B) {
 	b.ReportMetric(sameWork.Seconds()/float64(b.N), "s/jixiao_run_less_test_render")
 	b.ReportMetric(float64(peakOurs)/gib, "GiB_peak_jixiao")
 	b.ReportMetric(float64(peakBare)/gib, "GiB_peak_bare_duckdb")
+	b.ReportMetric(float64(peakBareLimited)/gib, "GiB_peak_bare_duckdb_same_memory")
 	benchenv.Ratio(b, "bare_duckdb", ours, bare)
 	benchenv.Ratio(b, "bare_duckdb_same_work", sameWork, bare)
+	benchenv.Ratio(b, "bare_duckdb_same_memory", ours, bareLimited)
+	benchenv.Ratio(b, "bare_duckdb_same_work_same_memory", sameWork, bareLimited)
 	if pandas > 0 {
 		b.ReportMetric(float64(peakPandas)/gib, "GiB_peak_pandas")
 		benchenv.Ratio(b, "pandas", ours, pandas)
