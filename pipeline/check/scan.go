@@ -50,7 +50,7 @@ type scanPlan map[int]*scanGroup
 // kept per key, which made the hash table wider and the scan slower than
 // the key alone plus a plain scan for the rest (staging.stg_services at
 // scale 10: 1.13 s against 0.65 s + 0.02 s).
-func planScans(tests []Test) scanPlan {
+func planScans(tests []Test, kind string) scanPlan {
 	byTable := map[string][]int{}
 	var order []string
 	for i, t := range tests {
@@ -68,7 +68,7 @@ func planScans(tests []Test) scanPlan {
 		if len(members) < 2 {
 			continue
 		}
-		g := &scanGroup{tests: members, query: scanQuery(table, tests, members)}
+		g := &scanGroup{tests: members, query: scanQuery(table, tests, members, kind)}
 		for _, i := range members {
 			plan[i] = g
 		}
@@ -77,20 +77,30 @@ func planScans(tests []Test) scanPlan {
 }
 
 // scanQuery counts each member's failures in one pass over table: one
-// column per test, in the members' order.
-func scanQuery(table string, tests []Test, members []int) string {
+// column per test, in the members' order. A relationship is a lookup in
+// the other table's values: on DuckDB an IN, which it answers by a mark
+// join on the other table as it is (staging.stg_service_firsts' 5.4M person
+// keys in the roster's 6.8M at scale 100: 1.2 s of CPU, against 2.8 s for
+// the join to the roster's distinct keys); on PostgreSQL, whose IN would
+// scan a subquery too large to hash once per row, a join to the other
+// table's distinct values, which keeps one row per row of the model.
+func scanQuery(table string, tests []Test, members []int, kind string) string {
 	var joins, counts []string
 	for n, i := range members {
 		p := tests[i].scan
-		if p.rel != nil {
+		switch {
+		case p.rel != nil && kind == warehouse.KindDuckDB:
+			// The other table's NULLs left out: a key found nowhere is then
+			// false, not NULL, as NOT EXISTS has it.
+			counts = append(counts, fmt.Sprintf("count(*) FILTER (WHERE c.%s IS NOT NULL AND NOT (c.%s IN (SELECT %s FROM %s WHERE %s IS NOT NULL)))",
+				p.rel.column, p.rel.column, p.rel.field, p.rel.to, p.rel.field))
+		case p.rel != nil:
 			alias := fmt.Sprintf("r%d", n)
-			// The other table's distinct values: the join keeps one row per
-			// row of the model.
 			joins = append(joins, fmt.Sprintf("LEFT JOIN (SELECT DISTINCT %s AS k FROM %s) AS %s ON %s.k = c.%s", p.rel.field, p.rel.to, alias, alias, p.rel.column))
 			counts = append(counts, fmt.Sprintf("count(*) FILTER (WHERE c.%s IS NOT NULL AND %s.k IS NULL)", p.rel.column, alias))
-			continue
+		default:
+			counts = append(counts, "count(*) FILTER (WHERE "+p.cond+")")
 		}
-		counts = append(counts, "count(*) FILTER (WHERE "+p.cond+")")
 	}
 	from := table + " AS c"
 	if len(joins) > 0 {

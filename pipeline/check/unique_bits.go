@@ -49,35 +49,55 @@ FROM %s AS c GROUP BY %s) AS runs
 WHERE total <> seen OR (run IS NULL AND n > 1)`, run, place, place, table, run)
 }
 
-// noRepeats reports whether unique test t, of one integer column of its
-// model's whole table, is proved to pass by uniqueBitsQuery; false when it
-// is not such a test, the proof does not hold or anything fails: its own
-// query then runs.
+// noRepeats reports whether unique test t, on its model's whole table, is
+// proved to pass by a query cheaper than grouping by the key: for one
+// integer column uniqueBitsQuery, for other keys on DuckDB a hash of the
+// key (see hashedKeyRepeats). False when it is not such a test, the proof
+// does not hold or anything fails: the test's own query then runs.
 func noRepeats(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
-	if t.Kind != "unique" || t.scan == nil || len(t.scan.key) != 1 {
-		return false
-	}
-	schema, name, ok := strings.Cut(t.Model, ".")
-	if !ok || t.table != warehouse.QuoteTable(schema, name) {
+	if t.Kind != "unique" || t.scan == nil || len(t.scan.key) == 0 || !wholeTable(t) {
 		return false // a build's changed partitions: the test's own query
 	}
-	col := t.scan.key[0]
-	var typ string
-	err := w.QueryRow(ctx, fmt.Sprintf(`SELECT data_type FROM information_schema.columns
-WHERE lower(table_schema) = lower(%s) AND lower(table_name) = lower(%s) AND lower(column_name) = lower(%s)`,
-		warehouse.QuoteString(schema), warehouse.QuoteString(name), warehouse.QuoteString(col)), nil, &typ)
-	if err != nil || !integerTypes[strings.ToLower(typ)] {
+	schema, name, _ := strings.Cut(t.Model, ".")
+	types, err := columnTypes(ctx, w, schema, name)
+	if err != nil {
 		return false
 	}
+	key := t.scan.key
+	if len(key) == 1 && integerTypes[types[strings.ToLower(key[0])]] {
+		return integerKeyProved(ctx, w, t.table, key[0])
+	}
+	return hashedKeyProved(ctx, w, t.table, schema, name, key, types)
+}
+
+// columnTypes returns the types of a table's columns, by lower-case name,
+// as information_schema names them (lower case).
+func columnTypes(ctx context.Context, w *warehouse.Warehouse, schema, name string) (map[string]string, error) {
+	res, err := w.Query(ctx, fmt.Sprintf(`SELECT column_name, data_type FROM information_schema.columns
+WHERE lower(table_schema) = lower(%s) AND lower(table_name) = lower(%s)`, warehouse.QuoteString(schema), warehouse.QuoteString(name)), 0)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, row := range res.Rows {
+		col, _ := row[0].(string)
+		typ, _ := row[1].(string)
+		out[strings.ToLower(col)] = strings.ToLower(typ)
+	}
+	return out, nil
+}
+
+// integerKeyProved runs uniqueBitsQuery where the ids are dense enough.
+func integerKeyProved(ctx context.Context, w *warehouse.Warehouse, table, col string) bool {
 	var n int64
 	var lo, hi *float64
 	k := warehouse.QuoteIdent(col)
 	if err := w.QueryRow(ctx, fmt.Sprintf("SELECT count(%s), CAST(min(%s) AS DOUBLE PRECISION), CAST(max(%s) AS DOUBLE PRECISION) FROM %s",
-		k, k, k, t.table), nil, &n, &lo, &hi); err != nil || lo == nil || hi == nil || (*hi-*lo+1)/bitsPerRun > float64(n)/minPerRun {
+		k, k, k, table), nil, &n, &lo, &hi); err != nil || lo == nil || hi == nil || (*hi-*lo+1)/bitsPerRun > float64(n)/minPerRun {
 		return false
 	}
 	var repeats int64
-	if err := w.QueryRow(ctx, uniqueBitsQuery(t.table, col), nil, &repeats); err != nil {
+	if err := w.QueryRow(ctx, uniqueBitsQuery(table, col), nil, &repeats); err != nil {
 		return false
 	}
 	return repeats == 0

@@ -117,6 +117,21 @@ func TestIncrementalModelsRebuildTheChangedPartitions(t *testing.T) {
 	if m := built(s, "staging.monthly"); m.Partitions == nil || !m.Partitions.Full || m.Rows != 3 {
 		t.Fatalf("first build: %+v", m)
 	}
+	// Built whole, staging.firsts is its SQL's result, which groups by its
+	// key: the unique test passes on that, and says so. staging.monthly's
+	// GROUP BY ALL is not read as a guarantee.
+	guaranteed := func(s *Summary) string {
+		var out []string
+		for _, r := range s.Tests {
+			if r.Sample == check.GuaranteedNote && r.Status == check.StatusPass {
+				out = append(out, r.Test.Model+" "+r.Test.Name)
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	if got := guaranteed(s); got != "staging.firsts unique(unit)" {
+		t.Errorf("first build: guaranteed by SQL: %q", got)
+	}
 
 	steps := []struct {
 		name, add string
@@ -159,6 +174,10 @@ func TestIncrementalModelsRebuildTheChangedPartitions(t *testing.T) {
 		if seen != 2 {
 			t.Errorf("%s: %d tests of staging.monthly ran, want 2", st.name, seen)
 		}
+		// Built in part, nothing is taken on the SQL's word.
+		if got := guaranteed(s); got != "" {
+			t.Errorf("%s: guaranteed by SQL after a build in part: %q", st.name, got)
+		}
 		if !strings.Contains(fmt.Sprint(s.Tests), "partitions(month)") {
 			t.Errorf("%s: no partitions check ran", st.name)
 		}
@@ -179,6 +198,9 @@ func TestIncrementalModelsRebuildTheChangedPartitions(t *testing.T) {
 	s = runIn(Options{FullRefresh: true})
 	if m := built(s, "staging.monthly"); m.Partitions == nil || !m.Partitions.Full {
 		t.Errorf("full refresh: %+v", m.Partitions)
+	}
+	if got := guaranteed(s); got != "staging.firsts unique(unit)" {
+		t.Errorf("full refresh: guaranteed by SQL: %q", got)
 	}
 
 	// A partition gone from the table (a write that went wrong) fails the

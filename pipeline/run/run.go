@@ -416,6 +416,9 @@ func (r *runner) test(ctx context.Context) (string, error) {
 	}
 	// A model built in part is tested on the partitions it rebuilt.
 	tests = r.o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(r.plan, r.s.Models))
+	// A model built whole is its SQL's result: a key the SQL groups by
+	// needs no scan.
+	tests = check.GuaranteedBySQL(ctx, r.w, tests, builtWhole(r.plan, r.s.Models))
 	r.o.Reporter.Stage("数据测试", len(tests))
 	r.s.Tests = check.Run(ctx, r.w, tests, r.s.RunID, func(t check.Result, done, total int) {
 		r.o.Reporter.Item(done, total, t.Test.Model+" "+t.Test.Name, t.Status == check.StatusFail || t.Status == check.StatusError)
@@ -477,6 +480,18 @@ func changedPartitions(plan *Plan, builds []transform.BuildResult) map[string]ch
 	for _, b := range builds {
 		if b.Status == transform.BuildSuccess && b.Partitions != nil && b.Partitions.Filter != "" {
 			out[b.ID] = check.Changed{Column: plan.Graph.Models[b.ID].Header.PartitionBy, Filter: b.Partitions.Filter}
+		}
+	}
+	return out
+}
+
+// builtWhole returns the SQL of each model this run built whole (every row
+// from its SQL, not partitions added to rows kept from before), by id.
+func builtWhole(plan *Plan, builds []transform.BuildResult) map[string]string {
+	out := map[string]string{}
+	for _, b := range builds {
+		if m := plan.Graph.Models[b.ID]; m != nil && b.Status == transform.BuildSuccess && (b.Partitions == nil || b.Partitions.Full) {
+			out[b.ID] = m.BodySQL()
 		}
 	}
 	return out

@@ -1,0 +1,226 @@
+package check
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"jixiao/pipeline/warehouse"
+)
+
+// A model built whole is its SQL's result, and when that SQL's top-level
+// SELECT groups by exactly the columns of a unique key (or selects DISTINCT
+// exactly them), no key can repeat: the test passes without reading the
+// table, and its result says why. Only the model's own SQL, as DuckDB
+// parses it, decides, and the reading is strict: anything but a plain
+// SELECT ... GROUP BY (a HAVING, QUALIFY, window, UNION, GROUPING SETS,
+// GROUP BY ALL or by position, a key column that is not the very
+// expression grouped by, a select item whose name is not plain) leaves the
+// test to run. A model updated by partitions is not its SQL's result: rows
+// inserted beside rows kept from before could repeat a key, so its tests
+// run as ever (see OnChangedPartitions). stg_service_firsts' key at scale
+// 100: 0.6-0.7 s of grouping saved on a whole build.
+
+// GuaranteedNote is the sample of a test its model's SQL guarantees.
+const GuaranteedNote = "由模型 SQL 的 GROUP BY 保证（本次运行整表重建），未扫描"
+
+// guaranteedDistinctNote is GuaranteedNote for SELECT DISTINCT.
+const guaranteedDistinctNote = "由模型 SQL 的 SELECT DISTINCT 保证（本次运行整表重建），未扫描"
+
+// GuaranteedBySQL returns the tests with every unique test of a model this
+// run built whole (wholeSQL: model id to the SQL it was built from), whose
+// SQL guarantees the key, marked to pass without a query.
+func GuaranteedBySQL(ctx context.Context, w *warehouse.Warehouse, tests []Test, wholeSQL map[string]string) []Test {
+	out := make([]Test, len(tests))
+	trees := map[string]map[string]any{}
+	for i, t := range tests {
+		out[i] = t
+		sql, ok := wholeSQL[t.Model]
+		if !ok || t.Kind != "unique" || t.scan == nil || len(t.scan.key) == 0 || !wholeTable(t) {
+			continue
+		}
+		tree, parsed := trees[t.Model]
+		if !parsed {
+			tree, _ = w.SelectTree(ctx, sql) // nil when it does not parse: the test runs
+			trees[t.Model] = tree
+		}
+		out[i].guaranteed = keyGuaranteed(tree, t.scan.key)
+	}
+	return out
+}
+
+// wholeTable reports whether t reads its model's whole table, not a
+// build's changed partitions.
+func wholeTable(t Test) bool {
+	schema, name, ok := strings.Cut(t.Model, ".")
+	return ok && t.table == warehouse.QuoteTable(schema, name)
+}
+
+// keyGuaranteed returns the note of a key that the SELECT node guarantees
+// unique, or "" when it does not, or may not.
+func keyGuaranteed(node map[string]any, key []string) string {
+	if node == nil || node["type"] != "SELECT_NODE" || node["having"] != nil || node["qualify"] != nil ||
+		node["sample"] != nil || node["aggregate_handling"] != "STANDARD_HANDLING" {
+		return ""
+	}
+	distinct := false
+	mods, _ := node["modifiers"].([]any)
+	for _, m := range mods {
+		mod, _ := m.(map[string]any)
+		switch {
+		case mod["type"] == "ORDER_MODIFIER":
+		case mod["type"] == "DISTINCT_MODIFIER" && isEmptyList(mod["distinct_on_targets"]):
+			distinct = true
+		default:
+			return "" // DISTINCT ON, LIMIT, anything else
+		}
+	}
+	items, _ := node["select_list"].([]any)
+	byName := map[string]string{} // output name -> expression, as JSON without names or positions
+	for _, it := range items {
+		item, _ := it.(map[string]any)
+		name := outputName(item)
+		if name == "" || hasWindow(item) {
+			return ""
+		}
+		if _, dup := byName[name]; dup {
+			return ""
+		}
+		byName[name] = exprKey(item)
+	}
+	// Each key column is one select item, and together they are the
+	// grouped expressions (or, with DISTINCT, every select item).
+	keyExprs := map[string]bool{}
+	for _, k := range key {
+		e, ok := byName[strings.ToLower(k)]
+		if !ok {
+			return ""
+		}
+		keyExprs[e] = true
+	}
+	groups, _ := node["group_expressions"].([]any)
+	switch {
+	case distinct && len(groups) == 0:
+		if len(byName) != len(keyExprs) || len(key) != len(items) {
+			return ""
+		}
+		return guaranteedDistinctNote
+	case distinct || len(groups) == 0 || !oneGroupingSet(node["group_sets"], len(groups)):
+		return ""
+	}
+	grouped := map[string]bool{}
+	for _, g := range groups {
+		gm, _ := g.(map[string]any)
+		if gm == nil || gm["class"] == "CONSTANT" {
+			return "" // GROUP BY 1: by position
+		}
+		grouped[exprKey(gm)] = true
+	}
+	if len(grouped) != len(keyExprs) || len(key) != len(groups) {
+		return ""
+	}
+	for e := range keyExprs {
+		if !grouped[e] {
+			return ""
+		}
+	}
+	return GuaranteedNote
+}
+
+// outputName is a select item's column name in the model's table: its
+// alias, or a plain column's name; "" when DuckDB would make one up (an
+// unnamed expression, a *).
+func outputName(item map[string]any) string {
+	if a, _ := item["alias"].(string); a != "" {
+		return strings.ToLower(a)
+	}
+	if item["class"] != "COLUMN_REF" {
+		return ""
+	}
+	names, _ := item["column_names"].([]any)
+	if len(names) == 0 {
+		return ""
+	}
+	n, _ := names[len(names)-1].(string)
+	return strings.ToLower(n)
+}
+
+// exprKey is an expression as JSON with its alias and positions left out:
+// equal for the same expression written in the select list and GROUP BY.
+func exprKey(e map[string]any) string {
+	b, err := json.Marshal(stripped(e, true))
+	if err != nil {
+		return "\x00unreadable"
+	}
+	return string(b)
+}
+
+func stripped(v any, top bool) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, c := range t {
+			if k == "query_location" || (top && k == "alias") {
+				continue
+			}
+			out[k] = stripped(c, false)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, c := range t {
+			out[i] = stripped(c, false)
+		}
+		return out
+	}
+	return v
+}
+
+// hasWindow reports whether an expression holds a window function.
+func hasWindow(v any) bool {
+	switch t := v.(type) {
+	case map[string]any:
+		if t["class"] == "WINDOW" {
+			return true
+		}
+		for _, c := range t {
+			if hasWindow(c) {
+				return true
+			}
+		}
+	case []any:
+		for _, c := range t {
+			if hasWindow(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// oneGroupingSet reports whether the grouping sets are the one set of all n
+// grouped expressions: a plain GROUP BY, no ROLLUP, CUBE or GROUPING SETS.
+func oneGroupingSet(v any, n int) bool {
+	sets, _ := v.([]any)
+	if len(sets) != 1 {
+		return false
+	}
+	set, _ := sets[0].([]any)
+	if len(set) != n {
+		return false
+	}
+	seen := map[float64]bool{}
+	for _, x := range set {
+		f, ok := x.(float64)
+		if !ok || f < 0 || int(f) >= n || seen[f] {
+			return false
+		}
+		seen[f] = true
+	}
+	return true
+}
+
+func isEmptyList(v any) bool {
+	l, ok := v.([]any)
+	return v == nil || (ok && len(l) == 0)
+}
