@@ -22,9 +22,13 @@ func partitionsTest(m *project.Model) Test {
 	// The partitions of the table and of the record side by side, grouped
 	// rather than FULL JOINed: PostgreSQL joins no FULL JOIN on IS NOT
 	// DISTINCT FROM, which the NULL partition needs; GROUP BY puts NULLs
-	// together on both engines.
+	// together on both engines. The table's rows are counted by the
+	// column's values first and only then by their text, as the record
+	// counts them: casting each row took 0.15 s of stg_service_firsts' 5.4M
+	// rows at scale 100, casting its nine months nothing.
 	q := fmt.Sprintf(`SELECT part AS partition, max(in_table) AS rows_in_table, max(built) AS rows_built
-FROM (SELECT %s::VARCHAR AS part, count(*) AS in_table, CAST(NULL AS BIGINT) AS built FROM %s GROUP BY 1
+FROM (SELECT CAST(v AS VARCHAR) AS part, CAST(sum(n) AS BIGINT) AS in_table, CAST(NULL AS BIGINT) AS built
+		FROM (SELECT %s AS v, count(*) AS n FROM %s GROUP BY 1) AS by_value GROUP BY 1
 	UNION ALL SELECT part, CAST(NULL AS BIGINT), rows FROM meta.partition_rows WHERE model = %s) AS parts
 GROUP BY part
 HAVING max(in_table) IS DISTINCT FROM max(built)`, col, table, warehouse.QuoteString(m.ID()))
