@@ -198,8 +198,17 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 				if w.pg != nil {
 					cols = "n." + strings.Join(names, ", n.")
 				}
-				insert = into + cols + " FROM (\n" + from + "\n) AS n WHERE " + pick.on("n."+QuoteIdent(req.Column)) +
-					" AND NOT EXISTS (SELECT 1 FROM " + target + " AS k WHERE " + strings.Join(same, " AND ") + ")"
+				// DuckDB is told the anti join: NOT EXISTS, decorrelated into a
+				// delim join, joined the keys three times (at scale 100,
+				// September's 4.3M keys against 5.3M: the query took 8.7-9.5 s,
+				// 4.6-6.4 s as an ANTI JOIN, 3.3 s of it building the keys;
+				// load 5). PostgreSQL has no ANTI JOIN and plans NOT EXISTS as one.
+				insert = into + cols + " FROM (\n" + from + "\n) AS n ANTI JOIN " + target + " AS k ON " + strings.Join(same, " AND ") +
+					" WHERE " + pick.on("n."+QuoteIdent(req.Column))
+				if w.pg != nil {
+					insert = into + cols + " FROM (\n" + from + "\n) AS n WHERE " + pick.on("n."+QuoteIdent(req.Column)) +
+						" AND NOT EXISTS (SELECT 1 FROM " + target + " AS k WHERE " + strings.Join(same, " AND ") + ")"
+				}
 			}
 			if err := exec(insert); err != nil {
 				return err
