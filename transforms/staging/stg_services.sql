@@ -24,7 +24,10 @@ SELECT
     left(sha256('jixiao:' || cert_no), 20) AS person_key,
     service_type,
     service_date,
-    date_trunc('month', service_date)::DATE AS month,
+    -- The month's first day, as date_trunc('month', service_date)::DATE would
+    -- give it at less than half the cost: a month's update filters every record
+    -- by it (at scale 100, 39M records: 0.19-0.24 s against 0.41-0.58 s).
+    service_date - CAST(extract(day FROM service_date) - 1 AS INTEGER) AS month,
     unit_code,
     amount_yuan,
     nullif(fund_id, '') AS fund_id,
