@@ -79,10 +79,7 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 		}
 	}
 
-	var exists func(m *project.Model) bool
-	if opts.SkipUnchanged {
-		exists = existingTables(ctx, w, schemas)
-	}
+	listed := listTables(ctx, w, schemas)
 	results := map[string]BuildResult{}
 	var mu sync.Mutex
 	// changed holds when each model's table last changed, as builds finish.
@@ -126,13 +123,13 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 				switch {
 				case blocked != "":
 					done <- BuildResult{ID: id, Status: BuildSkipped, Err: fmt.Errorf("not built: %s, which it reads, did not build", blocked)}
-				case fresh && exists(g.Models[id]):
+				case fresh && exists(ctx, w, listed, g.Models[id]):
 					done <- BuildResult{ID: id, Status: BuildUnchanged}
 				default:
 					mu.Lock()
 					inputs := changedInputs(g, id, opts, changed)
 					mu.Unlock()
-					r := buildOne(ctx, w, g, g.Models[id], opts, inputs)
+					r := buildOne(ctx, w, g, g.Models[id], opts, inputs, listed)
 					if r.Status == BuildSuccess {
 						mu.Lock()
 						changed[id] = time.Now()
@@ -213,35 +210,45 @@ func changedInputs(g *Graph, id string, opts BuildOptions, changed map[string]ti
 	return out
 }
 
-// existingTables says whether a model's table (or view) is in the
-// warehouse, as it was when the build began: a model's table changes only
-// with its own build, which comes after this is asked. The tables of each
-// schema are listed once; a rerun with nothing to build asked the catalog
-// once per model, a fifth of its time. Should listing fail, each model is
+// listTables lists the tables and views of the models' schemas, by
+// schema.name, as they are when the build begins: a model's table changes
+// only with its own build, which comes after this is read. Listed once, the
+// catalog is not asked before each build (whether a rerun keeps a model,
+// what a build replaces): a rerun with nothing to build spent a fifth of its
+// time asking it model by model. Nil when listing fails: each model is then
 // looked up on its own.
-func existingTables(ctx context.Context, w *warehouse.Warehouse, schemas map[string]bool) func(*project.Model) bool {
-	listed := map[string]bool{}
+func listTables(ctx context.Context, w *warehouse.Warehouse, schemas map[string]bool) map[string]string {
+	listed := map[string]string{}
 	for s := range schemas {
-		names, err := w.Tables(ctx, s)
+		kinds, err := w.TableKinds(ctx, s)
 		if err != nil {
-			return func(m *project.Model) bool { return tableExists(ctx, w, m) }
+			return nil
 		}
-		for _, n := range names {
-			listed[s+"."+n] = true
+		for n, k := range kinds {
+			listed[s+"."+n] = k
 		}
 	}
-	return func(m *project.Model) bool { return listed[m.Schema+"."+m.Name] }
+	return listed
 }
 
-func tableExists(ctx context.Context, w *warehouse.Warehouse, m *project.Model) bool {
+// exists says whether a model's table (or view) is in the warehouse.
+func exists(ctx context.Context, w *warehouse.Warehouse, listed map[string]string, m *project.Model) bool {
+	if listed != nil {
+		return listed[m.Schema+"."+m.Name] != ""
+	}
 	kind, err := w.TableKind(ctx, m.Schema, m.Name)
 	return err == nil && kind != ""
 }
 
-func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.Model, opts BuildOptions, changed []string) BuildResult {
+func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.Model, opts BuildOptions, changed []string, listed map[string]string) BuildResult {
 	start := time.Now()
 	runID := opts.RunID
-	req := warehouse.BuildRequest{Schema: m.Schema, Name: m.Name, SQL: m.BodySQL(), View: m.Header.Materialized == project.MaterializeView}
+	req := warehouse.BuildRequest{Schema: m.Schema, Name: m.Name, SQL: m.BodySQL(), View: m.Header.Materialized == project.MaterializeView,
+		Existing: listed[m.Schema+"."+m.Name], Listed: listed != nil}
+	rec := warehouse.ModelBuildRecord{RunID: runID, Model: m.ID(), Materialized: m.Header.Materialized, StartedAt: start, SQLHash: m.Hash()}
+	if runID != "" {
+		req.Record = &rec // a successful build writes it with the model
+	}
 	var rows int64
 	var err error
 	var parts *warehouse.PartitionBuild
@@ -260,19 +267,17 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.
 		rows, err = w.BuildModel(ctx, req)
 	}
 	r := BuildResult{ID: m.ID(), Rows: rows, Duration: time.Since(start), Status: BuildSuccess, Partitions: parts}
-	if err != nil {
-		r.Status = BuildFailed
-		r.Err = &ModelError{Pos: diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, Model: m.ID(), Err: err}
+	if err == nil {
+		return r
 	}
-	rec := warehouse.ModelBuildRecord{RunID: runID, Model: r.ID, Materialized: m.Header.Materialized, StartedAt: start,
-		Duration: r.Duration, Rows: rows, Status: r.Status, SQLHash: m.Hash()}
-	if r.Err != nil {
-		rec.Error = r.Err.Error()
-	}
+	r.Status = BuildFailed
+	r.Err = &ModelError{Pos: diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, Model: m.ID(), Err: err}
 	if runID != "" {
-		if err := w.RecordModelBuild(ctx, rec); err != nil && r.Err == nil {
-			r.Err = fmt.Errorf("record build of %s: %w", r.ID, err)
-		}
+		// The build's transaction was rolled back with its record: the
+		// failure is recorded on its own. The build's error is the one to
+		// report should recording it fail too.
+		rec.Duration, rec.Rows, rec.Status, rec.Error = r.Duration, rows, r.Status, r.Err.Error()
+		_ = w.RecordModelBuild(ctx, rec)
 	}
 	return r
 }

@@ -56,7 +56,10 @@ func BuildGraph(ctx context.Context, p *project.Project, parser RefParser) (*Gra
 		g.Models[m.ID()] = m
 	}
 	for _, m := range p.Models {
-		refs, err := parser.TableRefs(ctx, m.SQL)
+		// The SQL as it is built (BodySQL only trims its end, so offsets
+		// stay those of the file): the warehouse that parses it here
+		// then knows it for one SELECT when it is built.
+		refs, err := parser.TableRefs(ctx, m.BodySQL())
 		if err != nil {
 			line := 0
 			if pe, ok := err.(*warehouse.ParseError); ok {

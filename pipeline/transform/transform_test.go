@@ -229,6 +229,17 @@ func TestBuildSkipsDependentsOfAFailureAndKeepsOldVersions(t *testing.T) {
 			t.Errorf("error does not name the file: %v", r.Err)
 		}
 	}
+	// The builds that succeeded are recorded with their rows (written in
+	// their own transactions), once each.
+	for id, rows := range map[string]int{"staging.a": 5, "staging.c": 5, "marts.e": 1} {
+		q := fmt.Sprintf("SELECT count(*) FROM meta.model_builds WHERE run_id = 'r2' AND model = '%s' AND status = 'success' AND row_count = %d AND finished_at >= started_at AND error IS NULL", id, rows)
+		if n := scalarInt(t, w, q); n != 1 {
+			t.Errorf("%s: %d success records with %d rows, want 1", id, n, rows)
+		}
+	}
+	if n := scalarInt(t, w, "SELECT count(*) FROM meta.model_builds WHERE run_id = 'r2'"); n != 4 {
+		t.Errorf("%d builds recorded, want 4 (the skipped one is not)", n)
+	}
 }
 
 func scalarInt(t *testing.T, w *warehouse.Warehouse, q string) int {

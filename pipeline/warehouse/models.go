@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // BuildRequest describes one model build.
@@ -19,6 +20,46 @@ type BuildRequest struct {
 	SQL string
 	// View builds a view instead of a table.
 	View bool
+	// Existing is what schema.name is as the build starts ("table", "view",
+	// or "" for nothing) when Listed: a build stage lists its schemas once
+	// (TableKinds) instead of asking the catalog before every model. Not
+	// Listed, the build looks it up.
+	Existing string
+	Listed   bool
+	// Record, when set, is the build's row of meta.model_builds, written in
+	// the build's own transaction: a model and its record commit together,
+	// and a commit is saved. The build fills in its Rows, Duration (until
+	// the commit) and Status. A failed build writes nothing: its caller
+	// records the failure (RecordModelBuild).
+	Record *ModelBuildRecord
+}
+
+// recordBuild writes the build's record, if any, unless it rebuilt nothing
+// (no input row changed: the table stands as built before).
+func (req PartitionedRequest) recordBuild(ctx context.Context, tx txConn, out *PartitionBuild) error {
+	if out.Unchanged() && !req.View {
+		return nil
+	}
+	return req.record(ctx, tx, out.Rows)
+}
+
+// existing is what req's object is now: as listed, or asked.
+func (w *Warehouse) existing(ctx context.Context, req BuildRequest) (string, error) {
+	if req.Listed {
+		return req.Existing, nil
+	}
+	return w.TableKind(ctx, req.Schema, req.Name)
+}
+
+// record writes req.Record, if any, for a successful build of rows rows
+// (-1: a view), inside the build's transaction tx.
+func (req BuildRequest) record(ctx context.Context, tx txConn, rows int64) error {
+	if req.Record == nil {
+		return nil
+	}
+	req.Record.Rows, req.Record.Status = rows, StatusSuccess
+	req.Record.Duration = time.Since(req.Record.StartedAt)
+	return insertModelBuild(ctx, tx, *req.Record)
 }
 
 // BuildModel replaces schema.name with the result of req.SQL atomically: in
@@ -33,7 +74,7 @@ func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, er
 	if w.pg != nil {
 		return w.buildModelPostgres(ctx, req)
 	}
-	existing, err := w.TableKind(ctx, req.Schema, req.Name)
+	existing, err := w.existing(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("look up %s.%s: %w", req.Schema, req.Name, err)
 	}
@@ -55,13 +96,16 @@ func (w *Warehouse) BuildModel(ctx context.Context, req BuildRequest) (int64, er
 			}
 		}
 		if req.View {
-			_, err := tx.ExecContext(ctx, "CREATE OR REPLACE VIEW "+target+" AS\n"+req.SQL+"\n")
+			if _, err := tx.ExecContext(ctx, "CREATE OR REPLACE VIEW "+target+" AS\n"+req.SQL+"\n"); err != nil {
+				return err
+			}
+			return req.record(ctx, tx, rows)
+		}
+		// DuckDB answers CREATE TABLE AS with the rows it wrote.
+		if err := tx.QueryRowContext(ctx, "CREATE OR REPLACE TABLE "+target+" AS\n"+req.SQL+"\n").Scan(&rows); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE OR REPLACE TABLE "+target+" AS\n"+req.SQL+"\n"); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM "+target).Scan(&rows)
+		return req.record(ctx, tx, rows)
 	})
 	if err != nil {
 		return 0, Explain(err)
@@ -129,6 +173,9 @@ func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, er
 	if stmts, _ := root["statements"].([]any); len(stmts) != 1 {
 		return nil, &ParseError{Message: fmt.Sprintf("a model must be exactly one SELECT statement, found %d", len(stmts))}
 	}
+	// What RequireSelect proves of a text on DuckDB, this has just proved;
+	// on PostgreSQL it checks more.
+	w.provenSelect(query, w.pg == nil)
 	ctes := map[string]bool{}
 	var refs []TableRef
 	walkJSON(tree, func(obj map[string]any) {

@@ -83,7 +83,7 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 		return nil, err
 	}
 	w.UseSchema(req.Schema)
-	existing, err := w.TableKind(ctx, req.Schema, req.Name)
+	existing, err := w.existing(ctx, req.BuildRequest)
 	if err != nil {
 		return nil, fmt.Errorf("look up %s: %w", req.Model, err)
 	}
@@ -232,7 +232,10 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 				return err
 			}
 		}
-		return plan.record(ctx, tx, req)
+		if err := plan.record(ctx, tx, req); err != nil {
+			return err
+		}
+		return req.recordBuild(ctx, tx, out)
 	})
 	if err != nil {
 		return nil, Explain(err)

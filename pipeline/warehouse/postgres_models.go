@@ -95,7 +95,7 @@ func swapInPostgres(ctx context.Context, tx txConn, schema, name, fresh, old, ki
 // buildModelPostgres is BuildModel on PostgreSQL.
 func (w *Warehouse) buildModelPostgres(ctx context.Context, req BuildRequest) (int64, error) {
 	w.UseSchema(req.Schema)
-	existing, err := w.TableKind(ctx, req.Schema, req.Name)
+	existing, err := w.existing(ctx, req)
 	if err != nil {
 		return 0, fmt.Errorf("look up %s.%s: %w", req.Schema, req.Name, err)
 	}
@@ -126,7 +126,10 @@ func (w *Warehouse) buildModelPostgres(ctx context.Context, req BuildRequest) (i
 				return err
 			}
 		}
-		return swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, fresh, existing, kind)
+		if err := swapInPostgres(ctx, tx, w.schema(req.Schema), req.Name, fresh, existing, kind); err != nil {
+			return err
+		}
+		return req.record(ctx, tx, rows)
 	})
 	if err != nil {
 		return 0, Explain(err)

@@ -160,14 +160,23 @@ type ModelBuildRecord struct {
 
 // RecordModelBuild stores the outcome of one model build.
 func (w *Warehouse) RecordModelBuild(ctx context.Context, b ModelBuildRecord) error {
+	return insertModelBuild(ctx, w.db, b)
+}
+
+// insertModelBuild writes b into meta.model_builds through db: the
+// warehouse, or a build's transaction.
+func insertModelBuild(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, b ModelBuildRecord) error {
 	var rows any = b.Rows
 	if b.Rows < 0 {
 		rows = nil
 	}
-	return w.Exec(ctx, `INSERT INTO meta.model_builds (run_id, model, materialized, started_at, duration_ms, row_count, status, error, sql_hash, finished_at)
+	_, err := db.ExecContext(ctx, `INSERT INTO meta.model_builds (run_id, model, materialized, started_at, duration_ms, row_count, status, error, sql_hash, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.RunID, b.Model, b.Materialized, b.StartedAt.UTC(), b.Duration.Milliseconds(), rows, b.Status, nullString(b.Error),
 		nullString(b.SQLHash), b.StartedAt.Add(b.Duration).UTC())
+	return err
 }
 
 // TestResultRecord is one row of meta.test_results.

@@ -122,6 +122,9 @@ const onlyOneSelect = "已拒绝：这里只能写一条 SELECT 查询（不能�
 // tests and panels runs on the writing connection, where a second
 // statement after the SELECT would otherwise run too.
 func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
+	if _, ok := w.selects.Load(query); ok {
+		return nil
+	}
 	var js string
 	if err := w.duck().QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js); err != nil {
 		return fmt.Errorf("parse SQL: %w", err)
@@ -170,9 +173,26 @@ func (w *Warehouse) RequireSelect(ctx context.Context, query string) error {
 		return &RefusedError{Reason: fmt.Sprintf("已拒绝：这里只能写一条 SELECT 查询，却有 %d 条语句", len(tree.Statements)),
 			Err: fmt.Errorf("%d statements", len(tree.Statements))}
 	case w.pg != nil:
-		return refusePGServerFunctions(tree.Statements)
+		if err := refusePGServerFunctions(tree.Statements); err != nil {
+			return err
+		}
 	}
+	w.provenSelect(query, len(tree.Statements) == 1 && !tree.Error)
 	return nil
+}
+
+// provenSelect remembers a SQL text that DuckDB's parser, asked by this
+// warehouse, serialised without error as exactly one statement (only a
+// SELECT serialises), and that passed the checks RequireSelect adds on
+// PostgreSQL: RequireSelect, asked again, would give the same answer from
+// the same text. A model's SQL is parsed once to find what it reads
+// (TableRefs) and again before each build; the second parse, a query and a
+// JSON decoding, is saved. Passes of any other kind (a PIVOT, a syntax
+// error left for DuckDB to report where it runs) are not remembered.
+func (w *Warehouse) provenSelect(query string, one bool) {
+	if one {
+		w.selects.Store(query, struct{}{})
+	}
 }
 
 // statementKind prepares query on its own connection, without running it,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -27,6 +28,9 @@ type Warehouse struct {
 	// exportOpts are, on PostgreSQL, the settings of the in-memory DuckDB
 	// that writes a Parquet export: what it may write, its memory, threads.
 	exportOpts Options
+	// selects holds the SQL texts RequireSelect passes without asking
+	// DuckDB's parser again (see provenSelect).
+	selects sync.Map
 }
 
 // Options say how to open the warehouse.
@@ -215,16 +219,38 @@ func (w *Warehouse) withTx(ctx context.Context, fn func(conn txConn) error) (err
 	return err
 }
 
-// TableExists reports whether schema.name exists as a table or view, and which.
+// kindOf is what TableKind and TableKinds say of a table or a view.
+const kindOf = `CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END`
+
+// TableKind reports whether schema.name exists as a table or view, and which.
 func (w *Warehouse) TableKind(ctx context.Context, schema, name string) (string, error) {
 	var kind string
 	err := w.db.QueryRowContext(ctx,
-		`SELECT CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`,
+		`SELECT `+kindOf+` FROM information_schema.tables WHERE table_schema = ? AND table_name = ?`,
 		w.schema(schema), name).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return kind, err
+}
+
+// TableKinds lists the tables and views of a schema: each name's kind, as
+// TableKind says it, one catalog query for all of them.
+func (w *Warehouse) TableKinds(ctx context.Context, schema string) (map[string]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT table_name, `+kindOf+` FROM information_schema.tables WHERE table_schema = ?`, w.schema(schema))
+	if err != nil {
+		return nil, fmt.Errorf("tables of %s: %w", schema, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, kind string
+		if err := rows.Scan(&name, &kind); err != nil {
+			return nil, err
+		}
+		out[name] = kind
+	}
+	return out, rows.Err()
 }
 
 // Columns lists the columns of schema.name in order with their DuckDB types.
