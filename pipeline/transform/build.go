@@ -97,19 +97,40 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 			}
 		}
 	}
-	ready := make(chan string, len(ids))
+	ready := newReadyQueue(criticalPaths(g, selected, opts.Prior))
 	done := make(chan BuildResult, len(ids))
 	for _, id := range ids {
 		if pending[id] == 0 {
-			ready <- id
+			ready.push(id)
 		}
+	}
+	// finish takes a model's result and readies what waited only for it,
+	// before its worker asks for the next model to build.
+	finish := func(r BuildResult) {
+		mu.Lock()
+		results[r.ID] = r
+		for _, c := range g.Children[r.ID] {
+			if !selected[c] {
+				continue
+			}
+			pending[c]--
+			if pending[c] == 0 {
+				ready.push(c)
+			}
+		}
+		mu.Unlock()
+		done <- r
 	}
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Concurrency; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range ready {
+			for {
+				id, ok := ready.pop()
+				if !ok {
+					return
+				}
 				mu.Lock()
 				blocked := ""
 				for _, p := range g.Parents[id] {
@@ -122,9 +143,9 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 				mu.Unlock()
 				switch {
 				case blocked != "":
-					done <- BuildResult{ID: id, Status: BuildSkipped, Err: fmt.Errorf("not built: %s, which it reads, did not build", blocked)}
+					finish(BuildResult{ID: id, Status: BuildSkipped, Err: fmt.Errorf("not built: %s, which it reads, did not build", blocked)})
 				case fresh && exists(ctx, w, listed, g.Models[id]):
-					done <- BuildResult{ID: id, Status: BuildUnchanged}
+					finish(BuildResult{ID: id, Status: BuildUnchanged})
 				default:
 					mu.Lock()
 					inputs := changedInputs(g, id, opts, changed)
@@ -135,36 +156,104 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 						changed[id] = time.Now()
 						mu.Unlock()
 					}
-					done <- r
+					finish(r)
 				}
 			}
 		}()
 	}
 	for finished := 0; finished < len(ids); finished++ {
 		r := <-done
-		mu.Lock()
-		results[r.ID] = r
-		mu.Unlock()
 		if opts.OnDone != nil {
 			opts.OnDone(r, finished+1, len(ids))
 		}
-		for _, c := range g.Children[r.ID] {
-			if !selected[c] {
-				continue
-			}
-			pending[c]--
-			if pending[c] == 0 {
-				ready <- c
-			}
-		}
 	}
-	close(ready)
+	ready.close()
 	wg.Wait()
 	out := make([]BuildResult, 0, len(ids))
 	for _, id := range ids {
 		out = append(out, results[id])
 	}
 	return out
+}
+
+// unknownBuild stands for the time a model never built (or built in no
+// time) takes, in criticalPaths' sums.
+const unknownBuild = time.Millisecond
+
+// criticalPaths gives each selected model the time from its build's start
+// to the end of the longest chain of selected models that reads it: its
+// own build's and those of the chain's, each as long as its last build
+// took. The models whose chains are longest start first: on two workers
+// the roster's staging model, which the people's first months wait for,
+// waited behind five small models that the other worker would have built
+// in its shadow.
+func criticalPaths(g *Graph, selected map[string]bool, prior map[string]warehouse.PriorBuild) map[string]time.Duration {
+	path := make(map[string]time.Duration, len(selected))
+	for i := len(g.Order) - 1; i >= 0; i-- { // children before what they read
+		id := g.Order[i]
+		if !selected[id] {
+			continue
+		}
+		var longest time.Duration
+		for _, c := range g.Children[id] {
+			if selected[c] && path[c] > longest {
+				longest = path[c]
+			}
+		}
+		path[id] = max(prior[id].Duration, unknownBuild) + longest
+	}
+	return path
+}
+
+// readyQueue holds the models whose parents are built, and gives out the
+// one with the longest critical path first (ties in the order pushed).
+type readyQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	path   map[string]time.Duration
+	ids    []string
+	closed bool
+}
+
+func newReadyQueue(path map[string]time.Duration) *readyQueue {
+	q := &readyQueue{path: path}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+func (q *readyQueue) push(id string) {
+	q.mu.Lock()
+	q.ids = append(q.ids, id)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+// pop waits for a model to build; false once the queue is closed.
+func (q *readyQueue) pop() (string, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.ids) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if len(q.ids) == 0 {
+		return "", false
+	}
+	best := 0
+	for i, id := range q.ids {
+		if q.path[id] > q.path[q.ids[best]] {
+			best = i
+		}
+	}
+	id := q.ids[best]
+	q.ids = append(q.ids[:best], q.ids[best+1:]...)
+	return id, true
+}
+
+func (q *readyQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
 }
 
 // unchanged reports whether model id's last build stands: it succeeded with

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
@@ -239,6 +240,49 @@ func TestBuildSkipsDependentsOfAFailureAndKeepsOldVersions(t *testing.T) {
 	}
 	if n := scalarInt(t, w, "SELECT count(*) FROM meta.model_builds WHERE run_id = 'r2'"); n != 4 {
 		t.Errorf("%d builds recorded, want 4 (the skipped one is not)", n)
+	}
+}
+
+// The ready model whose chain of readers took longest at its last builds
+// starts first; with nothing known, models go in build order.
+func TestBuildStartsTheLongestChainFirst(t *testing.T) {
+	ctx := context.Background()
+	g, diags := BuildGraph(ctx, load(t, diamond), openTemp(t))
+	if len(diags) != 0 {
+		t.Fatal(diags)
+	}
+	ms := time.Millisecond
+	for _, c := range []struct {
+		name  string
+		prior map[string]time.Duration
+		ready []string
+		want  []string
+	}{
+		{"nothing known", nil, []string{"staging.b", "staging.c", "marts.e"}, []string{"staging.b", "staging.c", "marts.e"}},
+		{"c slow", map[string]time.Duration{"staging.c": 300 * ms}, []string{"staging.b", "staging.c", "marts.e"}, []string{"staging.c", "staging.b", "marts.e"}},
+		{"d slow", map[string]time.Duration{"marts.d": 900 * ms, "marts.e": 500 * ms}, []string{"marts.e", "staging.a"}, []string{"staging.a", "marts.e"}},
+		{"e slow", map[string]time.Duration{"marts.e": 500 * ms, "staging.a": 100 * ms}, []string{"staging.a", "marts.e"}, []string{"marts.e", "staging.a"}},
+	} {
+		prior := map[string]warehouse.PriorBuild{}
+		for id, d := range c.prior {
+			prior[id] = warehouse.PriorBuild{Status: BuildSuccess, Duration: d}
+		}
+		selected := map[string]bool{}
+		for _, id := range g.Order {
+			selected[id] = true
+		}
+		q := newReadyQueue(criticalPaths(g, selected, prior))
+		for _, id := range c.ready {
+			q.push(id)
+		}
+		q.close()
+		var got []string
+		for id, ok := q.pop(); ok; id, ok = q.pop() {
+			got = append(got, id)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: built %v, want %v", c.name, got, c.want)
+		}
 	}
 }
 

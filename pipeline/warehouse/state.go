@@ -13,11 +13,13 @@ type PriorBuild struct {
 	Status     string
 	SQLHash    string
 	FinishedAt time.Time
+	// Duration is how long the build took: what the next one may take.
+	Duration time.Duration
 }
 
 // PriorBuilds returns each model's latest build, by model id.
 func (w *Warehouse) PriorBuilds(ctx context.Context) (map[string]PriorBuild, error) {
-	rows, err := w.db.QueryContext(ctx, `SELECT model, status, coalesce(sql_hash, ''), coalesce(finished_at, started_at) FROM (
+	rows, err := w.db.QueryContext(ctx, `SELECT model, status, coalesce(sql_hash, ''), coalesce(finished_at, started_at), coalesce(duration_ms, 0) FROM (
 		SELECT *, row_number() OVER (PARTITION BY model ORDER BY started_at DESC) AS newest FROM meta.model_builds) AS b
 		WHERE newest = 1`)
 	if err != nil {
@@ -28,9 +30,11 @@ func (w *Warehouse) PriorBuilds(ctx context.Context) (map[string]PriorBuild, err
 	for rows.Next() {
 		var id string
 		var b PriorBuild
-		if err := rows.Scan(&id, &b.Status, &b.SQLHash, &b.FinishedAt); err != nil {
+		var ms int64
+		if err := rows.Scan(&id, &b.Status, &b.SQLHash, &b.FinishedAt, &ms); err != nil {
 			return nil, err
 		}
+		b.Duration = time.Duration(ms) * time.Millisecond
 		out[id] = b
 	}
 	return out, rows.Err()
