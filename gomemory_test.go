@@ -2,7 +2,12 @@
 
 package main
 
-import "testing"
+import (
+	"runtime/debug"
+	"testing"
+
+	"jixiao/pipeline/warehouse"
+)
 
 func TestGoMemoryLimit(t *testing.T) {
 	tests := []struct {
@@ -16,6 +21,32 @@ func TestGoMemoryLimit(t *testing.T) {
 	for _, tt := range tests {
 		if got := goMemoryLimit(tt.duckdb); got != tt.want {
 			t.Errorf("goMemoryLimit(%d) = %d, want %d", tt.duckdb, got, tt.want)
+		}
+	}
+}
+
+// Under a memory limit, jixiao's or GOMEMLIMIT's, the heap grows by
+// gcPercent between collections unless GOGC says how much.
+func TestGCPercentUnderALimit(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // -1 reads it
+	own := 100                                           // no limit of jixiao's on a machine whose memory is unknown
+	if goMemoryLimit(warehouse.DefaultMemoryBytes()) > 0 {
+		own = gcPercent
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{nil, own},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, gcPercent},
+		{map[string]string{"GOGC": "50"}, 100}, // the runtime applied GOGC; it stays
+		{map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "off"}, 100},
+	} {
+		debug.SetGCPercent(100)
+		limitGoMemory(func(k string) string { return c.env[k] })
+		if got := debug.SetGCPercent(100); got != c.want {
+			t.Errorf("%v: GC percent %d, want %d", c.env, got, c.want)
 		}
 	}
 }
