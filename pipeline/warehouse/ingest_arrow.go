@@ -31,40 +31,54 @@ func (w *Warehouse) LoadAll(ctx context.Context, reqs []LoadRequest) ([]int64, e
 	}
 	defer conn.Close()
 
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	// RegisterView writes a view of each stream into the catalog; left
+	// behind, a query of one would read a released stream and crash the
+	// process. So the views are made in the load's transaction and dropped
+	// in it before it commits: none ever reaches the file, and they cost
+	// no commits of their own (two a load, each a WAL write and an fsync).
 	views := make([]string, len(reqs))
 	counted := make([]*countingReader, len(reqs))
+	var releases []func()
+	// The streams are released once no statement reads them: after the
+	// views are gone, with the commit or the rollback.
+	defer func() {
+		for _, release := range releases {
+			release()
+		}
+	}()
 	for i, req := range reqs {
 		counted[i] = &countingReader{RecordReader: req.Reader}
 		views[i] = "jixiao_ingest_" + strings.ReplaceAll(req.LoadID, "-", "_")
-		var release func()
+		// Statements must run after Raw returns (running them inside
+		// deadlocks).
 		err = conn.Raw(func(dc any) error {
 			ar, err := duckdb.NewArrowFromConn(dc.(driver.Conn))
 			if err != nil {
 				return err
 			}
-			release, err = ar.RegisterView(counted[i], views[i])
+			release, err := ar.RegisterView(counted[i], views[i])
+			if err == nil {
+				releases = append(releases, release)
+			}
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("register arrow stream for %s: %w", req.Source, err)
+			err = fmt.Errorf("register arrow stream for %s: %w", req.Source, err)
+			break
 		}
-		// Statements must run after Raw returns (running them inside
-		// deadlocks), and each stream is released once they are done.
-		defer release()
 	}
-	// RegisterView's views are written to the catalog: left behind, a query
-	// of one would read a released stream and crash the process.
-	defer func() {
-		for _, v := range views {
-			if v != "" {
-				conn.ExecContext(context.WithoutCancel(ctx), "DROP VIEW IF EXISTS "+QuoteIdent(v))
-			}
+	var loaded []int64
+	if err == nil {
+		loaded, err = loadAllInTx(ctx, conn, reqs, views, counted)
+	}
+	for _, v := range views {
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "DROP VIEW "+QuoteIdent(v))
 		}
-	}()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, err
 	}
-	loaded, err := loadAllInTx(ctx, conn, reqs, views, counted)
 	if err != nil {
 		if _, rbErr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rbErr != nil {
 			err = errors.Join(err, rbErr)

@@ -500,8 +500,9 @@ func TestReadOnlyWhileAnotherProcessWrites(t *testing.T) {
 	}
 }
 
-// A load leaves no view of its Arrow stream behind: reading one later would
-// read a released stream. Views left by earlier versions go when a writer opens.
+// A load leaves no view of its Arrow stream behind, whether it commits or
+// fails: reading one later would read a released stream. Views left by
+// earlier versions go when a writer opens.
 func TestLoadsLeaveNoArrowViews(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "w.duckdb")
@@ -517,6 +518,21 @@ func TestLoadsLeaveNoArrowViews(t *testing.T) {
 	}
 	if n := scalar[int64](t, w, "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'jixiao_ingest%'"); n != 0 {
 		t.Errorf("a load left %d views of its stream", n)
+	}
+	// A second load whose rows do not fit the table (a column it lacks).
+	bad := stream(t, []arrow.Field{{Name: "no_such_column", Type: arrow.PrimitiveTypes.Int64}}, func(b *array.RecordBuilder) {
+		b.Field(0).(*array.Int64Builder).Append(1)
+	})
+	defer bad.Release()
+	if _, err := w.Load(ctx, LoadRequest{LoadID: "l-2", Source: "s", Kind: "csv", Schema: "raw", Table: "s", Mode: ModeAppend,
+		Reader: bad, Location: "b.csv", ContentHash: "h2", StartedAt: time.Now(), Stats: figures(LoadStats{RowsRead: 1})}); err == nil {
+		t.Fatal("a load of rows that do not fit the table succeeded")
+	}
+	if n := scalar[int64](t, w, "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE 'jixiao_ingest%'"); n != 0 {
+		t.Errorf("a failed load left %d views of its stream", n)
+	}
+	if n := scalar[int64](t, w, "SELECT count(*) FROM raw.s"); n != 1 {
+		t.Errorf("raw.s has %d rows after a failed load, want 1", n)
 	}
 	if err := w.Exec(ctx, "CREATE VIEW main.jixiao_ingest_left_by_an_old_version AS SELECT 1 AS x"); err != nil {
 		t.Fatal(err)
