@@ -36,11 +36,7 @@ func assertNoRepeats(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
 	if _, err := w.Query(ctx, "EXPLAIN "+t.Query, 0); err != nil {
 		return false
 	}
-	types, err := columnTypes(ctx, w, schema, name)
-	if err != nil {
-		return false
-	}
-	return hashedKeyProved(ctx, w, warehouse.QuoteTable(schema, name), schema, name, cols, types)
+	return hashedKeyProved(ctx, w, warehouse.QuoteTable(schema, name), schema, name, cols, nil)
 }
 
 // repeatsOf reads a SELECT ... FROM schema.table GROUP BY columns HAVING
