@@ -150,6 +150,7 @@ const SampleRows = 5
 // table's repeated values (see assertNoRepeats).
 func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string, onDone func(Result, int, int)) []Result {
 	out := make([]Result, 0, len(tests))
+	var recs []warehouse.TestResultRecord
 	scans := planScans(tests, w.Kind())
 	for i, t := range tests {
 		var res Result
@@ -168,13 +169,22 @@ func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string
 			if res.Err != nil {
 				rec.Error = res.Err.Error()
 			}
-			if err := w.RecordTestResult(ctx, rec); err != nil && res.Err == nil {
-				res.Err = fmt.Errorf("record result: %w", err)
-			}
+			recs = append(recs, rec)
 		}
 		out = append(out, res)
 		if onDone != nil {
 			onDone(res, i+1, len(tests))
+		}
+	}
+	// The results are written together, in one transaction (a run killed
+	// before leaves none, and the next run tests again what it built).
+	if len(recs) > 0 {
+		if err := w.RecordTestResults(ctx, recs); err != nil {
+			for i := range out {
+				if out[i].Err == nil {
+					out[i].Err = fmt.Errorf("record result: %w", err)
+				}
+			}
 		}
 	}
 	return out

@@ -195,8 +195,18 @@ type TestResultRecord struct {
 
 // RecordTestResult stores one data test's outcome.
 func (w *Warehouse) RecordTestResult(ctx context.Context, t TestResultRecord) error {
-	return w.Exec(ctx, `INSERT INTO meta.test_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.RunID, t.Model, t.TestName, t.Kind, t.Severity, t.Status, t.Failures, nullString(t.Sample), nullString(t.Error), t.RanAt.UTC())
+	return w.RecordTestResults(ctx, []TestResultRecord{t})
+}
+
+// RecordTestResults stores data tests' outcomes in one transaction: a run's
+// hundred results cost one commit, not one each (0.16 s of CPU, and an
+// fsync each, for the default project's 107).
+func (w *Warehouse) RecordTestResults(ctx context.Context, ts []TestResultRecord) error {
+	rows := make([][]any, len(ts))
+	for i, t := range ts {
+		rows[i] = []any{t.RunID, t.Model, t.TestName, t.Kind, t.Severity, t.Status, t.Failures, nullString(t.Sample), nullString(t.Error), t.RanAt.UTC()}
+	}
+	return w.withTx(ctx, func(tx txConn) error { return insertRows(ctx, tx, "meta.test_results", rows) })
 }
 
 // LastTestRuns returns when each data test last ran, by TestKey.
