@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"runtime/debug"
 
 	"jixiao/pipeline/warehouse"
@@ -24,12 +25,12 @@ import (
 // times in a run, 0.37 s of CPU in all, 7% of the run's; a province's run is
 // held to the limit either way.
 func limitGoMemory(getenv func(string) string) {
-	limited := getenv("GOMEMLIMIT") != "" // the runtime has applied it already
-	if limit := goMemoryLimit(warehouse.DefaultMemoryBytes()); !limited && limit > 0 {
+	// GOMEMLIMIT, when set, the runtime has applied already.
+	if limit := goMemoryLimit(warehouse.DefaultMemoryBytes()); getenv("GOMEMLIMIT") == "" && limit > 0 {
 		debug.SetMemoryLimit(limit)
-		limited = true
 	}
-	if limited && getenv("GOGC") == "" {
+	// -1 reads the limit; GOMEMLIMIT=off leaves none.
+	if debug.SetMemoryLimit(-1) < math.MaxInt64 && getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
 }

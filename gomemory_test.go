@@ -3,6 +3,7 @@
 package main
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 
@@ -35,15 +36,18 @@ func TestGCPercentUnderALimit(t *testing.T) {
 		own = gcPercent
 	}
 	for _, c := range []struct {
-		env  map[string]string
-		want int
+		env     map[string]string
+		runtime int64 // the limit the runtime took from GOMEMLIMIT
+		want    int
 	}{
-		{nil, own},
-		{map[string]string{"GOMEMLIMIT": "1GiB"}, gcPercent},
-		{map[string]string{"GOGC": "50"}, 100}, // the runtime applied GOGC; it stays
-		{map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "off"}, 100},
+		{nil, math.MaxInt64, own},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, 1 << 30, gcPercent},
+		{map[string]string{"GOMEMLIMIT": "off"}, math.MaxInt64, 100}, // no limit: Go's default
+		{map[string]string{"GOGC": "50"}, math.MaxInt64, 100},        // the runtime applied GOGC; it stays
+		{map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "off"}, 1 << 30, 100},
 	} {
 		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(c.runtime)
 		limitGoMemory(func(k string) string { return c.env[k] })
 		if got := debug.SetGCPercent(100); got != c.want {
 			t.Errorf("%v: GC percent %d, want %d", c.env, got, c.want)
