@@ -368,7 +368,11 @@ func (r *runner) build(ctx context.Context) (string, error) {
 	bo := transform.BuildOptions{
 		RunID: r.s.RunID, Concurrency: r.plan.Project.Config.Concurrency, FullRefresh: r.o.FullRefresh,
 		OnDone: func(b transform.BuildResult, done, total int) {
-			r.o.Reporter.Item(done, total, b.ID, b.Status == transform.BuildFailed || b.Status == transform.BuildSkipped)
+			name := b.ID
+			if b.RetriedAlone {
+				name += "（与其他模型同时构建时内存不足，已单独重建）"
+			}
+			r.o.Reporter.Item(done, total, name, b.Status == transform.BuildFailed || b.Status == transform.BuildSkipped)
 		},
 	}
 	// What changed since each model's last build: a rerun skips what

@@ -34,6 +34,9 @@ type BuildResult struct {
 	// Partitions, for a partitioned model, says which partitions its
 	// inputs changed and whether it was built whole.
 	Partitions *warehouse.PartitionBuild
+	// RetriedAlone says the build ran out of memory beside other builds
+	// and was run again with none beside it.
+	RetriedAlone bool
 }
 
 // BuildOptions control a build.
@@ -121,6 +124,24 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 		mu.Unlock()
 		done <- r
 	}
+	// Builds share DuckDB's memory limit: two large ones at once can run
+	// out of it where either alone fits (at scale 100, the roster's and
+	// the service records' staging models under the default 1 GiB). A
+	// build that ran out of memory beside others runs again alone: it
+	// waits for the builds under way, and new ones wait for it.
+	var alone sync.RWMutex
+	build := func(id string, inputs []string) BuildResult {
+		alone.RLock()
+		r := buildOne(ctx, w, g, g.Models[id], opts, inputs, listed, opts.Concurrency == 1)
+		alone.RUnlock()
+		if r.Status == BuildFailed && opts.Concurrency > 1 && warehouse.IsOutOfMemory(r.Err) {
+			alone.Lock()
+			r = buildOne(ctx, w, g, g.Models[id], opts, inputs, listed, true)
+			r.RetriedAlone = true
+			alone.Unlock()
+		}
+		return r
+	}
 	var wg sync.WaitGroup
 	for i := 0; i < opts.Concurrency; i++ {
 		wg.Add(1)
@@ -150,7 +171,7 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 					mu.Lock()
 					inputs := changedInputs(g, id, opts, changed)
 					mu.Unlock()
-					r := buildOne(ctx, w, g, g.Models[id], opts, inputs, listed)
+					r := build(id, inputs)
 					if r.Status == BuildSuccess {
 						mu.Lock()
 						changed[id] = time.Now()
@@ -329,7 +350,7 @@ func exists(ctx context.Context, w *warehouse.Warehouse, listed map[string]strin
 	return err == nil && kind != ""
 }
 
-func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.Model, opts BuildOptions, changed []string, listed map[string]string) BuildResult {
+func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.Model, opts BuildOptions, changed []string, listed map[string]string, lastTry bool) BuildResult {
 	start := time.Now()
 	runID := opts.RunID
 	req := warehouse.BuildRequest{Schema: m.Schema, Name: m.Name, SQL: m.BodySQL(), View: m.Header.Materialized == project.MaterializeView,
@@ -361,7 +382,7 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.
 	}
 	r.Status = BuildFailed
 	r.Err = &ModelError{Pos: diag.Pos{File: m.File, Line: warehouse.ModelLine(err)}, Model: m.ID(), Err: err}
-	if runID != "" {
+	if runID != "" && (lastTry || !warehouse.IsOutOfMemory(err)) {
 		// The build's transaction was rolled back with its record: the
 		// failure is recorded on its own. The build's error is the one to
 		// report should recording it fail too.

@@ -294,3 +294,53 @@ func scalarInt(t *testing.T, w *warehouse.Warehouse, q string) int {
 	}
 	return n
 }
+
+// A build that runs out of DuckDB's memory beside other builds runs again
+// alone, and is recorded once: as the retry ended.
+func TestBuildOutOfMemoryRunsAgainAlone(t *testing.T) {
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{MemoryLimit: "64MB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Exec(ctx, "CREATE TABLE raw.s AS SELECT range AS v FROM range(4)"); err != nil {
+		t.Fatal(err)
+	}
+	// A list of 3M strings of 100 bytes cannot spill: it runs out of 64 MB
+	// alone too, so the retry fails as well, and says so once.
+	p := load(t, map[string]string{
+		"staging/big.sql":   "SELECT list(repeat('x', 100) || range::VARCHAR) AS l FROM range(3000000)",
+		"staging/small.sql": "SELECT v FROM raw.s",
+	})
+	g, diags := BuildGraph(ctx, p, w)
+	if len(diags) != 0 {
+		t.Fatal(diags)
+	}
+	res := Build(ctx, w, g, g.Order, BuildOptions{Concurrency: 2, RunID: "r1"})
+	for _, r := range res {
+		switch r.ID {
+		case "staging.big":
+			if r.Status != BuildFailed || !r.RetriedAlone || !warehouse.IsOutOfMemory(r.Err) {
+				t.Errorf("big: %s, retried alone %v: %v", r.Status, r.RetriedAlone, r.Err)
+			}
+		case "staging.small":
+			if r.Status != BuildSuccess || r.RetriedAlone {
+				t.Errorf("small: %s, retried alone %v: %v", r.Status, r.RetriedAlone, r.Err)
+			}
+		}
+	}
+	if n := scalarInt(t, w, "SELECT count(*) FROM meta.model_builds WHERE run_id = 'r1' AND model = 'staging.big'"); n != 1 {
+		t.Errorf("the failed build is recorded %d times, want once", n)
+	}
+	// One build at a time has nothing to retry alone.
+	res = Build(ctx, w, g, g.Order, BuildOptions{Concurrency: 1, RunID: "r2"})
+	for _, r := range res {
+		if r.ID == "staging.big" && (r.Status != BuildFailed || r.RetriedAlone) {
+			t.Errorf("one at a time: big %s, retried alone %v", r.Status, r.RetriedAlone)
+		}
+	}
+	if n := scalarInt(t, w, "SELECT count(*) FROM meta.model_builds WHERE run_id = 'r2' AND model = 'staging.big' AND status = 'failed'"); n != 1 {
+		t.Errorf("one at a time: the failed build is recorded %d times, want once", n)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // EngineError is DuckDB's error about a user's SQL (a model, a data test,
@@ -200,4 +202,15 @@ func typeName(t string) string {
 		return "是/否"
 	}
 	return " " + t + " "
+}
+
+// IsOutOfMemory reports whether err is DuckDB running out of its memory
+// limit (it spills what it can; two large queries at once may still not
+// fit): the same statement alone may well succeed.
+func IsOutOfMemory(err error) bool {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return de.Type == duckdb.ErrorTypeOutOfMemory
+	}
+	return err != nil && strings.Contains(err.Error(), "Out of Memory Error")
 }
