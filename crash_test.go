@@ -172,17 +172,7 @@ func snapshot(t *testing.T, dir string) map[string]table {
 			out[name] = read("SELECT count(*) FROM " + warehouse.QuoteTable(schema, tbl))
 			continue
 		}
-		// Every column but the load ids, which differ from run to run.
-		cols, err := w.Columns(ctx, schema, tbl)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var keep []string
-		for _, c := range cols {
-			if !strings.Contains(c.Name, "load_id") {
-				keep = append(keep, warehouse.QuoteIdent(c.Name))
-			}
-		}
+		keep := columnsButLoadIDs(t, w, schema, tbl)
 		out[name] = read(fmt.Sprintf("SELECT %s FROM %s", strings.Join(keep, ", "), warehouse.QuoteTable(schema, tbl)))
 	}
 	out["meta.quarantine"] = read(`SELECT source, file, sheet, row_number, column_name, raw_value, reason FROM meta.quarantine`)
