@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"jixiao/internal/benchenv"
+	"jixiao/pipeline/check"
 	"jixiao/pipeline/demo"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/run"
@@ -108,6 +109,20 @@ func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
 				t.Errorf("%s: %s, %+v; want September rebuilt alone", m.ID, m.Status, m.Partitions)
 			}
 		}
+	}
+	// Its key is unique by construction: September's keys are grouped and
+	// added only where the table lacked them, and the key passed before.
+	guaranteed := 0
+	for _, res := range s.Tests {
+		if res.Test.Model == "staging.stg_service_firsts" && res.Test.Kind == "unique" {
+			if res.Status != check.StatusPass || res.Sample != check.FirstSeenNote {
+				t.Errorf("%s %s: %s %q, want a pass by first_seen's construction", res.Test.Model, res.Test.Name, res.Status, res.Sample)
+			}
+			guaranteed++
+		}
+	}
+	if guaranteed != 1 {
+		t.Errorf("stg_service_firsts: %d unique tests ran in the update, want 1", guaranteed)
 	}
 
 	full := filepath.Join(t.TempDir(), "full.duckdb")

@@ -49,13 +49,14 @@ type Changed struct {
 // key without the partition column is checked for the changed partitions'
 // keys across the whole table (one column read), and a key with it within
 // those partitions, where nothing else can repeat it. An assert runs as
-// written, on what it names; the partitions check reads the whole table.
+// written, on what it names; the partitions check reads the whole table; a
+// test already guaranteed (GuaranteedByFirstSeen) stays as it is.
 func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed) []Test {
 	out := make([]Test, len(tests))
 	for i, t := range tests {
 		out[i] = t
 		c, ok := changed[t.Model]
-		if !ok || c.Filter == "" || t.table == "" || t.Kind == KindPartitions {
+		if !ok || c.Filter == "" || t.table == "" || t.Kind == KindPartitions || t.guaranteed != "" {
 			continue
 		}
 		k := r.kinds[t.Kind]

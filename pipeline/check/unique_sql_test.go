@@ -118,3 +118,51 @@ func TestGuaranteedKeyOnlyForWholeBuilds(t *testing.T) {
 		})
 	}
 }
+
+// A first_seen update passes its unique test unscanned only where the
+// test's key is the first_seen key, the model's SQL groups by exactly it
+// and the test passed before; otherwise it runs, on the changed
+// partitions, and finds what repeats.
+func TestGuaranteedByFirstSeenOnlyWhereConstructionHolds(t *testing.T) {
+	ctx := context.Background()
+	w := setup(t)
+	// A table that is not unique, as if the promise had been broken: the
+	// tests that run must say so.
+	if err := w.Exec(ctx, `CREATE TABLE marts.firsts AS SELECT * FROM (VALUES ('甲', 2017, DATE '2017-01-01'), ('乙', 2017, DATE '2017-03-01'), ('乙', 2017, DATE '2017-03-01')) t(unit, year, month)`); err != nil {
+		t.Fatal(err)
+	}
+	grouped := "SELECT unit, year, min(month) AS month FROM staging.s GROUP BY unit, year"
+	compiled, diags := Default().Compile([]*project.Model{modelWith(t, "firsts", "unique: [unit, year]"), modelWith(t, "firsts", "not_null: [unit]")})
+	if len(diags) != 0 || len(compiled) != 2 {
+		t.Fatalf("compile: %v", diags)
+	}
+	changed := map[string]Changed{"marts.firsts": {Column: "month", Filter: "month >= DATE '2017-03-01'"}}
+	yes := func(Test) bool { return true }
+	no := func(Test) bool { return false }
+	cases := []struct {
+		name   string
+		build  FirstSeenBuild
+		passed func(Test) bool
+		sample string
+		fails  int64
+	}{
+		{"key grouped, passed before", FirstSeenBuild{SQL: grouped, Key: []string{"year", "UNIT"}}, yes, FirstSeenNote, 0},
+		{"not passed before", FirstSeenBuild{SQL: grouped, Key: []string{"unit", "year"}}, no, "unit=乙, year=2017, occurrences=2", 1},
+		{"first_seen key differs", FirstSeenBuild{SQL: grouped, Key: []string{"unit"}}, yes, "unit=乙, year=2017, occurrences=2", 1},
+		{"SQL does not group by the key", FirstSeenBuild{SQL: "SELECT unit, year, month FROM staging.s", Key: []string{"unit", "year"}}, yes, "unit=乙, year=2017, occurrences=2", 1},
+		{"SQL groups by more", FirstSeenBuild{SQL: "SELECT unit, year, month FROM staging.s GROUP BY unit, year, month", Key: []string{"unit", "year"}}, yes, "unit=乙, year=2017, occurrences=2", 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tests := GuaranteedByFirstSeen(ctx, w, compiled, map[string]FirstSeenBuild{"marts.firsts": c.build}, c.passed)
+			tests = Default().OnChangedPartitions(tests, changed)
+			res := Run(ctx, w, tests, "", nil)
+			if got := res[0]; got.Err != nil || got.Failures != c.fails || got.Sample != c.sample {
+				t.Errorf("unique: %s/%d/%q (%v), want %d/%q", got.Status, got.Failures, got.Sample, got.Err, c.fails, c.sample)
+			}
+			if got := res[1]; got.Err != nil || got.Status != StatusPass || got.Sample != "" {
+				t.Errorf("not_null: %s/%q (%v), want a pass that scanned", got.Status, got.Sample, got.Err)
+			}
+		})
+	}
+}

@@ -418,6 +418,15 @@ func (r *runner) test(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
+	// A model updated by first_seen holds its key unique by construction
+	// where its last test said so.
+	if firsts := firstSeenBuilds(r.plan, r.s.Models); len(firsts) > 0 {
+		passed, err := passedBefore(ctx, r.w)
+		if err != nil {
+			return "", err
+		}
+		tests = check.GuaranteedByFirstSeen(ctx, r.w, tests, firsts, passed)
+	}
 	// A model built in part is tested on the partitions it rebuilt.
 	tests = r.o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(r.plan, r.s.Models))
 	// A model built whole is its SQL's result: a key the SQL groups by
@@ -487,6 +496,38 @@ func changedPartitions(plan *Plan, builds []transform.BuildResult) map[string]ch
 		}
 	}
 	return out
+}
+
+// firstSeenBuilds returns, of the models this run updated by first_seen
+// (partitions added to rows kept from before), the SQL and key of each.
+func firstSeenBuilds(plan *Plan, builds []transform.BuildResult) map[string]check.FirstSeenBuild {
+	out := map[string]check.FirstSeenBuild{}
+	for _, b := range builds {
+		m := plan.Graph.Models[b.ID]
+		if m == nil || b.Status != transform.BuildSuccess || b.Partitions == nil || b.Partitions.Full || len(b.Partitions.Parts) == 0 || len(m.Header.FirstSeen) == 0 {
+			continue
+		}
+		out[b.ID] = check.FirstSeenBuild{SQL: m.BodySQL(), Key: m.Header.FirstSeen}
+	}
+	return out
+}
+
+// passedBefore says whether a test has run before and its newest result
+// passed.
+func passedBefore(ctx context.Context, w *warehouse.Warehouse) (func(check.Test) bool, error) {
+	unpassed, err := w.UnpassedTests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ran, err := w.LastTestRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(t check.Test) bool {
+		key := warehouse.TestKey(t.Model, t.Name)
+		_, ever := ran[key]
+		return ever && !unpassed[key]
+	}, nil
 }
 
 // builtWhole returns the SQL of each model this run built whole (every row
