@@ -23,9 +23,11 @@ func TestRunGivesDuckDBTheProjectsResources(t *testing.T) {
 		name     string
 		settings string
 		want     warehouse.Resources
+		// bytes is the limit in bytes, as near as DuckDB's one decimal says.
+		bytes float64
 	}{
-		{"set in jixiao.yaml", "memory_limit: 300MB\nthreads: 1\n", warehouse.Resources{MemoryLimit: "286.1 MiB", Threads: 1}},
-		{"left out", "", warehouse.Resources{MemoryLimit: defaultLimit, Threads: runtime.NumCPU()}},
+		{"set in jixiao.yaml", "memory_limit: 300MB\nthreads: 1\n", warehouse.Resources{MemoryLimit: "286.1 MiB", Threads: 1}, 300e6},
+		{"left out", "", warehouse.Resources{MemoryLimit: defaultLimit, Threads: runtime.NumCPU()}, float64(warehouse.DefaultMemoryBytes())},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,6 +44,10 @@ func TestRunGivesDuckDBTheProjectsResources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if got := float64(s.Resources.MemoryBytes); got < tt.bytes*0.999 || got > tt.bytes*1.001 {
+				t.Errorf("memory limit %q read as %.0f bytes, want %.0f", s.Resources.MemoryLimit, got, tt.bytes)
+			}
+			s.Resources.MemoryBytes = 0
 			if !reflect.DeepEqual(s.Resources, tt.want) {
 				t.Errorf("DuckDB ran with %+v, want %+v", s.Resources, tt.want)
 			}

@@ -367,6 +367,9 @@ func (r *runner) build(ctx context.Context) (string, error) {
 	r.o.Reporter.Stage("构建模型", len(r.selected))
 	bo := transform.BuildOptions{
 		RunID: r.s.RunID, Concurrency: r.plan.Project.Config.Concurrency, FullRefresh: r.o.FullRefresh,
+		// A build reading more rows than 16 per KiB of DuckDB's memory (16.7M
+		// under the default 1 GiB) has the engine to itself.
+		AloneRows: r.s.Resources.MemoryBytes / 64,
 		OnDone: func(b transform.BuildResult, done, total int) {
 			name := b.ID
 			if b.RetriedAlone {

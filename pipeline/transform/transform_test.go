@@ -344,3 +344,93 @@ func TestBuildOutOfMemoryRunsAgainAlone(t *testing.T) {
 		t.Errorf("one at a time: the failed build is recorded %d times, want once", n)
 	}
 }
+
+// A model built whole from many rows (through the views it reads, and from
+// tables built earlier in the same run) has the engine to itself: no other
+// build runs beside it. Small ones run side by side as before.
+func TestLargeBuildsRunAlone(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	if err := w.Exec(ctx, "CREATE TABLE raw.s AS SELECT range AS v FROM range(1000)"); err != nil {
+		t.Fatal(err)
+	}
+	p := load(t, map[string]string{
+		"staging/v.sql":         "/* jixiao\nmaterialized: view\n*/\nSELECT v FROM raw.s",
+		"staging/from_view.sql": "SELECT count(*) AS n FROM staging.v",
+		"staging/copy.sql":      "SELECT v FROM raw.s",
+		"marts/from_copy.sql":   "SELECT v FROM staging.copy WHERE v > 10",
+		"staging/tiny.sql":      "SELECT 1 AS v",
+		"marts/from_tiny.sql":   "SELECT v FROM staging.tiny",
+		"marts/from_both.sql":   "SELECT t.v FROM staging.tiny AS t JOIN staging.from_view AS f ON true",
+	})
+	g := graphOf(t, w, p)
+	alone := map[string]bool{"staging.from_view": true, "staging.copy": true, "marts.from_copy": true}
+	for _, tt := range []struct {
+		run  string
+		opts BuildOptions
+		want map[string]bool
+	}{
+		{"r1", BuildOptions{Concurrency: 2, AloneRows: 500}, alone},
+		{"r2", BuildOptions{Concurrency: 2}, nil},                  // no threshold
+		{"r3", BuildOptions{Concurrency: 1, AloneRows: 500}, nil},  // one at a time anyway
+		{"r4", BuildOptions{Concurrency: 2, AloneRows: 5000}, nil}, // nothing that large
+	} {
+		tt.opts.RunID = tt.run
+		for _, r := range Build(ctx, w, g, g.Order, tt.opts) {
+			if r.Status != BuildSuccess || r.RanAlone != tt.want[r.ID] {
+				t.Errorf("%s: %s %s, ran alone %v, want %v (%v)", tt.run, r.ID, r.Status, r.RanAlone, tt.want[r.ID], r.Err)
+			}
+		}
+	}
+	// No build of r1 overlaps one that ran alone.
+	if n := scalarInt(t, w, `SELECT count(*) FROM meta.model_builds a JOIN meta.model_builds b
+		ON a.run_id = 'r1' AND b.run_id = 'r1' AND a.model <> b.model
+		WHERE a.model IN ('staging.from_view', 'staging.copy', 'marts.from_copy')
+		AND b.started_at < a.finished_at AND b.finished_at > a.started_at`); n != 0 {
+		t.Errorf("%d builds overlapped one that ran alone", n)
+	}
+}
+
+// readsRows counts the tables a model reads, through views, and nothing
+// for a view, or for an incremental model that an update will build in
+// part.
+func TestReadsRows(t *testing.T) {
+	w := openTemp(t)
+	p := load(t, map[string]string{
+		"staging/v.sql":   "/* jixiao\nmaterialized: view\n*/\nSELECT v FROM raw.s",
+		"staging/vv.sql":  "/* jixiao\nmaterialized: view\n*/\nSELECT a.v FROM staging.v AS a JOIN raw.s AS b USING (v)",
+		"marts/m.sql":     "SELECT v FROM staging.vv UNION ALL SELECT v FROM staging.t",
+		"staging/t.sql":   "SELECT 1 AS v",
+		"staging/inc.sql": "/* jixiao\nmaterialized: incremental\npartition_by: v\n*/\nSELECT v FROM raw.s",
+	})
+	g := graphOf(t, w, p)
+	rows := map[string]int64{"raw.s": 100, "staging.t": 7}
+	inc := g.Models["staging.inc"]
+	prior := map[string]warehouse.PriorBuild{"staging.inc": {Status: BuildSuccess, SQLHash: inc.Hash()}}
+	for _, tt := range []struct {
+		id   string
+		opts BuildOptions
+		want int64
+	}{
+		{"staging.v", BuildOptions{}, 0},
+		{"marts.m", BuildOptions{}, 100 + 7}, // raw.s once, though two views read it
+		{"staging.inc", BuildOptions{}, 100},
+		{"staging.inc", BuildOptions{Prior: prior}, 0},
+		{"staging.inc", BuildOptions{Prior: prior, FullRefresh: true}, 100},
+		{"staging.inc", BuildOptions{Prior: map[string]warehouse.PriorBuild{"staging.inc": {Status: BuildSuccess, SQLHash: "changed"}}}, 100},
+	} {
+		if got := readsRows(g, g.Models[tt.id], tt.opts, rows); got != tt.want {
+			t.Errorf("%s with %+v: %d rows, want %d", tt.id, tt.opts, got, tt.want)
+		}
+	}
+}
+
+// graphOf is p's graph, its SQL parsed by w.
+func graphOf(t *testing.T, w *warehouse.Warehouse, p *project.Project) *Graph {
+	t.Helper()
+	g, diags := BuildGraph(context.Background(), p, w)
+	if len(diags) != 0 {
+		t.Fatal(diags)
+	}
+	return g
+}

@@ -45,6 +45,8 @@ const (
 type Resources struct {
 	// MemoryLimit is DuckDB's memory_limit as it states it ("1.4 GiB").
 	MemoryLimit string
+	// MemoryBytes is MemoryLimit in bytes, 0 when unknown (PostgreSQL).
+	MemoryBytes int64
 	// Threads is DuckDB's worker threads.
 	Threads int
 	// PostgresRole is the role a PostgreSQL warehouse is used as, and
@@ -70,7 +72,25 @@ func (w *Warehouse) Resources(ctx context.Context) (Resources, error) {
 	if err != nil {
 		return Resources{}, fmt.Errorf("read DuckDB's memory_limit and threads: %w", err)
 	}
+	r.MemoryBytes = parseDuckDBSize(r.MemoryLimit)
 	return r, nil
+}
+
+// parseDuckDBSize reads a size as DuckDB states it ("1.0 GiB", "953.6 MiB",
+// "2.0 GB", "512 bytes"); 0 when it cannot.
+func parseDuckDBSize(s string) int64 {
+	var n float64
+	var unit string
+	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%g %s", &n, &unit); err != nil || n < 0 {
+		return 0
+	}
+	units := map[string]float64{"bytes": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40,
+		"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+	m, ok := units[unit]
+	if !ok {
+		return 0
+	}
+	return int64(n * m)
 }
 
 // DefaultMemoryLimit is the memory_limit a warehouse gets when the project

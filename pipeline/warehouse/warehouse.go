@@ -253,6 +253,30 @@ func (w *Warehouse) TableKinds(ctx context.Context, schema string) (map[string]s
 	return out, rows.Err()
 }
 
+// TableRows returns DuckDB's estimate of each table's rows (schema.name,
+// lower case; views have none), exact after a load or a build. On
+// PostgreSQL it returns nothing: the server plans each query's memory.
+func (w *Warehouse) TableRows(ctx context.Context) (map[string]int64, error) {
+	out := map[string]int64{}
+	if w.pg != nil {
+		return out, nil
+	}
+	rows, err := w.db.QueryContext(ctx, `SELECT lower(schema_name || '.' || table_name), estimated_size FROM duckdb_tables() WHERE NOT temporary`)
+	if err != nil {
+		return nil, fmt.Errorf("table sizes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
 // Columns lists the columns of schema.name in order with their DuckDB types.
 func (w *Warehouse) Columns(ctx context.Context, schema, name string) ([]Column, error) {
 	query := `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`
