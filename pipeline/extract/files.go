@@ -3,8 +3,6 @@ package extract
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
@@ -157,7 +155,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 	res := &Result{}
 	if src.Load == project.LoadReplace {
 		inputs := make([]fileInput, len(files))
-		h := sha256.New()
+		h := newContentHash(state.Hashes[pattern])
 		for i, f := range files {
 			if inputs[i], err = statFile(env.FS, f, env.streamFileBytes()); err != nil {
 				return nil, err
@@ -167,7 +165,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 				return nil, err
 			}
 		}
-		hash := hex.EncodeToString(h.Sum(nil))
+		hash := h.sum(state.Hashes[pattern])
 		if state.Hashes[pattern] == hash {
 			res.Skipped = append(res.Skipped, pattern)
 			return res, nil
@@ -187,9 +185,9 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			if growing {
 				hash, in.grown, err = growthHash(in, state.Hashes[f])
 			} else {
-				h := sha256.New()
+				h := newContentHash(state.Hashes[f])
 				err = in.hashInto(h)
-				hash = hex.EncodeToString(h.Sum(nil))
+				hash = h.sum(state.Hashes[f])
 			}
 			if err == nil {
 				prev, seen := state.Hashes[f]

@@ -138,3 +138,41 @@ func parseGrowthHash(s string) (hash string, size int64, lines int, ok bool) {
 	}
 	return parts[0], size, lines, true
 }
+
+// contentHash is a file's (or a set of files') content hash: a 128-bit
+// XXH3 ("xxh3-<hex>"), which reads an unchanged 1.1 GB roster in 0.34 s
+// where SHA-256 took 1.0-1.1 s of a core (3.5 s beside the service
+// records' load). A change that keeps it is not found by chance (2^-128),
+// and a load's hash guards against accidents, not forgery. Where the last
+// load recorded an earlier jixiao's SHA-256, that is computed too, so an
+// unchanged file is still known as such; its next load records the XXH3.
+type contentHash struct {
+	xxh    *xxh3.Hasher
+	legacy hash.Hash
+}
+
+func newContentHash(prev string) *contentHash {
+	h := &contentHash{xxh: xxh3.New()}
+	if prev != "" && !strings.HasPrefix(prev, growthPrefix) {
+		h.legacy = sha256.New()
+	}
+	return h
+}
+
+func (h *contentHash) Write(b []byte) (int, error) {
+	h.xxh.Write(b)
+	if h.legacy != nil {
+		h.legacy.Write(b)
+	}
+	return len(b), nil
+}
+
+// sum is the hash to compare with prev and to record: prev itself when the
+// content is what its SHA-256 says.
+func (h *contentHash) sum(prev string) string {
+	if h.legacy != nil && hex.EncodeToString(h.legacy.Sum(nil)) == prev {
+		return prev
+	}
+	b := h.xxh.Sum128().Bytes()
+	return growthPrefix + hex.EncodeToString(b[:])
+}

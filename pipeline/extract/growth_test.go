@@ -93,3 +93,50 @@ func TestGrowthHash(t *testing.T) {
 		})
 	}
 }
+
+// A file's content hash is an XXH3; a load an earlier jixiao recorded with
+// the file's SHA-256 still finds the unchanged file, and the file's next
+// load records the XXH3. Replace loads hash all their files the same way.
+func TestContentHashAcceptsEarlierSHA256(t *testing.T) {
+	a := "t\n单位,月份,本月完成\n环翠区,2017-01,1\n"
+	files := fstest.MapFS{"data/a.csv": {Data: []byte(a)}}
+	legacy := sha256.Sum256([]byte(a))
+	for _, tt := range []struct {
+		name    string
+		prev    string
+		content string
+		skipped bool
+	}{
+		{"never loaded", "", a, false},
+		{"an earlier SHA-256, unchanged", hex.EncodeToString(legacy[:]), a, true},
+		{"an earlier SHA-256, changed", hex.EncodeToString(legacy[:]), a + "高区,2017-01,2\n", false},
+		{"a SHA-256 of other content", strings.Repeat("0", 64), a, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			files["data/a.csv"] = &fstest.MapFile{Data: []byte(tt.content)}
+			src, env := source(t, files, progressDecl)
+			state := State{Hashes: map[string]string{}}
+			if tt.prev != "" {
+				state.Hashes["data/a.csv"] = tt.prev
+			}
+			res, err := CSV{}.Extract(t.Context(), env, src, state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(res.Skipped) == 1; got != tt.skipped || len(res.Loads)+len(res.Skipped) != 1 {
+				t.Fatalf("skipped %v, loads %d; want skipped %v", res.Skipped, len(res.Loads), tt.skipped)
+			}
+			for _, l := range res.Loads {
+				l.Reader.Release()
+				if !strings.HasPrefix(l.ContentHash, growthPrefix) || len(l.ContentHash) != len(growthPrefix)+32 {
+					t.Errorf("recorded %q, want an XXH3", l.ContentHash)
+				}
+				// As recorded, it finds the file unchanged.
+				again, err := CSV{}.Extract(t.Context(), env, src, State{Hashes: map[string]string{"data/a.csv": l.ContentHash}})
+				if err != nil || len(again.Skipped) != 1 {
+					t.Errorf("with its own hash: %+v, %v", again, err)
+				}
+			}
+		})
+	}
+}
