@@ -123,6 +123,10 @@ type Result struct {
 	// Skipped lists locations left alone because their content was loaded
 	// before.
 	Skipped []string
+	// Rehashed gives, for skipped locations whose last load an earlier
+	// jixiao recorded by SHA-256, the hash to record in its place, so
+	// that later runs compute one hash only.
+	Rehashed map[string]string
 	// Warnings are problems that did not stop the load, such as a column
 	// the source has but the declaration does not.
 	Warnings diag.List

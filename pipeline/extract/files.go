@@ -167,7 +167,7 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		}
 		hash := h.sum(state.Hashes[pattern])
 		if state.Hashes[pattern] == hash {
-			res.Skipped = append(res.Skipped, pattern)
+			h.skip(res, pattern)
 			return res, nil
 		}
 		res.Loads = append(res.Loads, streamFiles(ctx, env, src, Load{Location: pattern, ContentHash: hash}, inputs, read))
@@ -182,15 +182,20 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 		in, err := statFile(env.FS, f, env.streamFileBytes())
 		if err == nil {
 			var hash string
+			var h *contentHash
 			if growing {
 				hash, in.grown, err = growthHash(in, state.Hashes[f])
 			} else {
-				h := newContentHash(state.Hashes[f])
+				h = newContentHash(state.Hashes[f])
 				err = in.hashInto(h)
 				hash = h.sum(state.Hashes[f])
 			}
 			if err == nil {
 				prev, seen := state.Hashes[f]
+				if prev == hash && h != nil {
+					h.skip(res, f)
+					continue
+				}
 				if prev == hash {
 					res.Skipped = append(res.Skipped, f)
 					continue

@@ -173,6 +173,23 @@ func (h *contentHash) sum(prev string) string {
 	if h.legacy != nil && hex.EncodeToString(h.legacy.Sum(nil)) == prev {
 		return prev
 	}
+	return h.xxh3()
+}
+
+// xxh3 is the content's XXH3-128, as recorded.
+func (h *contentHash) xxh3() string {
 	b := h.xxh.Sum128().Bytes()
 	return growthPrefix + hex.EncodeToString(b[:])
+}
+
+// skip records that location, hashed by h, is left alone as loaded
+// before; a load recorded by SHA-256 is to be recorded by XXH3 from now on.
+func (h *contentHash) skip(res *Result, location string) {
+	res.Skipped = append(res.Skipped, location)
+	if h.legacy != nil {
+		if res.Rehashed == nil {
+			res.Rehashed = map[string]string{}
+		}
+		res.Rehashed[location] = h.xxh3()
+	}
 }

@@ -154,6 +154,12 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 	}
 	out.Skipped = res.Skipped
 	out.Warnings = res.Warnings
+	for loc, hash := range res.Rehashed {
+		if err := w.RecordContentHash(ctx, src.Name, loc, state.Hashes[loc], hash); err != nil {
+			out.Err = err
+			return out
+		}
+	}
 	if len(res.Loads) == 0 && kind == "" {
 		// A source with nothing to load yet still gets its (empty) raw
 		// table, so that the models reading it build.

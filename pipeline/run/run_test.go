@@ -4,12 +4,16 @@ package run
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zeebo/xxh3"
 
 	"jixiao/internal/fixture"
 	"jixiao/pipeline/lock"
@@ -441,5 +445,60 @@ func TestInterruptedRunLeavesWarehouseAndSiteWhole(t *testing.T) {
 	// The next run picks up where it stopped.
 	if _, err := execute(t, dir); err != nil {
 		t.Fatalf("the run after: %v", err)
+	}
+}
+
+// A warehouse whose loads an earlier jixiao recorded by SHA-256 still skips
+// the unchanged files, and records their XXH3 instead: the next run hashes
+// them once.
+func TestEarlierSHA256LoadsAreSkippedAndRehashed(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	if _, err := execute(t, dir); err != nil {
+		t.Fatal(err)
+	}
+	// As an earlier jixiao recorded them: each file's SHA-256.
+	w, err := warehouse.Open(t.Context(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := w.Query(t.Context(), "SELECT DISTINCT location, content_hash FROM meta.source_loads WHERE content_hash LIKE 'xxh3-%' AND location NOT LIKE '%*%'", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rewritten := 0
+	for _, r := range files.Rows {
+		loc := r[0].(string)
+		data, err := os.ReadFile(filepath.Join(dir, loc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Files loaded one by one (a load: replace hashes its files' names
+		// and sizes too).
+		if b := xxh3.Hash128(data).Bytes(); r[1] != "xxh3-"+hex.EncodeToString(b[:]) {
+			continue
+		}
+		sum := sha256.Sum256(data)
+		if err := w.Exec(t.Context(), "UPDATE meta.source_loads SET content_hash = '"+hex.EncodeToString(sum[:])+"' WHERE location = '"+loc+"'"); err != nil {
+			t.Fatal(err)
+		}
+		rewritten++
+	}
+	w.Close()
+	if rewritten == 0 {
+		t.Fatal("no file loads to rewrite")
+	}
+	for i := range 2 {
+		s, err := execute(t, dir, StageExtract)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, src := range s.Sources {
+			if src.Loads != 0 {
+				t.Errorf("run %d: %s loaded %d times; its files did not change", i+1, src.Name, src.Loads)
+			}
+		}
+		if n := query[int64](t, dir, "SELECT count(*) FROM meta.source_loads WHERE content_hash NOT LIKE 'xxh3-%'"); n != 0 {
+			t.Errorf("run %d: %d loads still recorded by SHA-256", i+1, n)
+		}
 	}
 }

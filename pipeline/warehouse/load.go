@@ -119,6 +119,17 @@ func (w *Warehouse) LoadedHashes(ctx context.Context, source string) (map[string
 	return out, rows.Err()
 }
 
+// RecordContentHash replaces the content hash recorded for a location's
+// successful loads (an earlier jixiao's SHA-256) with its new form, for
+// content that was found unchanged: the next run then hashes it once.
+func (w *Warehouse) RecordContentHash(ctx context.Context, source, location, old, hash string) error {
+	if _, err := w.db.ExecContext(ctx, `UPDATE meta.source_loads SET content_hash = ?
+		WHERE source = ? AND location = ? AND content_hash = ? AND status = 'success'`, hash, source, location, old); err != nil {
+		return fmt.Errorf("record the content hash of %s: %w", location, err)
+	}
+	return nil
+}
+
 // clearQuarantine removes, inside a load's transaction, the quarantine rows
 // that the load supersedes: all of the source's when the load starts its
 // raw table over (load: replace, a full refresh, a table that was gone),
