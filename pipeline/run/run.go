@@ -278,6 +278,8 @@ type runner struct {
 
 	// selected is the models the run's selectors name, in build order.
 	selected []string
+	// prior is each model's last build before this run's.
+	prior map[string]warehouse.PriorBuild
 	// buildFailed and testsFailed keep the previous site: leaders must not
 	// see numbers that failed their checks.
 	buildFailed, testsFailed bool
@@ -385,6 +387,7 @@ func (r *runner) build(ctx context.Context) (string, error) {
 		return "", err
 	}
 	bo.SkipUnchanged = r.o.SkipUnchanged
+	r.prior = bo.Prior
 	r.s.Models = transform.Build(ctx, r.w, r.plan.Graph, r.selected, bo)
 	var errs []string
 	built, kept, inPart := 0, 0, 0
@@ -424,7 +427,7 @@ func (r *runner) test(ctx context.Context) (string, error) {
 	// A model updated by first_seen holds its key unique by construction
 	// where its last test said so.
 	if firsts := firstSeenBuilds(r.plan, r.s.Models); len(firsts) > 0 {
-		passed, err := passedBefore(ctx, r.w)
+		passed, err := passedBefore(ctx, r.w, r.plan, r.prior)
 		if err != nil {
 			return "", err
 		}
@@ -515,9 +518,10 @@ func firstSeenBuilds(plan *Plan, builds []transform.BuildResult) map[string]chec
 	return out
 }
 
-// passedBefore says whether a test has run before and its newest result
-// passed.
-func passedBefore(ctx context.Context, w *warehouse.Warehouse) (func(check.Test) bool, error) {
+// passedBefore says whether a test's newest result passed, on its model as
+// the model's last build before this run left it, built from the SQL it
+// has now (prior: each model's last build before this run).
+func passedBefore(ctx context.Context, w *warehouse.Warehouse, plan *Plan, prior map[string]warehouse.PriorBuild) (func(check.Test) bool, error) {
 	unpassed, err := w.UnpassedTests(ctx)
 	if err != nil {
 		return nil, err
@@ -528,8 +532,10 @@ func passedBefore(ctx context.Context, w *warehouse.Warehouse) (func(check.Test)
 	}
 	return func(t check.Test) bool {
 		key := warehouse.TestKey(t.Model, t.Name)
-		_, ever := ran[key]
-		return ever && !unpassed[key]
+		at, ever := ran[key]
+		p, built := prior[t.Model]
+		m := plan.Graph.Models[t.Model]
+		return ever && !unpassed[key] && built && m != nil && p.Status == transform.BuildSuccess && p.SQLHash == m.Hash() && at.After(p.FinishedAt)
 	}, nil
 }
 

@@ -502,3 +502,68 @@ func TestEarlierSHA256LoadsAreSkippedAndRehashed(t *testing.T) {
 		}
 	}
 }
+
+// A first_seen update counts on the key's last passing result only where
+// that result is of the table the model's last build left, built from the
+// SQL the model has now.
+func TestPassedBeforeNeedsTheSameBuildTested(t *testing.T) {
+	dir := fixture.Copy(t, "tiny")
+	if _, err := execute(t, dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	w, err := warehouse.Open(ctx, filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, diags := Validate(ctx, p, w, Registries{})
+	if diags.HasErrors() || len(plan.Tests) == 0 {
+		t.Fatalf("plan: %v", diags)
+	}
+	test := plan.Tests[0]
+	prior, err := w.PriorBuilds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(change func(*warehouse.PriorBuild)) map[string]warehouse.PriorBuild {
+		out := map[string]warehouse.PriorBuild{}
+		for id, b := range prior {
+			if id == test.Model {
+				change(&b)
+			}
+			out[id] = b
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name  string
+		prior map[string]warehouse.PriorBuild
+		want  bool
+	}{
+		{"tested after its last build", prior, true},
+		{"built again since", with(func(b *warehouse.PriorBuild) { b.FinishedAt = time.Now().Add(time.Hour) }), false},
+		{"last built from other SQL", with(func(b *warehouse.PriorBuild) { b.SQLHash = "other" }), false},
+		{"last build failed", with(func(b *warehouse.PriorBuild) { b.Status = "failed" }), false},
+		{"never built", map[string]warehouse.PriorBuild{}, false},
+	} {
+		passed, err := passedBefore(ctx, w, plan, tt.prior)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := passed(test); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	// A newest result that did not pass.
+	if err := w.Exec(ctx, "UPDATE meta.test_results SET status = 'fail' WHERE model = '"+test.Model+"' AND test_name = '"+test.Name+"'"); err != nil {
+		t.Fatal(err)
+	}
+	if passed, err := passedBefore(ctx, w, plan, prior); err != nil || passed(test) {
+		t.Errorf("a failed test counted as passed (%v)", err)
+	}
+}

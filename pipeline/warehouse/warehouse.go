@@ -254,8 +254,9 @@ func (w *Warehouse) TableKinds(ctx context.Context, schema string) (map[string]s
 }
 
 // TableRows returns DuckDB's estimate of each table's rows (schema.name,
-// lower case; views have none), exact after a load or a build. On
-// PostgreSQL it returns nothing: the server plans each query's memory.
+// lower case; views have none); deleted rows may count until the next
+// checkpoint. On PostgreSQL it returns nothing: the server plans each
+// query's memory.
 func (w *Warehouse) TableRows(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
 	if w.pg != nil {
