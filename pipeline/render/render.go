@@ -51,6 +51,12 @@ type Options struct {
 	// Guide supplies the data guide page (models, tests, sources); nil
 	// leaves data_guide pages with what the warehouse alone tells.
 	Guide *GuideInputs
+	// TestsDone, when set, is waited for once every page that does not
+	// show the data tests' results is written: a run writes those pages
+	// while its tests run. An error from it leaves the previous site as it
+	// is, and Site returns that error; nil goes on to the data guide pages
+	// and publishes the site.
+	TestsDone func() error
 }
 
 // Result says what a render wrote.
@@ -154,28 +160,25 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 		res.BatchedPanels = len(o.batches.rows)
 	}
 	res.QueryTime += time.Since(start)
-	// Pages are independent: two are written at a time.
+	// Pages are independent: two are written at a time. Those that show
+	// the data tests' results wait for the tests.
 	errs := make([]error, len(pages))
 	times := make([]Result, len(pages))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = writePage(ctx, w, p, pages[i], nav, o, tmp, &times[i])
-			}
-		}()
-	}
-	for i := range pages {
-		if ctx.Err() != nil {
-			break
+	var first, last []int
+	for i, in := range pages {
+		if in.decl.Kind == project.PageDataGuide && o.TestsDone != nil {
+			last = append(last, i)
+		} else {
+			first = append(first, i)
 		}
-		next <- i
 	}
-	close(next)
-	wg.Wait()
+	writePages(ctx, first, func(i int) { errs[i] = writePage(ctx, w, p, pages[i], nav, o, tmp, &times[i]) })
+	if o.TestsDone != nil {
+		if err := o.TestsDone(); err != nil {
+			return nil, err
+		}
+	}
+	writePages(ctx, last, func(i int) { errs[i] = writePage(ctx, w, p, pages[i], nav, o, tmp, &times[i]) })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -192,6 +195,30 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	}
 	keepTmp = true
 	return res, nil
+}
+
+// writePages calls write for each of the indexes, two at a time, and
+// returns once every call has.
+func writePages(ctx context.Context, indexes []int, write func(int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				write(i)
+			}
+		}()
+	}
+	for _, i := range indexes {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 type navItem struct {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -246,5 +247,60 @@ func TestUnknownFieldIsAnError(t *testing.T) {
 	_, err := Site(context.Background(), siteWarehouse(t), siteProject(t, page), Options{OutDir: filepath.Join(t.TempDir(), "s")})
 	if err == nil || !strings.Contains(err.Error(), `field "nope" is not a column of the panel's data (columns: unit, month, rate)`) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// A render beside the tests writes the data guide, which shows their
+// results, only after TestsDone, and publishes nothing when it fails: the
+// previous site stays, and no temporary folder is left.
+func TestSiteWaitsForTheTestsBeforeTheGuide(t *testing.T) {
+	if _, err := Assets(); errors.Is(err, ErrNoECharts) {
+		t.Skip("ECharts bundle not embedded: run `make assets` (make test does)")
+	}
+	ctx := context.Background()
+	p, diags := project.Load(fstest.MapFS{
+		"jixiao.yaml":              {Data: []byte("name: 测试项目\nplan_year: 2017\n")},
+		"transforms/marts/c.sql":   {Data: []byte("/* jixiao\ntests:\n  - not_null: [unit]\n*/\nSELECT 1")},
+		"dashboards/overview.yaml": {Data: []byte(overview)},
+		"dashboards/guide.yaml":    {Data: []byte("title: 数据说明\nslug: guide\norder: 9\nkind: data_guide\n")},
+	})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	w := siteWarehouse(t)
+	parent := t.TempDir()
+	out := filepath.Join(parent, "site")
+	if _, err := Site(ctx, w, p, Options{OutDir: out, RunID: "r-1"}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "guide.html"))
+	if strings.Contains(string(before), "not_null(unit)") && strings.Contains(string(before), "通过") {
+		t.Fatal("the guide shows a result before any test ran")
+	}
+	// Tests that fail: nothing is published.
+	failed := errors.New("the data tests failed")
+	if _, err := Site(ctx, w, p, Options{OutDir: out, RunID: "r-2", TestsDone: func() error { return failed }}); !errors.Is(err, failed) {
+		t.Fatalf("with failed tests: %v", err)
+	}
+	if index, _ := os.ReadFile(filepath.Join(out, "index.html")); !strings.Contains(string(index), "运行编号 r-1") {
+		t.Error("failed tests replaced the site")
+	}
+	// Tests that pass, recording their result as they end: the guide shows it.
+	done := func() error {
+		return w.RecordTestResults(ctx, []warehouse.TestResultRecord{{RunID: "r-3", Model: "marts.c", TestName: "not_null(unit)", Kind: "not_null",
+			Severity: "error", Status: "pass", RanAt: time.Now()}})
+	}
+	if _, err := Site(ctx, w, p, Options{OutDir: out, RunID: "r-3", TestsDone: done}); err != nil {
+		t.Fatal(err)
+	}
+	guide, _ := os.ReadFile(filepath.Join(out, "guide.html"))
+	if !strings.Contains(string(guide), "not_null(unit)") || !strings.Contains(string(guide), "运行编号 r-3") {
+		t.Error("the guide does not show the result recorded when the tests ended")
+	}
+	entries, _ := os.ReadDir(parent)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".new-") {
+			t.Errorf("temporary folder left: %s", e.Name())
+		}
 	}
 }

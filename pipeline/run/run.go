@@ -316,21 +316,44 @@ func (r *runner) stages(ctx context.Context) error {
 		}
 	}
 
+	var ahead *renderAhead
 	if has(r.o.Stages, StageTest) {
-		if err := r.step(ctx, StageTest, r.test); err != nil {
+		// The pages are written while the tests run, and published only
+		// if they pass.
+		test := r.test
+		if has(r.o.Stages, StageRender) && !r.buildFailed {
+			test = func(ctx context.Context) (string, error) {
+				ahead = r.renderWhileTesting(ctx)
+				return r.test(ctx)
+			}
+		}
+		if err := r.step(ctx, StageTest, test); err != nil {
 			r.testsFailed = true
 			failures = append(failures, err.Error())
 		}
+		if ahead != nil {
+			ahead.release(r.testsFailed || ctx.Err() != nil)
+		}
 		if ctx.Err() != nil {
+			if ahead != nil {
+				<-ahead.done
+			}
 			return ctx.Err()
 		}
 	}
 
 	if has(r.o.Stages, StageRender) {
 		if r.buildFailed || r.testsFailed {
+			if ahead != nil {
+				<-ahead.done // its pages are thrown away
+			}
 			failures = append(failures, "dashboards not rendered: the previous site is kept until models build and tests pass")
 			_ = r.w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: r.s.RunID, Step: string(StageRender), StartedAt: r.o.Now(),
 				FinishedAt: r.o.Now(), Status: warehouse.StatusSkipped, Detail: "models or error-severity tests failed"})
+		} else if ahead != nil {
+			if err := r.stepSince(ctx, StageRender, ahead.started, ahead.finish(r)); err != nil {
+				failures = append(failures, "render: "+err.Error())
+			}
 		} else if err := r.step(ctx, StageRender, r.render); err != nil {
 			failures = append(failures, "render: "+err.Error())
 		}
@@ -344,7 +367,11 @@ func (r *runner) stages(ctx context.Context) error {
 // step runs one stage, times it into the summary and records it in the run
 // history, even when the run was cancelled.
 func (r *runner) step(ctx context.Context, st Stage, fn func(context.Context) (string, error)) error {
-	started := r.o.Now()
+	return r.stepSince(ctx, st, r.o.Now(), fn)
+}
+
+// stepSince is step for a stage that began at started, beside another.
+func (r *runner) stepSince(ctx context.Context, st Stage, started time.Time, fn func(context.Context) (string, error)) error {
 	detail, err := fn(ctx)
 	r.s.Stages[st] = r.o.Now().Sub(started)
 	status := warehouse.StatusSuccess
@@ -462,23 +489,45 @@ func (r *runner) test(ctx context.Context) (string, error) {
 // shows changed.
 func (r *runner) render(ctx context.Context) (string, error) {
 	r.o.Reporter.Stage("生成看板", 0) // pages repeated with each are counted as they are written
-	sp, err := planSite(ctx, r.w, r.plan.Project, r.site, r.o.Version, r.s.Stale)
+	sp, unchanged, err := r.planRender(ctx)
 	if err != nil {
 		return "", err
+	}
+	if unchanged {
+		r.s.RenderUnchanged = true
+		return "看板无变化，沿用", nil
+	}
+	res, err := render.Site(ctx, r.w, r.plan.Project, r.renderOptions(sp))
+	return r.publishRender(ctx, sp, res, err)
+}
+
+// planRender plans the site and says whether it would be the one already
+// published (a rerun that built nothing).
+func (r *runner) planRender(ctx context.Context) (*sitePlan, bool, error) {
+	sp, err := planSite(ctx, r.w, r.plan.Project, r.site, r.o.Version, r.s.Stale)
+	if err != nil {
+		return nil, false, err
 	}
 	if r.o.SkipUnchanged && !anyBuilt(r.s.Models) {
 		last, lastSite, err := r.w.LastRender(ctx)
 		if err != nil {
-			return "", err
+			return nil, false, err
 		}
 		if _, statErr := os.Stat(filepath.Join(r.site, "index.html")); last == sp.Fingerprint && lastSite == r.site && statErr == nil {
-			r.s.RenderUnchanged = true
-			return "看板无变化，沿用", nil
+			return sp, true, nil
 		}
 	}
-	res, err := render.Site(ctx, r.w, r.plan.Project, render.Options{OutDir: r.site, RunID: r.s.RunID, DataAsOf: sp.AsOf, Period: sp.Period,
+	return sp, false, nil
+}
+
+func (r *runner) renderOptions(sp *sitePlan) render.Options {
+	return render.Options{OutDir: r.site, RunID: r.s.RunID, DataAsOf: sp.AsOf, Period: sp.Period,
 		Location: r.loc, Kinds: r.o.Registries.Panels, Stale: sp.Notes,
-		Guide: &render.GuideInputs{Parents: r.plan.Graph.Parents, Children: r.plan.Graph.Children}})
+		Guide: &render.GuideInputs{Parents: r.plan.Graph.Parents, Children: r.plan.Graph.Children}}
+}
+
+// publishRender records a render's site and reports its pages.
+func (r *runner) publishRender(ctx context.Context, sp *sitePlan, res *render.Result, err error) (string, error) {
 	if err != nil {
 		return "", err
 	}
@@ -490,6 +539,58 @@ func (r *runner) render(ctx context.Context) (string, error) {
 		r.o.Reporter.Item(i+1, len(res.Pages), pg, false)
 	}
 	return fmt.Sprintf("%d 页", len(res.Pages)), nil
+}
+
+// renderAhead is a render writing its pages while the tests run: it waits
+// for their outcome before the pages that show them (the data guide) and
+// before publishing. At scale 1 the tests took 0.36 s and the render
+// 0.85 s, one after the other.
+type renderAhead struct {
+	started time.Time
+	sp      *sitePlan
+	gate    chan error
+	done    chan struct{}
+	res     *render.Result
+	err     error
+}
+
+// errTestsFailed stops a render ahead: the previous site stays.
+var errTestsFailed = errors.New("the data tests failed")
+
+// renderWhileTesting starts the render beside the tests; nil when the site
+// is unchanged or cannot be planned, which the render stage then says as
+// it always has.
+func (r *runner) renderWhileTesting(ctx context.Context) *renderAhead {
+	sp, unchanged, err := r.planRender(ctx)
+	if err != nil || unchanged {
+		return nil
+	}
+	a := &renderAhead{started: r.o.Now(), sp: sp, gate: make(chan error, 1), done: make(chan struct{})}
+	o := r.renderOptions(sp)
+	o.TestsDone = func() error { return <-a.gate }
+	go func() {
+		defer close(a.done)
+		a.res, a.err = render.Site(ctx, r.w, r.plan.Project, o)
+	}()
+	return a
+}
+
+// release tells the render how the tests ended; it must be called once.
+func (a *renderAhead) release(failed bool) {
+	if failed {
+		a.gate <- errTestsFailed
+	} else {
+		a.gate <- nil
+	}
+}
+
+// finish is the render stage of a render ahead: its outcome, reported.
+func (a *renderAhead) finish(r *runner) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		<-a.done
+		r.o.Reporter.Stage("生成看板", 0)
+		return r.publishRender(ctx, a.sp, a.res, a.err)
+	}
 }
 
 // changedPartitions says, of the models this run built in part, which
