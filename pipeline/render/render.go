@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -54,7 +55,8 @@ type Options struct {
 	// TestsDone, when set, is waited for once every page that does not
 	// show the data tests' results is written: a run writes those pages
 	// while its tests run. An error from it leaves the previous site as it
-	// is, and Site returns that error; nil goes on to the data guide pages
+	// is, and Site returns that error; nil goes on to the pages that show
+	// them (the data guide, and any page whose SQL reads the run history)
 	// and publishes the site.
 	TestsDone func() error
 }
@@ -63,9 +65,11 @@ type Options struct {
 type Result struct {
 	Pages []string
 	// QueryTime and WriteTime split the render's time between reading the
-	// warehouse and writing HTML.
+	// warehouse and writing HTML; TestsWait is the time it waited for
+	// TestsDone.
 	QueryTime time.Duration
 	WriteTime time.Duration
+	TestsWait time.Duration
 	// BatchedPanels counts the panels of repeated pages whose rows were
 	// read in a batch with the other pages' (see QueryEach).
 	BatchedPanels int
@@ -166,7 +170,7 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	times := make([]Result, len(pages))
 	var first, last []int
 	for i, in := range pages {
-		if in.decl.Kind == project.PageDataGuide && o.TestsDone != nil {
+		if o.TestsDone != nil && showsTests(in.decl) {
 			last = append(last, i)
 		} else {
 			first = append(first, i)
@@ -174,7 +178,10 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	}
 	writePages(ctx, first, func(i int) { errs[i] = writePage(ctx, w, p, pages[i], nav, o, tmp, &times[i]) })
 	if o.TestsDone != nil {
-		if err := o.TestsDone(); err != nil {
+		waited := time.Now()
+		err := o.TestsDone()
+		res.TestsWait = time.Since(waited)
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -195,6 +202,24 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	}
 	keepTmp = true
 	return res, nil
+}
+
+// runHistory matches SQL that reads what a run's data tests write (their
+// results, the run's steps and the run itself).
+var runHistory = regexp.MustCompile(`(?i)\bmeta"?\s*\.\s*"?(test_results|run_steps|runs)\b`)
+
+// showsTests reports whether a page shows the data tests' results: the
+// data guide, or a page whose SQL reads the run history.
+func showsTests(pg *project.Page) bool {
+	if pg.Kind == project.PageDataGuide || (pg.Each != nil && runHistory.MatchString(pg.Each.SQL)) {
+		return true
+	}
+	for _, pn := range pg.Panels {
+		if runHistory.MatchString(pn.SQL) {
+			return true
+		}
+	}
+	return false
 }
 
 // writePages calls write for each of the indexes, two at a time, and

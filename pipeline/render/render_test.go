@@ -263,6 +263,7 @@ func TestSiteWaitsForTheTestsBeforeTheGuide(t *testing.T) {
 		"transforms/marts/c.sql":   {Data: []byte("/* jixiao\ntests:\n  - not_null: [unit]\n*/\nSELECT 1")},
 		"dashboards/overview.yaml": {Data: []byte(overview)},
 		"dashboards/guide.yaml":    {Data: []byte("title: 数据说明\nslug: guide\norder: 9\nkind: data_guide\n")},
+		"dashboards/history.yaml":  {Data: []byte("title: 检验记录\nslug: history\norder: 8\npanels:\n  - {title: 检验, sql: \"SELECT test_name, status FROM meta.test_results\", chart: table}\n")},
 	})
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -293,14 +294,37 @@ func TestSiteWaitsForTheTestsBeforeTheGuide(t *testing.T) {
 	if _, err := Site(ctx, w, p, Options{OutDir: out, RunID: "r-3", TestsDone: done}); err != nil {
 		t.Fatal(err)
 	}
-	guide, _ := os.ReadFile(filepath.Join(out, "guide.html"))
-	if !strings.Contains(string(guide), "not_null(unit)") || !strings.Contains(string(guide), "运行编号 r-3") {
-		t.Error("the guide does not show the result recorded when the tests ended")
+	for _, page := range []string{"guide.html", "history.html"} {
+		html, _ := os.ReadFile(filepath.Join(out, page))
+		if !strings.Contains(string(html), "not_null(unit)") || !strings.Contains(string(html), "运行编号 r-3") {
+			t.Errorf("%s does not show the result recorded when the tests ended", page)
+		}
 	}
 	entries, _ := os.ReadDir(parent)
 	for _, e := range entries {
 		if strings.Contains(e.Name(), ".new-") {
 			t.Errorf("temporary folder left: %s", e.Name())
+		}
+	}
+}
+
+// A page shows the tests' results when it is the data guide or its SQL
+// reads the run history, however the table is written.
+func TestShowsTests(t *testing.T) {
+	for _, tt := range []struct {
+		page project.Page
+		want bool
+	}{
+		{project.Page{Kind: project.PageDataGuide}, true},
+		{project.Page{Panels: []project.Panel{{SQL: "SELECT * FROM meta.test_results"}}}, true},
+		{project.Page{Panels: []project.Panel{{SQL: `SELECT * FROM "meta"."run_steps"`}}}, true},
+		{project.Page{Panels: []project.Panel{{SQL: "select * from META . runs"}}}, true},
+		{project.Page{Each: &project.PageEach{SQL: "SELECT DISTINCT model FROM meta.test_results"}}, true},
+		{project.Page{Panels: []project.Panel{{SQL: "SELECT * FROM meta.quarantine"}, {Model: "marts.c"}}}, false},
+		{project.Page{Panels: []project.Panel{{SQL: "SELECT * FROM meta.runs_archive"}}}, false},
+	} {
+		if got := showsTests(&tt.page); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt.page, got, tt.want)
 		}
 	}
 }

@@ -280,6 +280,10 @@ type runner struct {
 	selected []string
 	// prior is each model's last build before this run's.
 	prior map[string]warehouse.PriorBuild
+	// planned is the site planned while the tests ran, and whether it is
+	// the one already published.
+	planned          *sitePlan
+	plannedUnchanged bool
 	// buildFailed and testsFailed keep the previous site: leaders must not
 	// see numbers that failed their checks.
 	buildFailed, testsFailed bool
@@ -340,6 +344,9 @@ func (r *runner) stages(ctx context.Context) error {
 			}
 			return ctx.Err()
 		}
+		if ahead != nil && !r.testsFailed {
+			r.o.Reporter.Stage("生成看板", 0)
+		}
 	}
 
 	if has(r.o.Stages, StageRender) {
@@ -351,8 +358,13 @@ func (r *runner) stages(ctx context.Context) error {
 			_ = r.w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: r.s.RunID, Step: string(StageRender), StartedAt: r.o.Now(),
 				FinishedAt: r.o.Now(), Status: warehouse.StatusSkipped, Detail: "models or error-severity tests failed"})
 		} else if ahead != nil {
-			if err := r.stepSince(ctx, StageRender, ahead.started, ahead.finish(r)); err != nil {
+			if err := r.step(ctx, StageRender, ahead.finish(r)); err != nil {
 				failures = append(failures, "render: "+err.Error())
+			}
+			// The render's own time: from its start, less its wait for the
+			// tests (it ran beside them until then).
+			if ahead.res != nil {
+				r.s.Stages[StageRender] = ahead.finished.Sub(ahead.started) - ahead.res.TestsWait
 			}
 		} else if err := r.step(ctx, StageRender, r.render); err != nil {
 			failures = append(failures, "render: "+err.Error())
@@ -367,11 +379,7 @@ func (r *runner) stages(ctx context.Context) error {
 // step runs one stage, times it into the summary and records it in the run
 // history, even when the run was cancelled.
 func (r *runner) step(ctx context.Context, st Stage, fn func(context.Context) (string, error)) error {
-	return r.stepSince(ctx, st, r.o.Now(), fn)
-}
-
-// stepSince is step for a stage that began at started, beside another.
-func (r *runner) stepSince(ctx context.Context, st Stage, started time.Time, fn func(context.Context) (string, error)) error {
+	started := r.o.Now()
 	detail, err := fn(ctx)
 	r.s.Stages[st] = r.o.Now().Sub(started)
 	status := warehouse.StatusSuccess
@@ -489,9 +497,11 @@ func (r *runner) test(ctx context.Context) (string, error) {
 // shows changed.
 func (r *runner) render(ctx context.Context) (string, error) {
 	r.o.Reporter.Stage("生成看板", 0) // pages repeated with each are counted as they are written
-	sp, unchanged, err := r.planRender(ctx)
-	if err != nil {
-		return "", err
+	sp, unchanged, err := r.planned, r.plannedUnchanged, error(nil)
+	if sp == nil {
+		if sp, unchanged, err = r.planRender(ctx); err != nil {
+			return "", err
+		}
 	}
 	if unchanged {
 		r.s.RenderUnchanged = true
@@ -546,12 +556,15 @@ func (r *runner) publishRender(ctx context.Context, sp *sitePlan, res *render.Re
 // before publishing. At scale 1 the tests took 0.36 s and the render
 // 0.85 s, one after the other.
 type renderAhead struct {
-	started time.Time
-	sp      *sitePlan
-	gate    chan error
-	done    chan struct{}
-	res     *render.Result
-	err     error
+	started, finished time.Time
+	sp                *sitePlan
+	gate              chan error
+	// cancel stops the render once the tests have failed: its pages are
+	// not published.
+	cancel context.CancelFunc
+	done   chan struct{}
+	res    *render.Result
+	err    error
 }
 
 // errTestsFailed stops a render ahead: the previous site stays.
@@ -562,15 +575,22 @@ var errTestsFailed = errors.New("the data tests failed")
 // it always has.
 func (r *runner) renderWhileTesting(ctx context.Context) *renderAhead {
 	sp, unchanged, err := r.planRender(ctx)
-	if err != nil || unchanged {
+	if err != nil {
+		return nil
+	}
+	r.planned, r.plannedUnchanged = sp, unchanged // the render stage's, on a rerun that built nothing
+	if unchanged {
 		return nil
 	}
 	a := &renderAhead{started: r.o.Now(), sp: sp, gate: make(chan error, 1), done: make(chan struct{})}
 	o := r.renderOptions(sp)
 	o.TestsDone = func() error { return <-a.gate }
+	renderCtx, cancel := context.WithCancel(ctx)
+	a.cancel = cancel
 	go func() {
 		defer close(a.done)
-		a.res, a.err = render.Site(ctx, r.w, r.plan.Project, o)
+		a.res, a.err = render.Site(renderCtx, r.w, r.plan.Project, o)
+		a.finished = r.o.Now()
 	}()
 	return a
 }
@@ -578,6 +598,7 @@ func (r *runner) renderWhileTesting(ctx context.Context) *renderAhead {
 // release tells the render how the tests ended; it must be called once.
 func (a *renderAhead) release(failed bool) {
 	if failed {
+		a.cancel()
 		a.gate <- errTestsFailed
 	} else {
 		a.gate <- nil
@@ -588,7 +609,7 @@ func (a *renderAhead) release(failed bool) {
 func (a *renderAhead) finish(r *runner) func(context.Context) (string, error) {
 	return func(ctx context.Context) (string, error) {
 		<-a.done
-		r.o.Reporter.Stage("生成看板", 0)
+		a.cancel()
 		return r.publishRender(ctx, a.sp, a.res, a.err)
 	}
 }

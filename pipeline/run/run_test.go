@@ -178,6 +178,13 @@ func TestErrorSeverityTestFailsTheRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "site")); !os.IsNotExist(err) {
 		t.Errorf("site written: %v", err)
 	}
+	// The pages written while the tests ran are gone with their folder.
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".site") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
 }
 
 func TestBadSourceFailsAloneAndIsRecorded(t *testing.T) {

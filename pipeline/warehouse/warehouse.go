@@ -153,7 +153,12 @@ func (w *Warehouse) Close() error {
 		return nil
 	}
 	if w.pg != nil && w.pg.writer != nil {
-		w.pg.writer.Close() // lets go of the writer lock
+		// Unlocked before the connection goes: the server ends a closed
+		// session a moment later, and a writer opening right after this
+		// one (the next scheduled run) found the lock still held.
+		var released bool
+		_ = w.pg.writer.QueryRowContext(context.Background(), `SELECT pg_advisory_unlock(hashtext('jixiao writer ' || ?))`, w.pg.prefix).Scan(&released)
+		w.pg.writer.Close()
 	}
 	err := w.db.Close()
 	if w.pg != nil {
