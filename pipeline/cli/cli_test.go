@@ -42,7 +42,7 @@ func TestRunQueryLineageRuns(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, want := range []string{"成功", "数据源   2 个：2 个入库", "隔离 1 行", "模型     2 个构建成功", "数据测试 3 项通过，0 项失败，1 项警告", "看板     1 页"} {
+	for _, want := range []string{"成功", "数据源   2 个：2 个入库", "隔离 1 行", "模型     2 个构建成功", "数据测试 3 项通过，0 项失败，1 项警告", "看板     1 页", "与数据测试同时进行"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run output lacks %q:\n%s", want, out)
 		}

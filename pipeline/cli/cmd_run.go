@@ -189,7 +189,11 @@ func printSummary(env Env, s *run.Summary) {
 		}
 	}
 	if d, ok := s.Stages[run.StageRender]; ok && s.Render != nil {
-		fmt.Fprintf(w, "  看板     %d 页 → %s/index.html（%s）\n", len(s.Render.Pages), s.SiteDir, seconds(d))
+		beside := ""
+		if s.RenderBesideTests {
+			beside = "，与数据测试同时进行"
+		}
+		fmt.Fprintf(w, "  看板     %d 页 → %s/index.html（%s%s）\n", len(s.Render.Pages), s.SiteDir, seconds(d), beside)
 	} else if s.RenderUnchanged {
 		fmt.Fprintf(w, "  看板     无变化，沿用 %s/index.html（%s）\n", s.SiteDir, seconds(d))
 	}

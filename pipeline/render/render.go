@@ -65,11 +65,9 @@ type Options struct {
 type Result struct {
 	Pages []string
 	// QueryTime and WriteTime split the render's time between reading the
-	// warehouse and writing HTML; TestsWait is the time it waited for
-	// TestsDone.
+	// warehouse and writing HTML.
 	QueryTime time.Duration
 	WriteTime time.Duration
-	TestsWait time.Duration
 	// BatchedPanels counts the panels of repeated pages whose rows were
 	// read in a batch with the other pages' (see QueryEach).
 	BatchedPanels int
@@ -178,10 +176,7 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	}
 	writePages(ctx, first, func(i int) { errs[i] = writePage(ctx, w, p, pages[i], nav, o, tmp, &times[i]) })
 	if o.TestsDone != nil {
-		waited := time.Now()
-		err := o.TestsDone()
-		res.TestsWait = time.Since(waited)
-		if err != nil {
+		if err := o.TestsDone(); err != nil {
 			return nil, err
 		}
 	}

@@ -95,8 +95,11 @@ type Summary struct {
 	// RenderUnchanged is true when the site was left as it was: nothing it
 	// shows changed.
 	RenderUnchanged bool
-	SiteDir         string
-	Warehouse       string
+	// RenderBesideTests is true when the pages were written while the data
+	// tests ran: the render's time then overlaps theirs.
+	RenderBesideTests bool
+	SiteDir           string
+	Warehouse         string
 	// Resources are the memory limit and threads DuckDB ran with, as it
 	// reports them: jixiao.yaml's memory_limit and threads, or the defaults.
 	Resources warehouse.Resources
@@ -358,13 +361,10 @@ func (r *runner) stages(ctx context.Context) error {
 			_ = r.w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: r.s.RunID, Step: string(StageRender), StartedAt: r.o.Now(),
 				FinishedAt: r.o.Now(), Status: warehouse.StatusSkipped, Detail: "models or error-severity tests failed"})
 		} else if ahead != nil {
-			if err := r.step(ctx, StageRender, ahead.finish(r)); err != nil {
+			// Timed from the render's start, beside the tests.
+			r.s.RenderBesideTests = true
+			if err := r.stepSince(ctx, StageRender, ahead.started, ahead.finish(r)); err != nil {
 				failures = append(failures, "render: "+err.Error())
-			}
-			// The render's own time: from its start, less its wait for the
-			// tests (it ran beside them until then).
-			if ahead.res != nil {
-				r.s.Stages[StageRender] = ahead.finished.Sub(ahead.started) - ahead.res.TestsWait
 			}
 		} else if err := r.step(ctx, StageRender, r.render); err != nil {
 			failures = append(failures, "render: "+err.Error())
@@ -379,7 +379,11 @@ func (r *runner) stages(ctx context.Context) error {
 // step runs one stage, times it into the summary and records it in the run
 // history, even when the run was cancelled.
 func (r *runner) step(ctx context.Context, st Stage, fn func(context.Context) (string, error)) error {
-	started := r.o.Now()
+	return r.stepSince(ctx, st, r.o.Now(), fn)
+}
+
+// stepSince is step for a stage that began at started, beside another.
+func (r *runner) stepSince(ctx context.Context, st Stage, started time.Time, fn func(context.Context) (string, error)) error {
 	detail, err := fn(ctx)
 	r.s.Stages[st] = r.o.Now().Sub(started)
 	status := warehouse.StatusSuccess
@@ -556,9 +560,9 @@ func (r *runner) publishRender(ctx context.Context, sp *sitePlan, res *render.Re
 // before publishing. At scale 1 the tests took 0.36 s and the render
 // 0.85 s, one after the other.
 type renderAhead struct {
-	started, finished time.Time
-	sp                *sitePlan
-	gate              chan error
+	started time.Time
+	sp      *sitePlan
+	gate    chan error
 	// cancel stops the render once the tests have failed: its pages are
 	// not published.
 	cancel context.CancelFunc
@@ -590,7 +594,6 @@ func (r *runner) renderWhileTesting(ctx context.Context) *renderAhead {
 	go func() {
 		defer close(a.done)
 		a.res, a.err = render.Site(renderCtx, r.w, r.plan.Project, o)
-		a.finished = r.o.Now()
 	}()
 	return a
 }
