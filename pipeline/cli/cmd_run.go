@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -151,10 +152,18 @@ func printSummary(env Env, s *run.Summary) {
 	}
 	if d, ok := s.Stages[run.StageTransform]; ok {
 		built, failed, skipped, kept := 0, 0, 0, 0
+		inPart := 0
+		parts := map[string]bool{}
 		for _, m := range s.Models {
 			switch m.Status {
 			case transform.BuildSuccess:
 				built++
+				if m.Partitions != nil && !m.Partitions.Full && len(m.Partitions.Parts) > 0 {
+					inPart++
+					for _, p := range m.Partitions.Parts {
+						parts[p] = true
+					}
+				}
 			case transform.BuildFailed:
 				failed++
 			case transform.BuildSkipped:
@@ -164,6 +173,9 @@ func printSummary(env Env, s *run.Summary) {
 			}
 		}
 		fmt.Fprintf(w, "  模型     %d 个构建成功，%d 个失败，%d 个因上游失败未构建，%d 个无变化未重建（%s）\n", built, failed, skipped, kept, seconds(d))
+		if inPart > 0 {
+			fmt.Fprintf(w, "    其中 %d 个只重算有变动的分区：%s\n", inPart, partNames(parts))
+		}
 	}
 	if d, ok := s.Stages[run.StageTest]; ok {
 		passed, failed, warned := 0, 0, 0
@@ -198,4 +210,24 @@ func printSummary(env Env, s *run.Summary) {
 		fmt.Fprintf(w, "  看板     无变化，沿用 %s/index.html（%s）\n", s.SiteDir, seconds(d))
 	}
 	fmt.Fprintf(w, "  仓库     %s\n", s.Warehouse)
+}
+
+// partNames lists a run's rebuilt partitions in order, months as 2017年9月
+// (a partition column's values as text: 2017-09-01 for a month).
+func partNames(parts map[string]bool) string {
+	names := make([]string, 0, len(parts))
+	for p := range parts {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for i, p := range names {
+		if t, err := time.Parse("2006-01-02", p); err == nil && t.Day() == 1 {
+			names[i] = fmt.Sprintf("%d年%d月", t.Year(), int(t.Month()))
+		}
+	}
+	const most = 6
+	if len(names) > most {
+		return strings.Join(names[:most], "、") + fmt.Sprintf(" 等 %d 个", len(names))
+	}
+	return strings.Join(names, "、")
 }
