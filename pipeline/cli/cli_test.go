@@ -286,12 +286,21 @@ func TestRunsShowsOneRun(t *testing.T) {
 	}
 	_, out, _ := jixiao(t, dir, "query", "SELECT run_id FROM meta.runs", "--format", "csv")
 	id := strings.TrimSpace(strings.Split(out, "\n")[1])
+	// As a source with a cursor column records its newest value.
+	w, err := warehouse.Open(t.Context(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Exec(t.Context(), "UPDATE meta.source_loads SET cursor_value = '2017-09-28 17:00:00' WHERE location = 'data/progress/2017-02.csv'"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
 	code, out, _ := jixiao(t, dir, "runs", id)
 	// The start reads in the project's time zone, as the run's id does;
 	// statuses and details in Chinese.
 	started := id[0:4] + "-" + id[4:6] + "-" + id[6:8] + " " + id[9:11] + ":" + id[11:13] + ":" + id[13:15]
 	for _, want := range []string{"运行 " + id + "（run）：成功", "开始 " + started, "步骤：", "extract", "render", "入库：", "progress",
-		"data/progress/2017-02.csv", "个数据源，入库", "项数据测试"} {
+		"data/progress/2017-02.csv", "个数据源，入库", "项数据测试", "游标", "2017-09-28 17:00:00"} {
 		if code != ExitOK || !strings.Contains(out, want) {
 			t.Errorf("runs %s lacks %q:\n%s", id, want, out)
 		}

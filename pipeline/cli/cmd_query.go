@@ -263,7 +263,7 @@ func showRun(ctx context.Context, env Env, w *warehouse.Warehouse, id string, lo
 		names []string
 	}{
 		{"步骤", w.RunSteps, []string{"步骤", "状态", "用时_秒", "说明"}},
-		{"入库", w.RunLoads, []string{"数据源", "位置", "状态", "读取", "入库", "隔离"}},
+		{"入库", w.RunLoads, []string{"数据源", "位置", "状态", "读取", "入库", "隔离", "游标"}},
 		{"未成功构建的模型", w.RunFailedModels, []string{"模型", "状态", "错误"}},
 		{"未通过的数据测试", w.RunUnpassedTests, []string{"模型", "测试", "结果", "不符合行数"}},
 	} {

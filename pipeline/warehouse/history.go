@@ -47,10 +47,11 @@ func (w *Warehouse) RunSteps(ctx context.Context, id string) (*Result, error) {
 		coalesce(detail, '') AS detail FROM meta.run_steps WHERE run_id = ? ORDER BY started_at`, id)
 }
 
-// RunLoads lists what a run loaded, source by source and file by file.
+// RunLoads lists what a run loaded, source by source and file by file,
+// with each load's cursor (the newest value of a source's cursor column).
 func (w *Warehouse) RunLoads(ctx context.Context, id string) (*Result, error) {
 	return w.metaQuery(ctx, "read the run's loads", `SELECT source, coalesce(location, '') AS location, status, rows_read,
-		rows_loaded, rows_rejected FROM meta.source_loads WHERE run_id = ? ORDER BY source, location`, id)
+		rows_loaded, rows_rejected, coalesce(cursor_value, '') AS cursor_value FROM meta.source_loads WHERE run_id = ? ORDER BY source, location`, id)
 }
 
 // RunFailedModels lists the models a run did not build.
