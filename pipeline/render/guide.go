@@ -35,8 +35,14 @@ type guideModel struct {
 type guideColumn struct{ Name, Label, Type string }
 
 type guideTest struct {
-	Name, Severity, Status, Class, Failures, RanAt string
+	Name, Severity, Status, Class, Failures, RanAt, RunID string
+	// Note is what the result says besides its count: the failing rows'
+	// sample, or why a pass read nothing (由模型 SQL 的 GROUP BY 保证…).
+	Note string
 }
+
+// noteMost is how much of a test's sample the guide shows.
+const noteMost = 160
 
 type guideSource struct {
 	Name, Kind, Description, File, LastLoad, Rows, Status, Class, Note string
@@ -74,7 +80,7 @@ func buildGuide(ctx context.Context, w *warehouse.Warehouse, p *project.Project,
 			gm.Tests = append(gm.Tests, guideTest{Name: fmt.Sprint(r[1]), Severity: map[string]string{"error": "错误", "warn": "警告"}[fmt.Sprint(r[2])],
 				Status:   map[string]string{"pass": "通过", "fail": "未通过", "warn": "警告", "error": "无法运行"}[status],
 				Class:    map[string]string{"pass": "done", "warn": "onpace", "fail": "behind", "error": "behind"}[status],
-				Failures: FormatCell(r[4], "integer"), RanAt: ranAt(r[5], loc)})
+				Failures: FormatCell(r[4], "integer"), RanAt: ranAt(r[5], loc), RunID: fmt.Sprint(r[6]), Note: shortNote(fmt.Sprint(r[7]))})
 		}
 		if in != nil {
 			gm.Reads = strings.Join(in.Parents[m.ID()], "、")
@@ -119,4 +125,14 @@ func ranAt(v any, loc *time.Location) string {
 		return "—"
 	}
 	return FormatDateTime(t.In(loc))
+}
+
+// shortNote is a test result's sample on one line, cut to noteMost
+// characters.
+func shortNote(sample string) string {
+	note := strings.Join(strings.Fields(strings.ReplaceAll(sample, "\n", "；")), " ")
+	if r := []rune(note); len(r) > noteMost {
+		note = string(r[:noteMost]) + "…"
+	}
+	return note
 }

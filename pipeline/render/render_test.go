@@ -289,10 +289,15 @@ func TestSiteWaitsForTheTestsBeforeTheGuide(t *testing.T) {
 	// Tests that pass, recording their result as they end: the guide shows it.
 	done := func() error {
 		return w.RecordTestResults(ctx, []warehouse.TestResultRecord{{RunID: "r-3", Model: "marts.c", TestName: "not_null(unit)", Kind: "not_null",
-			Severity: "error", Status: "pass", RanAt: time.Now()}})
+			Severity: "error", Status: "pass", Sample: "由模型 SQL 的 GROUP BY 保证（本次运行整表重建），未扫描", RanAt: time.Now()}})
 	}
 	if _, err := Site(ctx, w, p, Options{OutDir: out, RunID: "r-3", TestsDone: done}); err != nil {
 		t.Fatal(err)
+	}
+	// The guide says why a pass read nothing, and in which run.
+	if guide, _ := os.ReadFile(filepath.Join(out, "guide.html")); !strings.Contains(string(guide), "<td>由模型 SQL 的 GROUP BY 保证（本次运行整表重建），未扫描</td>") ||
+		!strings.Contains(string(guide), "<td>r-3</td>") {
+		t.Error("the guide lacks the result's note or its run")
 	}
 	for _, page := range []string{"guide.html", "history.html"} {
 		html, _ := os.ReadFile(filepath.Join(out, page))
@@ -325,6 +330,20 @@ func TestShowsTests(t *testing.T) {
 	} {
 		if got := showsTests(&tt.page); got != tt.want {
 			t.Errorf("%+v: %v, want %v", tt.page, got, tt.want)
+		}
+	}
+}
+
+// A test's note on the guide is one line, cut short.
+func TestShortNote(t *testing.T) {
+	long := strings.Repeat("字", noteMost+10)
+	for in, want := range map[string]string{
+		"": "",
+		"unit=乙, occurrences=2\nunit=丙, occurrences=3": "unit=乙, occurrences=2；unit=丙, occurrences=3",
+		long: strings.Repeat("字", noteMost) + "…",
+	} {
+		if got := shortNote(in); got != want {
+			t.Errorf("shortNote(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -74,7 +74,7 @@ func (w *Warehouse) QuarantineRows(ctx context.Context, source string, limit int
 
 // LatestTestResults is each data test's newest result.
 func (w *Warehouse) LatestTestResults(ctx context.Context) (*Result, error) {
-	return w.metaQuery(ctx, "read the data tests' results", `SELECT model, test_name, severity, status, failures, ran_at FROM (
+	return w.metaQuery(ctx, "read the data tests' results", `SELECT model, test_name, severity, status, failures, ran_at, run_id, coalesce(sample, '') AS sample FROM (
 		SELECT *, row_number() OVER (PARTITION BY model, test_name ORDER BY ran_at DESC) AS newest FROM meta.test_results) AS t
 		WHERE newest = 1 ORDER BY model, test_name`)
 }
