@@ -35,6 +35,10 @@ type Options struct {
 	// (2017年9月); empty when the project names no data_period.
 	Period   time.Time
 	Location *time.Location
+	// Generated is the time the pages say they were written (生成于, in the
+	// page and in its Word copy); zero is now. Two renders given the same
+	// one write the same files.
+	Generated time.Time
 	// PanelRows caps the rows a panel reads.
 	PanelRows int
 	Kinds     *Kinds
@@ -122,6 +126,9 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
+	}
+	if o.Generated.IsZero() {
+		o.Generated = time.Now()
 	}
 	assets, err := Assets()
 	if err != nil {
@@ -319,7 +326,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	pg := in.decl
 	view := pageView{
 		Title: in.fill(pg.Title), Description: in.fill(pg.Description), ProjectName: p.Config.Name, RunID: o.RunID,
-		Generated: FormatDateTime(time.Now().In(o.Location)), Print: pg.Print, Stale: o.Stale,
+		Generated: FormatDateTime(o.Generated.In(o.Location)), Print: pg.Print, Stale: o.Stale,
 	}
 	if !o.DataAsOf.IsZero() {
 		view.AsOf = FormatDateTime(o.DataAsOf.In(o.Location))
