@@ -457,20 +457,24 @@ func (r *runner) build(ctx context.Context) (string, error) {
 // rebuilt models and those that did not pass last time.
 func (r *runner) test(ctx context.Context) (string, error) {
 	tests := testsFor(r.plan, r.selected, r.o.Select)
+	firsts := firstSeenBuilds(r.plan, r.s.Models)
+	var history testHistory
+	if (r.o.SkipUnchanged && r.s.Models != nil) || len(firsts) > 0 {
+		var err error
+		if history, err = readTestHistory(ctx, r.w); err != nil {
+			return "", err
+		}
+	}
 	if r.o.SkipUnchanged && r.s.Models != nil {
 		var err error
-		if tests, err = changedTests(ctx, r.w, tests, r.s.Models); err != nil {
+		if tests, err = changedTests(ctx, r.w, tests, r.s.Models, history); err != nil {
 			return "", err
 		}
 	}
 	// A model updated by first_seen holds its key unique by construction
 	// where its last test said so.
-	if firsts := firstSeenBuilds(r.plan, r.s.Models); len(firsts) > 0 {
-		passed, err := passedBefore(ctx, r.w, r.plan, r.prior)
-		if err != nil {
-			return "", err
-		}
-		tests = check.GuaranteedByFirstSeen(ctx, r.w, tests, firsts, passed)
+	if len(firsts) > 0 {
+		tests = check.GuaranteedByFirstSeen(ctx, r.w, tests, firsts, passedBefore(r.plan, r.prior, history))
 	}
 	// A model built in part is tested on the partitions it rebuilt.
 	tests = r.o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(r.plan, r.s.Models))
@@ -645,23 +649,16 @@ func firstSeenBuilds(plan *Plan, builds []transform.BuildResult) map[string]chec
 
 // passedBefore says whether a test's newest result passed, on its model as
 // the model's last build before this run left it, built from the SQL it
-// has now (prior: each model's last build before this run).
-func passedBefore(ctx context.Context, w *warehouse.Warehouse, plan *Plan, prior map[string]warehouse.PriorBuild) (func(check.Test) bool, error) {
-	unpassed, err := w.UnpassedTests(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ran, err := w.LastTestRuns(ctx)
-	if err != nil {
-		return nil, err
-	}
+// has now (prior: each model's last build before this run; h: the tests'
+// results before this run's).
+func passedBefore(plan *Plan, prior map[string]warehouse.PriorBuild, h testHistory) func(check.Test) bool {
 	return func(t check.Test) bool {
 		key := warehouse.TestKey(t.Model, t.Name)
-		at, ever := ran[key]
+		at, ever := h.ran[key]
 		p, built := prior[t.Model]
 		m := plan.Graph.Models[t.Model]
-		return ever && !unpassed[key] && built && m != nil && p.Status == transform.BuildSuccess && p.SQLHash == m.Hash() && at.After(p.FinishedAt)
-	}, nil
+		return ever && !h.unpassed[key] && built && m != nil && p.Status == transform.BuildSuccess && p.SQLHash == m.Hash() && at.After(p.FinishedAt)
+	}
 }
 
 // builtWhole returns the SQL of each model this run built whole (every row

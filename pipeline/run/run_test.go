@@ -558,11 +558,11 @@ func TestPassedBeforeNeedsTheSameBuildTested(t *testing.T) {
 		{"last build failed", with(func(b *warehouse.PriorBuild) { b.Status = "failed" }), false},
 		{"never built", map[string]warehouse.PriorBuild{}, false},
 	} {
-		passed, err := passedBefore(ctx, w, plan, tt.prior)
+		h, err := readTestHistory(ctx, w)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := passed(test); got != tt.want {
+		if got := passedBefore(plan, tt.prior, h)(test); got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -570,7 +570,7 @@ func TestPassedBeforeNeedsTheSameBuildTested(t *testing.T) {
 	if err := w.Exec(ctx, "UPDATE meta.test_results SET status = 'fail' WHERE model = '"+test.Model+"' AND test_name = '"+test.Name+"'"); err != nil {
 		t.Fatal(err)
 	}
-	if passed, err := passedBefore(ctx, w, plan, prior); err != nil || passed(test) {
+	if h, err := readTestHistory(ctx, w); err != nil || passedBefore(plan, prior, h)(test) {
 		t.Errorf("a failed test counted as passed (%v)", err)
 	}
 }

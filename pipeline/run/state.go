@@ -54,20 +54,31 @@ func buildState(ctx context.Context, w *warehouse.Warehouse) (map[string]warehou
 	return prior, changes, nil
 }
 
+// testHistory is what the warehouse holds of the data tests' earlier
+// results, by warehouse.TestKey: whose newest result did not pass, and
+// when each last ran.
+type testHistory struct {
+	unpassed map[string]bool
+	ran      map[string]time.Time
+}
+
+func readTestHistory(ctx context.Context, w *warehouse.Warehouse) (testHistory, error) {
+	var h testHistory
+	var err error
+	if h.unpassed, err = w.UnpassedTests(ctx); err != nil {
+		return h, err
+	}
+	h.ran, err = w.LastTestRuns(ctx)
+	return h, err
+}
+
 // changedTests keeps the tests of models built in this run, tests that read
 // a model built in this run, tests that did not pass last time, and tests
 // that have not run since their model (or a table they read) was last
 // built: a run killed between its builds and its tests leaves such builds,
 // which must not pass for tested.
-func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult) ([]check.Test, error) {
-	unpassed, err := w.UnpassedTests(ctx)
-	if err != nil {
-		return nil, err
-	}
-	lastRun, err := w.LastTestRuns(ctx)
-	if err != nil {
-		return nil, err
-	}
+func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult, h testHistory) ([]check.Test, error) {
+	unpassed, lastRun := h.unpassed, h.ran
 	prior, err := w.PriorBuilds(ctx)
 	if err != nil {
 		return nil, err
