@@ -426,7 +426,7 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.
 	if m.Partitioned() {
 		parts, err = w.BuildPartitioned(ctx, warehouse.PartitionedRequest{BuildRequest: req, Model: m.ID(), SQLHash: m.Hash(),
 			Column: m.Header.PartitionBy, FromFirstChanged: m.Header.RebuildFromFirstChanged, FirstSeen: m.Header.FirstSeen,
-			Inputs: g.Parents[m.ID()], Changed: changed, Full: opts.FullRefresh})
+			Inputs: g.Parents[m.ID()], ModelInputs: partitionedParents(g, m), Changed: changed, Full: opts.FullRefresh})
 		if parts != nil {
 			rows = parts.Rows
 			if parts.Unchanged() && !req.View {
@@ -451,6 +451,20 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.
 		_ = w.RecordModelBuild(ctx, rec)
 	}
 	return r
+}
+
+// partitionedParents lists the incremental models m reads that are
+// partitioned by m's column: the warehouse tells their changed partitions by
+// the builds that wrote them.
+func partitionedParents(g *Graph, m *project.Model) []string {
+	var out []string
+	for _, p := range g.Parents[m.ID()] {
+		pm := g.Models[p]
+		if pm != nil && pm.Header.Materialized == project.MaterializeIncremental && strings.EqualFold(pm.Header.PartitionBy, m.Header.PartitionBy) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ModelError is a failed build, placed in the model's file.

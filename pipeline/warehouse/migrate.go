@@ -140,6 +140,10 @@ var migrations = []string{
 		part VARCHAR,
 		rows BIGINT NOT NULL
 	);`,
+	// 8: which build last wrote each partition of an incremental model, so
+	// that a model reading it can tell its changed partitions by that, as by
+	// a raw table's load ids.
+	`ALTER TABLE meta.partition_rows ADD COLUMN IF NOT EXISTS version VARCHAR;`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

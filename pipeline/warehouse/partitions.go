@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // A partitioned model's rows fall into partitions by one column, a month,
@@ -39,6 +42,12 @@ type PartitionedRequest struct {
 	Changed []string
 	// Full rebuilds every partition (a full refresh).
 	Full bool
+	// ModelInputs are those of the inputs that are incremental models
+	// partitioned by the same column: they carry no load id, and each of
+	// their partitions is told apart by the build that last wrote it
+	// (meta.partition_rows), as a raw table's rows are by their load, with
+	// nothing scanned.
+	ModelInputs []string
 	// FirstSeen is the key of a model that holds each key's first month: a
 	// rebuild from the first changed month on reads only the inputs' rows
 	// of those months (each reference to an input in the SQL is read as
@@ -112,6 +121,9 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 		}
 	}
 	out := &PartitionBuild{Rows: -1}
+	// The partitions this build writes are stamped with it: a model that
+	// reads this one tells them changed by the stamp (ModelInputs).
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
 	err = w.withTx(ctx, func(tx txConn) error {
 		exec := func(q string, args ...any) error {
 			_, err := tx.ExecContext(ctx, q, args...)
@@ -167,7 +179,7 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ?`, req.Model); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` GROUP BY 2`, req.Model); err != nil {
+			if err := exec(`INSERT INTO meta.partition_rows (model, part, rows, version) SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*), ? FROM `+target+` GROUP BY 2`, req.Model, stamp); err != nil {
 				return fmt.Errorf("partition_by %s: %w", req.Column, err)
 			}
 		case len(out.Parts) > 0:
@@ -186,7 +198,7 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 				// The keys first seen from the first changed month on: from
 				// the inputs' rows of those months, those the model does not
 				// hold from the months before (all that is left of it now).
-				from, err := w.fromMonth(ctx, tx, req.SQL, refs, inputs, req.Column, pick.from)
+				from, err := w.fromMonth(ctx, tx, req.SQL, refs, inputs, req.ModelInputs, req.Column, pick.from)
 				if err != nil {
 					return err
 				}
@@ -218,7 +230,7 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 			if err := exec(`DELETE FROM meta.partition_rows WHERE model = ? AND `+pick.on(w.dialect("TRY_CAST", "CAST")+"(part AS "+pick.typ+")"), req.Model); err != nil {
 				return err
 			}
-			if err := exec(`INSERT INTO meta.partition_rows SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*) FROM `+target+` WHERE `+out.Filter+` GROUP BY 2`, req.Model); err != nil {
+			if err := exec(`INSERT INTO meta.partition_rows (model, part, rows, version) SELECT ?, `+QuoteIdent(req.Column)+`::VARCHAR, count(*), ? FROM `+target+` WHERE `+out.Filter+` GROUP BY 2`, req.Model, stamp); err != nil {
 				return err
 			}
 			if w.pg != nil {
@@ -320,10 +332,18 @@ func (w *Warehouse) planPartitions(ctx context.Context, tx txConn, req Partition
 	if !plan.full {
 		parts = map[string]bool{}
 	}
+	models := map[string]bool{}
+	for _, in := range req.ModelInputs {
+		models[in] = true
+	}
 	for _, in := range inputs {
-		lid, ok, err := w.loadColumn(ctx, tx, in, req.Column)
-		if err != nil {
-			return nil, err
+		var lid string
+		ok := models[in]
+		if !ok {
+			var err error
+			if lid, ok, err = w.loadColumn(ctx, tx, in, req.Column); err != nil {
+				return nil, err
+			}
 		}
 		if !ok {
 			// Nothing to tell partitions by: it must not have changed.
@@ -335,6 +355,21 @@ func (w *Warehouse) planPartitions(ctx context.Context, tx txConn, req Partition
 		}
 		if !plan.full && req.Changed != nil && !changed[in] && !req.View {
 			plan.now[in] = recorded[in]
+			continue
+		}
+		if models[in] {
+			// A model's partitions, by the build that wrote each, are read
+			// from meta whole: those that differ from the record changed.
+			built, err := partitionVersions(ctx, tx, in)
+			if err != nil {
+				return nil, err
+			}
+			plan.now[in] = built
+			if !plan.full {
+				if differ := versionsDiffer(recorded[in], built, parts); len(differ) > 0 {
+					plan.redo[in] = differ
+				}
+			}
 			continue
 		}
 		if plan.full {
@@ -571,6 +606,59 @@ func scanInput(ctx context.Context, tx txConn, input, lid, column string, loads 
 	return out, rows.Err()
 }
 
+// versionsDiffer marks in parts the partitions whose rows differ, by
+// build, between was and now, and returns the builds that differ. Unlike a
+// load, one build's partitions change apart: a build that rewrote August
+// on leaves the earlier build's January to July as they were.
+func versionsDiffer(was, now inputState, parts map[string]bool) []string {
+	ids := map[string]bool{}
+	for _, pair := range [][2]inputState{{was, now}, {now, was}} {
+		for id, byPart := range pair[0] {
+			for p, n := range byPart {
+				if pair[1][id][p] != n {
+					parts[p], ids[id] = true, true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(ids))
+	for id := range ids {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// partitionVersions is an incremental model's rows by the build that last
+// wrote them (a load id "build:<stamp>") and partition, as its builds
+// recorded them: what scanInput counts of a raw table, read from meta.
+func partitionVersions(ctx context.Context, tx txConn, model string) (inputState, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT coalesce(version, ''), part, rows FROM meta.partition_rows WHERE model = ?`, model)
+	if err != nil {
+		return nil, fmt.Errorf("read the partitions of %s: %w", model, err)
+	}
+	defer rows.Close()
+	out := inputState{}
+	for rows.Next() {
+		var version string
+		var part sql.NullString
+		var n int64
+		if err := rows.Scan(&version, &part, &n); err != nil {
+			return nil, err
+		}
+		p := nullPart
+		if part.Valid {
+			p = part.String
+		}
+		id := "build:" + version
+		if out[id] == nil {
+			out[id] = map[string]int64{}
+		}
+		out[id][p] += n
+	}
+	return out, rows.Err()
+}
+
 func (w *Warehouse) columnType(ctx context.Context, tx txConn, schema, name, column string) (string, error) {
 	var typ string
 	err := tx.QueryRowContext(ctx, `SELECT data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?`,
@@ -642,12 +730,17 @@ func quoteAll(names []string) []string {
 // carry the partition column reads that input's rows from the month on:
 // the reference, found where DuckDB's parser says it is, becomes a
 // subquery (an alias after it still applies).
-func (w *Warehouse) fromMonth(ctx context.Context, tx txConn, sql string, refs []TableRef, inputs []string, column, month string) (string, error) {
+func (w *Warehouse) fromMonth(ctx context.Context, tx txConn, sql string, refs []TableRef, inputs, models []string, column, month string) (string, error) {
 	qualifies := map[string]string{} // input -> the type of its partition column
 	for _, in := range inputs {
-		if _, ok, err := w.loadColumn(ctx, tx, in, column); err != nil {
-			return "", err
-		} else if ok {
+		ok := slices.Contains(models, in)
+		if !ok {
+			var err error
+			if _, ok, err = w.loadColumn(ctx, tx, in, column); err != nil {
+				return "", err
+			}
+		}
+		if ok {
 			schema, name, _ := strings.Cut(in, ".")
 			typ, err := w.columnType(ctx, tx, schema, name, column)
 			if err != nil {

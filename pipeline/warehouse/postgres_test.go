@@ -190,6 +190,51 @@ func testPartitionedBuild(t *testing.T, w *Warehouse) {
 	}
 }
 
+// A model that reads an incremental model rebuilds the partitions that
+// model's last build wrote, told by meta.partition_rows, not in full.
+func TestModelInputsByPartitionBuild(t *testing.T) { eachEngine(t, testModelInputsByPartitionBuild) }
+
+func testModelInputsByPartitionBuild(t *testing.T, w *Warehouse) {
+	ctx := context.Background()
+	build := func(name, sql string, inputs, models []string) *PartitionBuild {
+		t.Helper()
+		b, err := w.BuildPartitioned(ctx, PartitionedRequest{BuildRequest: BuildRequest{Schema: "staging", Name: name, SQL: sql},
+			Model: "staging." + name, SQLHash: "h", Column: "n", Inputs: inputs, ModelInputs: models})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	counts := func() *PartitionBuild {
+		// No load id: its partitions are told by its builds alone.
+		return build("counts", "SELECT n, count(*) AS names FROM raw.s GROUP BY n", []string{"raw.s"}, nil)
+	}
+	tens := func() *PartitionBuild {
+		return build("tens", "SELECT n, names * 10 AS tens FROM staging.counts", []string{"staging.counts"}, []string{"staging.counts"})
+	}
+	loadRows(t, w, "l1", ModeAppend, "a.csv", map[string]int64{"x": 1, "y": 2, "z": 2})
+	counts()
+	if b := tens(); !b.Full {
+		t.Errorf("first build: %+v", b)
+	}
+	if b := tens(); !b.Unchanged() {
+		t.Errorf("nothing new: %+v", b)
+	}
+	loadRows(t, w, "l2", ModeAppend, "b.csv", map[string]int64{"w": 2, "v": 3})
+	if b := counts(); b.Full || fmt.Sprint(b.Parts) != "[2 3]" {
+		t.Fatalf("counts after b.csv: %+v", b)
+	}
+	if b := tens(); b.Full || fmt.Sprint(b.Parts) != "[2 3]" {
+		t.Errorf("tens after b.csv: %+v, want partitions 2 and 3 rebuilt", b)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(n || '=' || tens, ' ' ORDER BY n) FROM staging.tens"); got != "1=10 2=30 3=10" {
+		t.Errorf("staging.tens: %s", got)
+	}
+	if b := tens(); !b.Unchanged() {
+		t.Errorf("nothing new after b.csv: %+v", b)
+	}
+}
+
 // The engine's record reads the same on PostgreSQL.
 func TestPostgresMeta(t *testing.T) {
 	ctx := context.Background()

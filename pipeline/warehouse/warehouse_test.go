@@ -546,3 +546,19 @@ func TestLoadsLeaveNoArrowViews(t *testing.T) {
 		t.Errorf("%d load views left", n)
 	}
 }
+
+// One build's partitions change apart: a rebuild of August on leaves the
+// earlier build's January to July unchanged.
+func TestVersionsDiffer(t *testing.T) {
+	was := inputState{"build:a": {"1": 5, "7": 5, "8": 5}}
+	now := inputState{"build:a": {"1": 5, "7": 5}, "build:b": {"8": 6, "9": 2}}
+	parts := map[string]bool{}
+	ids := versionsDiffer(was, now, parts)
+	if fmt.Sprint(ids) != "[build:a build:b]" || fmt.Sprint(parts) != "map[8:true 9:true]" {
+		t.Errorf("differ %v, parts %v", ids, parts)
+	}
+	parts = map[string]bool{}
+	if ids := versionsDiffer(now, now, parts); len(ids) != 0 || len(parts) != 0 {
+		t.Errorf("unchanged: %v %v", ids, parts)
+	}
+}
