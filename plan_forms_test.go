@@ -58,6 +58,11 @@ func TestPlanMonitorProjection(t *testing.T) {
 		"371002|4|1|2|红|经费保障|康复补贴资金6月底才下达|有可能|单位填报|已填写",
 		"371003|4|2|4|绿|<nil>|<nil>|确定能|按全年预计推断|<nil>",
 		"ALL|10|2|4|红|经费保障|环翠区：经费保障，康复补贴资金6月底才下达|完全不可能|按全年预计推断|已填写")
+	// A fund counts the plan year's people: 环翠区 also served A in December
+	// 2016, which counts neither in January nor as A's first month (March).
+	expectRows(t, w, `SELECT month(month), numerator FROM marts.fund_month_figures
+		WHERE fund_id = 'G3' AND unit_code = '371002' AND indicator_name = '康复服务人数' AND month(month) IN (1, 2, 3) ORDER BY month`,
+		"1|0", "2|0", "3|1")
 	// The same projection serves the plan's own indicators: P1 (target 10 a
 	// unit) by June, 环翠区 5 → 10, on course; 文登区 4 → 8, will miss.
 	expectRows(t, w, `SELECT unit_code, actual, projected, will_miss FROM marts.projections

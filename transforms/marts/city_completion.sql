@@ -41,19 +41,15 @@ agg AS (
 ),
 people AS MATERIALIZED (
     -- A citywide count of people is distinct across the city: someone served
-    -- in two units counts once, in the month first served anywhere.
+    -- in two units counts once, in the month first served anywhere
+    -- (staging.stg_people_months counts them by that month, unit_code ALL).
     -- MATERIALIZED (here and in measured): PostgreSQL would otherwise inline
-    -- them into the correlated subquery and count everyone again for every row.
-    SELECT indicator_id, month, sum(count(*)) OVER (PARTITION BY indicator_id ORDER BY month) AS persons_cum
-    FROM (
-        SELECT c.indicator_id, f.person_key, min(f.month) AS month
-        FROM staging.stg_service_firsts f
-        JOIN (SELECT DISTINCT indicator_id, service_type FROM (
-                  SELECT indicator_id, unnest(service_types) AS service_type FROM staging.stg_catalog
-                  WHERE data_source = 'services' AND measure <> '例') AS types) c ON c.service_type = f.service_type
-        JOIN project ON f.year = project.plan_year
-        GROUP BY c.indicator_id, f.person_key
-    ) AS firsts GROUP BY indicator_id, month
+    -- them into the correlated subquery and sum them again for every row.
+    SELECT t.owner AS indicator_id, p.month, sum(p.persons) OVER (PARTITION BY t.owner ORDER BY p.month) AS persons_cum
+    FROM staging.stg_people_months p
+    JOIN (SELECT DISTINCT owner, type_set FROM staging.stg_type_sets WHERE owner_kind = 'indicator') t ON t.type_set = p.type_set
+    JOIN project ON p.year = project.plan_year
+    WHERE p.unit_code = 'ALL'
 ),
 measured AS MATERIALIZED (
     SELECT a.*, c.target_city, c.measure, c.basis, c.alt_of,

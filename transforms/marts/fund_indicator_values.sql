@@ -1,6 +1,6 @@
 /* jixiao
 materialized: table
-description: 专项资金绩效指标实际值（资金 × 单位，含全市 ALL）：资金到位率、预算执行率（按 scoring.execution_basis 对序时进度或全年预算）、服务人数（全市去重）、服务人数、单位成本、满意度、定性评价
+description: 专项资金绩效指标实际值（资金 × 单位，含全市 ALL）：资金到位率、预算执行率（按 scoring.execution_basis 对序时进度或全年预算）、服务人数（计划年度的服务，全市去重）、单位成本、满意度、定性评价
 columns:
   fund_id: 资金编号
   unit_code: 单位代码
@@ -35,38 +35,45 @@ units AS (
     SELECT m.fund_id, m.unit_code, u.share FROM money m JOIN staging.stg_units u USING (unit_code)
 ),
 fund_types AS (
-    -- Each fund indicator's service types, one a row (服务类型 may name
-    -- several: 培训/农民工培训), to join the records' types on.
-    SELECT DISTINCT fund_id, service_type, measure, one_type FROM (
-        SELECT fund_id, service_type, measure, unnest(string_to_array(service_type, '/')) AS one_type
-        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL) AS types
+    -- The set of service types each fund indicator counts (服务类型 may name
+    -- several: 培训/农民工培训), as staging.stg_type_sets names it.
+    SELECT DISTINCT f.fund_id, f.service_type, f.measure, t.type_set
+    FROM staging.stg_fund_indicators f
+    JOIN staging.stg_type_sets t ON t.owner_kind = 'fund' AND t.owner = f.service_type
 ),
 cases AS (
-    -- The records of each fund indicator's service types, per unit (counted
-    -- by month in staging.stg_service_months).
+    -- The plan year's records of each fund indicator's service types, per
+    -- unit (counted by month in staging.stg_service_months).
     SELECT fi.service_type, s.unit_code, sum(s.services)::BIGINT AS records
     FROM (SELECT DISTINCT service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL) fi
     JOIN staging.stg_service_months s ON s.service_type = ANY(string_to_array(fi.service_type, '/'))
+    JOIN meta.project p ON extract(year FROM s.month) = p.plan_year
     GROUP BY fi.service_type, s.unit_code
 ),
+people AS (
+    -- The plan year's people of each set of service types, once per unit and
+    -- citywide (unit_code ALL) once across the city (staging.stg_people_months).
+    SELECT p.type_set, p.unit_code, sum(p.persons)::BIGINT AS persons
+    FROM staging.stg_people_months p JOIN meta.project pr ON p.year = pr.plan_year
+    GROUP BY p.type_set, p.unit_code
+),
 served AS (
-    -- People (人, 户) count once (staging.stg_service_firsts holds each person
-    -- once a year per service type and unit); cases (例: operations) count
-    -- every record, as the plan's own indicators do. 服务类型 may name several
-    -- (培训/农民工培训).
-    SELECT fi.fund_id, f.unit_code, fi.service_type,
-        CASE WHEN min(fi.measure) = '例' THEN min(c.records) ELSE count(DISTINCT f.person_key) END AS persons
+    -- People (人, 户) count once; cases (例: operations) count every record,
+    -- as the plan's own indicators do, where the unit served the types at all.
+    -- 服务类型 may name several (培训/农民工培训).
+    SELECT fi.fund_id, p.unit_code, fi.service_type,
+        CASE WHEN min(fi.measure) = '例' THEN min(c.records) ELSE min(p.persons) END AS persons
     FROM fund_types fi
-    JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
-    LEFT JOIN cases c ON c.service_type = fi.service_type AND c.unit_code = f.unit_code
-    GROUP BY fi.fund_id, f.unit_code, fi.service_type
+    JOIN people p ON p.type_set = fi.type_set AND p.unit_code <> 'ALL'
+    LEFT JOIN cases c ON c.service_type = fi.service_type AND c.unit_code = p.unit_code
+    GROUP BY fi.fund_id, p.unit_code, fi.service_type
 ),
 served_city AS (
     -- Citywide, a person served in two units counts once.
     SELECT fi.fund_id, fi.service_type,
-        CASE WHEN min(fi.measure) = '例' THEN min(c.records) ELSE count(DISTINCT f.person_key) END AS persons
+        CASE WHEN min(fi.measure) = '例' THEN min(c.records) ELSE min(p.persons) END AS persons
     FROM fund_types fi
-    JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
+    JOIN people p ON p.type_set = fi.type_set AND p.unit_code = 'ALL'
     LEFT JOIN (SELECT service_type, sum(records)::BIGINT AS records FROM cases GROUP BY service_type) c ON c.service_type = fi.service_type
     GROUP BY fi.fund_id, fi.service_type
 ),

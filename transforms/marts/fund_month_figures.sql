@@ -2,7 +2,7 @@
 materialized: table
 description: >-
   专项资金绩效指标逐月实际值（资金 × 单位（ALL 为全市）× 月 × 指标）：截至当月的资金到位率、预算执行率（对全年预算）、
-  服务人数（全市去重）、单位成本、满意度与定性评价，运行监控表“1–X月实际完成值”的来源；
+  服务人数（计划年度的服务，全市去重）、单位成本、满意度与定性评价，运行监控表“1–X月实际完成值”的来源；
   最新月份的实际值与 marts.fund_indicator_values 相同
 columns:
   fund_id: 资金编号
@@ -42,44 +42,41 @@ WITH months AS (
 money AS (
     SELECT fund_id, unit_code, month, planned_wan, arrived_wan, spent_wan FROM marts.fund_budget_months WHERE unit_code <> 'ALL'
 ),
+plan AS (SELECT plan_year FROM meta.project),
 people_types AS (
-    -- The service types of each fund indicator counting people, one a row
-    -- (服务类型 may name several: 培训/农民工培训), to join the records' types on.
-    SELECT DISTINCT fund_id, service_type, one_type FROM (
-        SELECT fund_id, service_type, unnest(string_to_array(service_type, '/')) AS one_type
-        FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure IS DISTINCT FROM '例') AS types
+    -- The set of service types each fund indicator counting people counts
+    -- (服务类型 may name several: 培训/农民工培训).
+    SELECT DISTINCT fi.fund_id, fi.service_type, t.type_set
+    FROM staging.stg_fund_indicators fi
+    JOIN (SELECT DISTINCT owner, type_set FROM staging.stg_type_sets WHERE owner_kind = 'fund') t ON t.owner = fi.service_type
+    WHERE fi.service_type IS NOT NULL AND fi.measure IS DISTINCT FROM '例'
 ),
 first_served AS (
-    -- Each person counts from the month they were first served, once per
-    -- unit; citywide (unit_code ALL) once across the city (each service
-    -- type's first month is in staging.stg_service_firsts).
-    SELECT fi.fund_id, fi.service_type, f.unit_code, f.person_key, min(f.month) AS first_month
-    FROM people_types fi JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
-    GROUP BY fi.fund_id, fi.service_type, f.unit_code, f.person_key
-    UNION ALL
-    SELECT fi.fund_id, fi.service_type, 'ALL', f.person_key, min(f.month)
-    FROM people_types fi JOIN staging.stg_service_firsts f ON f.service_type = fi.one_type
-    GROUP BY fi.fund_id, fi.service_type, f.person_key
+    -- The plan year's people by the month first served, once per unit and
+    -- citywide (unit_code ALL) once across the city (staging.stg_people_months).
+    SELECT fi.fund_id, fi.service_type, p.unit_code, p.month AS first_month, p.persons
+    FROM people_types fi JOIN staging.stg_people_months p ON p.type_set = fi.type_set JOIN plan ON p.year = plan.plan_year
 ),
 cases AS (
-    -- Cases (例) count every record in its own month (staging.stg_service_months).
+    -- Cases (例) count every record of the plan year in its own month
+    -- (staging.stg_service_months).
     SELECT fi.fund_id, fi.service_type, s.unit_code, s.month, sum(s.services) AS records
     FROM (SELECT DISTINCT fund_id, service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure = '例') fi
     JOIN staging.stg_service_months s ON s.service_type = ANY(string_to_array(fi.service_type, '/'))
+    JOIN plan ON extract(year FROM s.month) = plan.plan_year
     GROUP BY fi.fund_id, fi.service_type, s.unit_code, s.month
     UNION ALL
     SELECT fi.fund_id, fi.service_type, 'ALL', s.month, sum(s.services)
     FROM (SELECT DISTINCT fund_id, service_type FROM staging.stg_fund_indicators WHERE service_type IS NOT NULL AND measure = '例') fi
     JOIN staging.stg_service_months s ON s.service_type = ANY(string_to_array(fi.service_type, '/'))
+    JOIN plan ON extract(year FROM s.month) = plan.plan_year
     GROUP BY fi.fund_id, fi.service_type, s.month
 ),
 served AS (
     SELECT fund_id, service_type, unit_code, month, sum(persons)::BIGINT AS persons FROM (
         -- people counted by their first month, then those months added up
         SELECT f.fund_id, f.service_type, f.unit_code, m.month, sum(f.persons) AS persons
-        FROM (SELECT fund_id, service_type, unit_code, first_month, count(*) AS persons
-              FROM (SELECT DISTINCT fund_id, service_type, unit_code, person_key, first_month FROM first_served) AS people
-              GROUP BY fund_id, service_type, unit_code, first_month) f
+        FROM first_served f
         JOIN months m ON f.first_month <= m.month
         GROUP BY f.fund_id, f.service_type, f.unit_code, m.month
         UNION ALL

@@ -74,21 +74,15 @@ reported AS (
     FROM staging.stg_progress p JOIN staging.stg_catalog c USING (indicator_id)
     WHERE c.data_source = 'progress'
 ),
-served_first AS (
-    -- People (人, 户) count once a year: the month they were first served
-    -- any of the indicator's service types (each type's first month is in
-    -- staging.stg_service_firsts).
-    SELECT c.indicator_id, f.unit_code, f.person_key, min(f.month) AS month
-    FROM staging.stg_service_firsts f
-    -- each indicator's service types, one a row: an equi-join, not a test of every pair
-    JOIN (SELECT DISTINCT indicator_id, service_type FROM (
-              SELECT indicator_id, unnest(service_types) AS service_type FROM staging.stg_catalog
-              WHERE data_source = 'services' AND measure <> '例') AS types) c ON c.service_type = f.service_type
-    JOIN project ON f.year = project.plan_year
-    GROUP BY c.indicator_id, f.unit_code, f.person_key
-),
 served AS (
-    SELECT indicator_id, unit_code, month, count(*) AS done FROM served_first GROUP BY indicator_id, unit_code, month
+    -- People (人, 户) count once a year, in the month they were first served
+    -- any of the indicator's service types (staging.stg_people_months counts
+    -- them by that month for each set of types the catalog counts).
+    SELECT t.owner AS indicator_id, p.unit_code, p.month, p.persons AS done
+    FROM staging.stg_people_months p
+    JOIN (SELECT DISTINCT owner, type_set FROM staging.stg_type_sets WHERE owner_kind = 'indicator') t ON t.type_set = p.type_set
+    JOIN project ON p.year = project.plan_year
+    WHERE p.unit_code <> 'ALL'
     UNION ALL
     -- Cases (例: operations, services) count every record.
     SELECT c.indicator_id, s.unit_code, s.month, sum(s.services)::BIGINT
