@@ -76,7 +76,7 @@ func runStages(ctx context.Context, env Env, args []string, name, usageLine stri
 	fmt.Fprintln(env.Stdout, l.describe())
 	opts := run.Options{
 		Project: l.project, Base: l.base, Warehouse: l.warehouse, Site: site, Command: name, Stages: stages,
-		Sources: positional, Select: sel, FullRefresh: fullRefresh, Reporter: progress.New(env.Stdout), Getenv: env.Getenv,
+		Sources: positional, Select: sel, FullRefresh: fullRefresh, Reporter: progress.New(env.Stdout, l.project.Config.Location), Getenv: env.Getenv,
 		// A scheduled or repeated run redoes only what changed; the single-stage
 		// commands do what they are asked.
 		SkipUnchanged: name == "run" && !fullRefresh,

@@ -22,12 +22,17 @@ type Reporter interface {
 	Log(format string, args ...any)
 }
 
-// New returns a live reporter when out is a terminal, else a plain one.
-func New(out io.Writer) Reporter {
+// New returns a live reporter when out is a terminal, else a plain one
+// whose lines are stamped with the time in loc: the project's time zone,
+// which its run ids use too (nil: the machine's).
+func New(out io.Writer, loc *time.Location) Reporter {
 	if f, ok := out.(*os.File); ok && isTerminal(f) {
 		return &live{out: out}
 	}
-	return &plain{out: out}
+	if loc == nil {
+		loc = time.Local
+	}
+	return &plain{out: out, loc: loc}
 }
 
 func isTerminal(f *os.File) bool {
@@ -47,6 +52,7 @@ func (Discard) Log(string, ...any)          {}
 type plain struct {
 	mu    sync.Mutex
 	out   io.Writer
+	loc   *time.Location
 	stage string
 }
 
@@ -55,9 +61,9 @@ func (p *plain) Stage(name string, total int) {
 	defer p.mu.Unlock()
 	p.stage = name
 	if total > 0 {
-		fmt.Fprintf(p.out, "%s %s（共 %d 项）\n", stamp(), name, total)
+		fmt.Fprintf(p.out, "%s %s（共 %d 项）\n", p.stamp(), name, total)
 	} else {
-		fmt.Fprintf(p.out, "%s %s\n", stamp(), name)
+		fmt.Fprintf(p.out, "%s %s\n", p.stamp(), name)
 	}
 }
 
@@ -68,7 +74,7 @@ func (p *plain) Item(done, total int, label string, failed bool) {
 	if failed {
 		mark = "失败"
 	}
-	fmt.Fprintf(p.out, "%s   [%d/%d] %s %s\n", stamp(), done, total, label, mark)
+	fmt.Fprintf(p.out, "%s   [%d/%d] %s %s\n", p.stamp(), done, total, label, mark)
 }
 
 func (p *plain) Log(format string, args ...any) {
@@ -77,7 +83,7 @@ func (p *plain) Log(format string, args ...any) {
 	fmt.Fprintf(p.out, format+"\n", args...)
 }
 
-func stamp() string { return time.Now().Format("15:04:05") }
+func (p *plain) stamp() string { return time.Now().In(p.loc).Format("15:04:05") }
 
 // live keeps one status line per stage, rewritten in place.
 type live struct {

@@ -5,11 +5,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPlainWritesOneLinePerEvent(t *testing.T) {
 	var buf bytes.Buffer
-	r := New(&buf) // a buffer is not a terminal
+	r := New(&buf, nil) // a buffer is not a terminal
 	r.Stage("构建模型", 2)
 	r.Item(1, 2, "staging.a", false)
 	r.Item(2, 2, "marts.b", true)
@@ -18,6 +19,21 @@ func TestPlainWritesOneLinePerEvent(t *testing.T) {
 	want := "T 构建模型（共 2 项）\nT   [1/2] staging.a 完成\nT   [2/2] marts.b 失败\n共 2 项\n"
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// The log's clock is the project's, as its run ids are, whatever the
+// machine's time zone.
+func TestPlainStampsInTheProjectsZone(t *testing.T) {
+	var buf bytes.Buffer
+	shanghai := time.FixedZone("CST", 8*3600)
+	r := New(&buf, shanghai)
+	before := time.Now().In(shanghai)
+	r.Stage("读取数据源", 0)
+	after := time.Now().In(shanghai)
+	stamp := strings.Fields(buf.String())[0]
+	if stamp != before.Format("15:04:05") && stamp != after.Format("15:04:05") {
+		t.Errorf("stamped %s, want Shanghai's %s", stamp, before.Format("15:04:05"))
 	}
 }
 
