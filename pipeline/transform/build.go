@@ -346,10 +346,7 @@ func unchanged(g *Graph, id string, opts BuildOptions, changed map[string]time.T
 		return false
 	}
 	for _, p := range g.Parents[id] {
-		t, known := changed[p]
-		if !known {
-			t, known = opts.Changes[p]
-		}
+		t, known := changedAt(g, p, opts, changed)
 		if g.Models[p] != nil && !known {
 			return false // a parent never built
 		}
@@ -358,6 +355,27 @@ func unchanged(g *Graph, id string, opts BuildOptions, changed map[string]time.T
 		}
 	}
 	return true
+}
+
+// changedAt is when what id holds last changed: its build, or a source's
+// or meta table's load. A view holds what it reads, as it is now, so it
+// changed too when anything it reads did, built again or not (a run that
+// selects a model and not the view between it and a rebuilt table).
+func changedAt(g *Graph, id string, opts BuildOptions, changed map[string]time.Time) (time.Time, bool) {
+	t, known := changed[id]
+	if !known {
+		t, known = opts.Changes[id]
+	}
+	m := g.Models[id]
+	if !known || m == nil || m.Header.Materialized != project.MaterializeView {
+		return t, known
+	}
+	for _, p := range g.Parents[id] {
+		if pt, ok := changedAt(g, p, opts, changed); ok && pt.After(t) {
+			t = pt
+		}
+	}
+	return t, known
 }
 
 // changedInputs lists what model id reads that changed since its last
@@ -370,10 +388,7 @@ func changedInputs(g *Graph, id string, opts BuildOptions, changed map[string]ti
 	}
 	out := []string{}
 	for _, p := range g.Parents[id] {
-		t, known := changed[p]
-		if !known {
-			t, known = opts.Changes[p]
-		}
+		t, known := changedAt(g, p, opts, changed)
 		if !known || t.After(prior.FinishedAt) {
 			out = append(out, p)
 		}
@@ -460,7 +475,8 @@ func partitionedParents(g *Graph, m *project.Model) []string {
 	var out []string
 	for _, p := range g.Parents[m.ID()] {
 		pm := g.Models[p]
-		if pm != nil && pm.Header.Materialized == project.MaterializeIncremental && strings.EqualFold(pm.Header.PartitionBy, m.Header.PartitionBy) {
+		// The same name exactly: the warehouse looks the column up by it.
+		if pm != nil && pm.Header.Materialized == project.MaterializeIncremental && pm.Header.PartitionBy == m.Header.PartitionBy {
 			out = append(out, p)
 		}
 	}

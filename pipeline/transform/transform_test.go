@@ -434,3 +434,43 @@ func graphOf(t *testing.T, w *warehouse.Warehouse, p *project.Project) *Graph {
 	}
 	return g
 }
+
+// A view holds what it reads as it is now: a table rebuilt after the view
+// changed what the view holds, and a model reading the view is not left as
+// it was, though the view itself was not built again.
+func TestModelReadingAViewSeesWhatTheViewReads(t *testing.T) {
+	g, diags := BuildGraph(context.Background(), load(t, map[string]string{
+		"staging/a.sql": "SELECT v FROM raw.s",
+		"staging/v.sql": "/* jixiao\nmaterialized: view\n*/\nSELECT v FROM staging.a",
+		"marts/b.sql":   "SELECT v FROM staging.v",
+	}), openTemp(t))
+	if len(diags) != 0 {
+		t.Fatal(diags)
+	}
+	t0 := time.Date(2017, 9, 1, 8, 0, 0, 0, time.UTC)
+	prior := func(id string, at time.Time) warehouse.PriorBuild {
+		return warehouse.PriorBuild{Status: BuildSuccess, SQLHash: g.Models[id].Hash(), FinishedAt: at}
+	}
+	opts := BuildOptions{Prior: map[string]warehouse.PriorBuild{
+		"staging.v": prior("staging.v", t0),
+		"marts.b":   prior("marts.b", t0.Add(time.Minute)),
+	}, Changes: map[string]time.Time{"raw.s": t0.Add(-time.Hour)}}
+	for _, tc := range []struct {
+		name    string
+		aBuilt  time.Time
+		stands  bool
+		changed string
+	}{
+		{"staging.a built before b", t0.Add(-time.Minute), true, ""},
+		{"staging.a rebuilt after b, the view not", t0.Add(time.Hour), false, "staging.v"},
+	} {
+		changed := map[string]time.Time{"staging.a": tc.aBuilt, "staging.v": t0, "marts.b": t0.Add(time.Minute)}
+		opts.Prior["staging.a"] = prior("staging.a", tc.aBuilt)
+		if got := unchanged(g, "marts.b", opts, changed); got != tc.stands {
+			t.Errorf("%s: marts.b unchanged = %v, want %v", tc.name, got, tc.stands)
+		}
+		if got := strings.Join(changedInputs(g, "marts.b", opts, changed), ","); got != tc.changed {
+			t.Errorf("%s: marts.b's changed inputs %q, want %q", tc.name, got, tc.changed)
+		}
+	}
+}
