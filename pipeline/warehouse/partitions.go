@@ -2,7 +2,9 @@ package warehouse
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"sort"
@@ -122,8 +124,11 @@ func (w *Warehouse) BuildPartitioned(ctx context.Context, req PartitionedRequest
 	}
 	out := &PartitionBuild{Rows: -1}
 	// The partitions this build writes are stamped with it: a model that
-	// reads this one tells them changed by the stamp (ModelInputs).
-	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
+	// reads this one tells them changed by the stamp (ModelInputs). Random
+	// bits beside the clock keep two builds apart on a clock set back.
+	var salt [6]byte
+	_, _ = rand.Read(salt[:])
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + hex.EncodeToString(salt[:])
 	err = w.withTx(ctx, func(tx txConn) error {
 		exec := func(q string, args ...any) error {
 			_, err := tx.ExecContext(ctx, q, args...)

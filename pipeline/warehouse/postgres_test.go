@@ -196,10 +196,10 @@ func TestModelInputsByPartitionBuild(t *testing.T) { eachEngine(t, testModelInpu
 
 func testModelInputsByPartitionBuild(t *testing.T, w *Warehouse) {
 	ctx := context.Background()
-	build := func(name, sql string, inputs, models []string) *PartitionBuild {
+	build := func(name, sql string, inputs, models, firstSeen []string) *PartitionBuild {
 		t.Helper()
 		b, err := w.BuildPartitioned(ctx, PartitionedRequest{BuildRequest: BuildRequest{Schema: "staging", Name: name, SQL: sql},
-			Model: "staging." + name, SQLHash: "h", Column: "n", Inputs: inputs, ModelInputs: models})
+			Model: "staging." + name, SQLHash: "h", Column: "n", Inputs: inputs, ModelInputs: models, FirstSeen: firstSeen})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,16 +207,22 @@ func testModelInputsByPartitionBuild(t *testing.T, w *Warehouse) {
 	}
 	counts := func() *PartitionBuild {
 		// No load id: its partitions are told by its builds alone.
-		return build("counts", "SELECT n, count(*) AS names FROM raw.s GROUP BY n", []string{"raw.s"}, nil)
+		return build("counts", "SELECT n, count(*) AS names FROM raw.s GROUP BY n", []string{"raw.s"}, nil, nil)
 	}
 	tens := func() *PartitionBuild {
-		return build("tens", "SELECT n, names * 10 AS tens FROM staging.counts", []string{"staging.counts"}, []string{"staging.counts"})
+		return build("tens", "SELECT n, names * 10 AS tens FROM staging.counts", []string{"staging.counts"}, []string{"staging.counts"}, nil)
+	}
+	// The first n at which each count of names is seen: first_seen reads
+	// staging.counts from the first changed n on.
+	firsts := func() *PartitionBuild {
+		return build("firsts", "SELECT names, min(n) AS n FROM staging.counts GROUP BY names", []string{"staging.counts"}, []string{"staging.counts"}, []string{"names"})
 	}
 	loadRows(t, w, "l1", ModeAppend, "a.csv", map[string]int64{"x": 1, "y": 2, "z": 2})
 	counts()
 	if b := tens(); !b.Full {
 		t.Errorf("first build: %+v", b)
 	}
+	firsts()
 	if b := tens(); !b.Unchanged() {
 		t.Errorf("nothing new: %+v", b)
 	}
@@ -229,6 +235,14 @@ func testModelInputsByPartitionBuild(t *testing.T, w *Warehouse) {
 	}
 	if got := scalar[string](t, w, "SELECT string_agg(n || '=' || tens, ' ' ORDER BY n) FROM staging.tens"); got != "1=10 2=30 3=10" {
 		t.Errorf("staging.tens: %s", got)
+	}
+	// Counts 1 (n 1 and 3) and 3 (n 2): 1 first at 1, as before; 2 gone
+	// with n 2's rows; 3 first seen at 2.
+	if b := firsts(); b.Full || b.From != "2" {
+		t.Errorf("firsts after b.csv: %+v, want a rebuild from 2 on", b)
+	}
+	if got := scalar[string](t, w, "SELECT string_agg(names || '@' || n, ' ' ORDER BY names) FROM staging.firsts"); got != "1@1 3@2" {
+		t.Errorf("staging.firsts: %s, want 1@1 3@2", got)
 	}
 	if b := tens(); !b.Unchanged() {
 		t.Errorf("nothing new after b.csv: %+v", b)

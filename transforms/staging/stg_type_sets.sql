@@ -1,9 +1,12 @@
 /* jixiao
-materialized: view
+# A table, not a view: the people models hold the names it gave when they
+# were built, and the marts join them by those names; a view would rename
+# sets the moment the catalog changed, before those models were rebuilt.
+materialized: table
 description: >-
-  按“人”计数的服务类型组合：从服务记录计人数的工作要点指标（计量单位不是“例”）与专项资金绩效指标所计的服务类型，
-  一项指标可计多类（培训/农民工培训）；组合名为其各类服务类型排序后以“/”相连，同一组合的人只在
-  staging.stg_people_firsts 中去重计一次，各指标按组合取数
+  指标所计的服务类型组合：从服务记录计人数的工作要点指标（计量单位不是“例”）与按服务类型计的全部专项资金绩效指标
+  （含按“例”计的：单位是否提供过这些服务由此判断）所计的服务类型，一项指标可计多类（培训/农民工培训）；
+  组合名为其各类服务类型排序后以“/”相连，同一组合的人只在 staging.stg_people_firsts 中去重计一次，各指标按组合取数
 columns:
   owner_kind: 所属（indicator 工作要点指标；fund 资金绩效指标）
   owner: 指标编号（工作要点）或服务类型（资金绩效指标，按其填写）
