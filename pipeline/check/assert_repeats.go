@@ -8,7 +8,7 @@ import (
 
 // An assert that lists the repeated values of columns of one table,
 //
-//	SELECT count(*) AS rows, min(unit_code) AS unit_code FROM raw.persons GROUP BY cert_no HAVING count(*) > 1
+//	SELECT count(*) AS rows, min(unit_code) AS unit_code FROM raw.persons GROUP BY person_key HAVING count(*) > 1
 //
 // (stg_persons' duplicate_certificates_in_roster), returns no row exactly
 // when no combination of those columns repeats: a unique key, which the

@@ -382,15 +382,15 @@ func exportEveryTable(ctx context.Context, env Env, l *loaded, w *warehouse.Ware
 
 // personalData says why raw.name holds personal data, or "": by the staging
 // rule (no name, ID, certificate or phone number passes staging), a column
-// its source declares as one, or any text shaped like an ID or mobile
-// phone number.
+// its source declares as one (a pseudonym column holds only its key), or
+// any text shaped like an ID or mobile phone number.
 func personalData(ctx context.Context, w *warehouse.Warehouse, src *project.Source, name string) (string, error) {
 	var found []string
 	declared := map[string]bool{}
 	if src != nil {
 		for _, c := range src.Columns {
 			declared[c.Name] = true
-			if what := project.PersonalData(c.Name, c.Aliases); what != "" {
+			if what := c.Personal(); what != "" {
 				found = append(found, c.Name+"（"+what+"）")
 			}
 		}

@@ -194,6 +194,13 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 			return fmt.Errorf("未知单位 %q：如是某单位的别称，请在 jixiao.yaml 中把它加为该单位的 aliases", strings.TrimSpace(raw))
 		}
 		out.s = code
+	case project.TypePseudonym:
+		// The identifier as a text column would hold it, hashed: the
+		// warehouse never sees it.
+		if maybeSpaced(raw) {
+			raw = strings.TrimSpace(raw)
+		}
+		out.s = project.PersonKey(raw)
 	default:
 		out.s = raw
 		if maybeSpaced(raw) {

@@ -1,6 +1,10 @@
 package project
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // What staging never lets pass (see README, What the transforms compute):
 // a person's name, ID number, certificate number or phone number. A column
@@ -32,4 +36,30 @@ func PersonalData(name string, aliases []string) string {
 		}
 	}
 	return ""
+}
+
+// Personal says what personal data the column holds, as PersonalData does
+// by its name and aliases, or "" when none: a pseudonym column holds none,
+// since the warehouse keeps only its PersonKey.
+func (c Column) Personal() string {
+	if c.Type == TypePseudonym {
+		return ""
+	}
+	return PersonalData(c.Name, c.Aliases)
+}
+
+// personKeySalt is put before an identifier before it is hashed, so that a
+// key is not the plain SHA-256 of a certificate number that any table of
+// such hashes would reverse. It is fixed: keys stay the same across runs,
+// warehouses and releases, and equal those of jixiao's earlier staging SQL
+// (left(sha256('jixiao:' || cert_no), 20)).
+const personKeySalt = "jixiao:"
+
+// PersonKey is the one-way key that stands for a person's identifier: the
+// first 20 hexadecimal digits (80 bits) of the SHA-256 of the salted
+// identifier. It joins a person's service records to the roster without
+// carrying who they are.
+func PersonKey(identifier string) string {
+	sum := sha256.Sum256([]byte(personKeySalt + identifier))
+	return hex.EncodeToString(sum[:10])
 }

@@ -26,8 +26,14 @@ const (
 	LoadMerge   = "merge"
 )
 
-// Column types a source may declare; "unit" is text normalised to a unit code.
-var ColumnTypes = []string{"text", "integer", "number", "boolean", "date", "timestamp", "unit"}
+// Column types a source may declare; "unit" is text normalised to a unit
+// code, "pseudonym" a person's identifier stored only as its PersonKey.
+var ColumnTypes = []string{"text", "integer", "number", "boolean", "date", "timestamp", "unit", TypePseudonym}
+
+// TypePseudonym is the column type of a person's identifier (a certificate
+// or ID number) that the warehouse never holds: extraction stores its
+// PersonKey in its place.
+const TypePseudonym = "pseudonym"
 
 // SourceFields are the settings every source kind shares. Kind-specific
 // settings sit beside them in the same file; the kind decodes them itself.

@@ -48,7 +48,10 @@ func Bind(ctx context.Context, plan *Plan, prior diag.List, o BindOptions) (diag
 	for _, src := range p.Sources {
 		cols := declaredColumns(src)
 		if o.Loaded != nil {
-			if loaded, err := o.Loaded.Columns(ctx, project.RawSchema, src.Name); err == nil && len(loaded) > 0 {
+			// A raw table that lacks a declared column is loaded again
+			// whole by this run's extract (see reloadFor): its SQL binds
+			// against the declaration until then.
+			if loaded, err := o.Loaded.Columns(ctx, project.RawSchema, src.Name); err == nil && len(loaded) > 0 && len(missingColumns(src, loaded)) == 0 {
 				cols = loaded
 			}
 		}
@@ -124,7 +127,24 @@ func Bind(ctx context.Context, plan *Plan, prior diag.List, o BindOptions) (diag
 // as (see extract.Schema): TestBindSchemaMatchesALoad holds them equal.
 var rawTypes = map[string]string{
 	"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP",
-	"text": "VARCHAR", "unit": "VARCHAR",
+	"text": "VARCHAR", "unit": "VARCHAR", project.TypePseudonym: "VARCHAR",
+}
+
+// missingColumns lists the declared columns of src that its loaded raw
+// table lacks: a column added to the declaration, or one whose name
+// changed (a certificate number declared as a pseudonym, person_key).
+func missingColumns(src *project.Source, loaded []warehouse.Column) []string {
+	have := make(map[string]bool, len(loaded))
+	for _, c := range loaded {
+		have[c.Name] = true
+	}
+	var missing []string
+	for _, c := range src.Columns {
+		if !have[c.Name] {
+			missing = append(missing, c.Name)
+		}
+	}
+	return missing
 }
 
 // declaredColumns is a source's raw table as a load creates it: the

@@ -131,8 +131,22 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		out.Err = err
 		return out
 	}
+	// A raw table that lacks a declared column cannot take new rows: the
+	// source is loaded again whole, as a full refresh would.
+	reload, stale := o.FullRefresh, false
+	if kind != "" && !reload {
+		loaded, err := w.Columns(ctx, project.RawSchema, src.Name)
+		if err != nil {
+			out.Err = err
+			return out
+		}
+		if missing := missingColumns(src, loaded); len(missing) > 0 {
+			reload, stale = true, true
+			out.Warnings.Warnf(src.Pos, "%s lacks the declared column(s) %s: the source is loaded again whole", src.Table(), strings.Join(missing, ", "))
+		}
+	}
 	// Without its raw table, earlier loads count for nothing.
-	if kind != "" && !o.FullRefresh {
+	if kind != "" && !reload {
 		if state.Hashes, err = w.LoadedHashes(ctx, src.Name); err != nil {
 			out.Err = err
 			return out
@@ -153,16 +167,17 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		return out
 	}
 	out.Skipped = res.Skipped
-	out.Warnings = res.Warnings
+	out.Warnings = append(out.Warnings, res.Warnings...)
 	for loc, hash := range res.Rehashed {
 		if err := w.RecordContentHash(ctx, src.Name, loc, state.Hashes[loc], hash); err != nil {
 			out.Err = err
 			return out
 		}
 	}
-	if len(res.Loads) == 0 && kind == "" {
+	if len(res.Loads) == 0 && (kind == "" || stale) {
 		// A source with nothing to load yet still gets its (empty) raw
-		// table, so that the models reading it build.
+		// table, so that the models reading it build; a stale table is
+		// replaced by an empty one of the declared columns.
 		empty, err := array.NewRecordReader(extract.Schema(src), nil)
 		if err == nil {
 			res.Loads = append(res.Loads, extract.Load{Location: "(empty)", Reader: empty})
@@ -179,8 +194,9 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		if l.ReplacesLocation {
 			req.ReplaceFiles = []string{l.Location}
 		}
-		// A full refresh starts the raw table over: its first load replaces.
-		if o.FullRefresh && i == 0 {
+		// A full refresh (or a reload) starts the raw table over: its first
+		// load replaces.
+		if reload && i == 0 {
 			req.Mode = warehouse.ModeReplace
 		}
 		req.Stats = func() warehouse.LoadStats { return loadStats(l.Stats()) }

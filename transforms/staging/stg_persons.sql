@@ -1,6 +1,6 @@
 /* jixiao
 materialized: table
-description: 持证残疾人（已去标识：姓名、身份证号、残疾人证号、电话和出生日期不出本层，以不可逆的人员键代替）
+description: 持证残疾人（已去标识：姓名、身份证号、电话和出生日期不出本层；残疾人证号装载时即换成不可逆的人员键）
 columns:
   person_key: 人员键
   unit_code: 单位代码
@@ -19,14 +19,14 @@ tests:
   - accepted_values: {column: disability_grade, values: [一级, 二级, 三级, 四级]}
   - accepted_values: {column: disability_type, values: [视力, 听力, 言语, 肢体, 智力, 精神, 多重]}
   # A certificate listed twice keeps its newest row; say so, so the roster gets fixed.
-  - assert: "SELECT count(*) AS rows, min(unit_code) AS unit_code FROM raw.persons GROUP BY cert_no HAVING count(*) > 1"
+  - assert: "SELECT count(*) AS rows, min(unit_code) AS unit_code FROM raw.persons GROUP BY person_key HAVING count(*) > 1"
     name: duplicate_certificates_in_roster
     severity: warn
 */
 SELECT
-    -- The key is a one-way hash of the certificate number: it joins
-    -- services to people without carrying who they are.
-    left(sha256('jixiao:' || cert_no), 20) AS person_key,
+    -- The key is the certificate number's one-way hash, made as the roster
+    -- was loaded: it joins services to people without carrying who they are.
+    person_key,
     unit_code,
     sex,
     CAST(extract(year FROM birth_date) AS BIGINT) AS birth_year,
@@ -39,7 +39,7 @@ SELECT
     coalesce(subsidy_eligible, false) AS subsidy_eligible,
     _load_id AS load_id
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY cert_no ORDER BY updated_at DESC NULLS LAST) AS newest
+    SELECT *, row_number() OVER (PARTITION BY person_key ORDER BY updated_at DESC NULLS LAST) AS newest
     FROM raw.persons
 ) AS roster
 WHERE newest = 1
