@@ -100,3 +100,60 @@ func TestDatabaseSourceEndToEnd(t *testing.T) {
 		t.Errorf("after merge: %s (want 2500 rows, the 3 changed ones zeroed)", got)
 	}
 }
+
+// A database source whose certificate number is declared a pseudonym
+// after it was loaded: its next run reads every row again, past the
+// cursor, and stores the keys; a source redeclared while its table is
+// empty leaves an empty raw table of the declared columns, not the old one.
+func TestDatabaseSourceRedeclaredLoadsAgainWhole(t *testing.T) {
+	db, dsn := testPostgres(t)
+	table := fmt.Sprintf("jixiao_pseudonym_%d", time.Now().UnixNano()%1e12)
+	if _, err := db.Exec(`CREATE TABLE ` + table + ` AS SELECT g AS id, '3710021990010112' || lpad(g::text, 2, '0') AS cert_no,
+		TIMESTAMP '2017-01-01' + g * INTERVAL '1 minute' AS updated_at FROM generate_series(1, 30) g`); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Exec("DROP TABLE " + table)
+	dir := t.TempDir()
+	declare := func(columns string) *Summary {
+		t.Helper()
+		writeFile(t, dir, "jixiao.yaml", "name: t\nplan_year: 2017\n")
+		writeFile(t, dir, "sources/services.yaml", "kind: postgres\ndsn_env: ROSTER_DSN\ntable: "+table+"\ncursor: updated_at\nload: merge\nkey: [id]\n"+
+			"columns:\n  - {name: id, type: integer, required: true}\n"+columns+"  - {name: updated_at, type: timestamp, required: true}\n")
+		p, diags := project.Load(os.DirFS(dir))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		s, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: []Stage{StageExtract},
+			Getenv: func(k string) string {
+				if k == "ROSTER_DSN" {
+					return dsn
+				}
+				return ""
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	declare("  - {name: cert_no, type: text, required: true}\n")
+	want := query[string](t, dir, "SELECT string_agg(left(sha256('jixiao:' || cert_no), 20), ',' ORDER BY id) FROM raw.services")
+
+	s := declare("  - {name: person_key, type: pseudonym, required: true, aliases: [cert_no]}\n")
+	if src := s.Sources[0]; src.RowsRead != 30 || src.RowsLoaded != 30 || len(src.Warnings) != 1 {
+		t.Errorf("redeclared: %+v; want all 30 rows read again past the cursor, and a warning", src)
+	}
+	if got := query[string](t, dir, "SELECT string_agg(person_key, ',' ORDER BY id) FROM raw.services"); got != want {
+		t.Errorf("keys from the database:\n %s\nwant\n %s", got, want)
+	}
+
+	if _, err := db.Exec("DELETE FROM " + table); err != nil {
+		t.Fatal(err)
+	}
+	s = declare("  - {name: person_key, type: pseudonym, required: true, aliases: [cert_no]}\n  - {name: note, type: text}\n")
+	if src := s.Sources[0]; src.Err != nil || !strings.Contains(fmt.Sprint(src.Warnings), "raw.services lacks the declared column(s) note: the source is loaded again whole") {
+		t.Errorf("redeclared, empty: %+v; want the reload said", src)
+	}
+	if got := query[string](t, dir, "SELECT count(*) || ' rows, ' || (SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'services' AND column_name = 'note') || ' note column' FROM raw.services"); got != "0 rows, 1 note column" {
+		t.Errorf("raw.services after an empty reload: %s", got)
+	}
+}

@@ -133,15 +133,15 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 	}
 	// A raw table that lacks a declared column cannot take new rows: the
 	// source is loaded again whole, as a full refresh would.
-	reload, stale := o.FullRefresh, false
+	reload, missing := o.FullRefresh, []string(nil)
 	if kind != "" && !reload {
 		loaded, err := w.Columns(ctx, project.RawSchema, src.Name)
 		if err != nil {
 			out.Err = err
 			return out
 		}
-		if missing := missingColumns(src, loaded); len(missing) > 0 {
-			reload, stale = true, true
+		if missing = missingColumns(src, loaded); len(missing) > 0 {
+			reload = true
 			out.Warnings.Warnf(src.Pos, "%s lacks the declared column(s) %s: the source is loaded again whole", src.Table(), strings.Join(missing, ", "))
 		}
 	}
@@ -174,10 +174,11 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			return out
 		}
 	}
-	if len(res.Loads) == 0 && (kind == "" || stale) {
+	if len(res.Loads) == 0 && (kind == "" || (len(missing) > 0 && len(res.Failed) == 0)) {
 		// A source with nothing to load yet still gets its (empty) raw
-		// table, so that the models reading it build; a stale table is
-		// replaced by an empty one of the declared columns.
+		// table, so that the models reading it build; so does a reloaded
+		// source that has no rows now (an empty database table). One whose
+		// files failed keeps its table, and fails.
 		empty, err := array.NewRecordReader(extract.Schema(src), nil)
 		if err == nil {
 			res.Loads = append(res.Loads, extract.Load{Location: "(empty)", Reader: empty})
