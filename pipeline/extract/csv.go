@@ -556,7 +556,6 @@ func readPlainChunk(tb *tableBuilder, text string, bad badLines, delim string, l
 		if ln == "" {
 			continue
 		}
-		whole := ln
 		cells = cells[:0]
 		for {
 			i := strings.Index(ln, delim)
@@ -572,7 +571,7 @@ func readPlainChunk(tb *tableBuilder, text string, bad badLines, delim string, l
 		}
 		read++
 		if _, bb := bad.within(line, line); bb != nil {
-			rejected = append(rejected, badRow(file, line, whole, bb))
+			rejected = append(rejected, badRow(file, line, tb.rowText(cells, delim), bb))
 			continue
 		}
 		rejected = append(rejected, tb.AddRow(cells, file, diag.Pos{File: file, Row: line})...)
@@ -608,7 +607,7 @@ func readCSVChunk(tb *tableBuilder, r *csv.Reader, bad badLines, lineOffset int,
 		read++
 		line, _ := r.FieldPos(0)
 		if _, bb := bad.within(lineOffset+line, lineOffset+recordEnd(r, rec)); bb != nil {
-			rejected = append(rejected, badRow(file, lineOffset+line, strings.Join(rec, string(r.Comma)), bb))
+			rejected = append(rejected, badRow(file, lineOffset+line, tb.rowText(rec, string(r.Comma)), bb))
 			continue
 		}
 		rejected = append(rejected, tb.AddRow(rec, file, diag.Pos{File: file, Row: lineOffset + line})...)
@@ -616,6 +615,25 @@ func readCSVChunk(tb *tableBuilder, r *csv.Reader, bad badLines, lineOffset int,
 			return read, rejected, tb.emitErr
 		}
 	}
+}
+
+// rowText is a row's cells joined as the file had them, for a rejection
+// that keeps the whole row; a pseudonym column's cell is given as its key,
+// so that quarantine does not hold the identifier the warehouse never does.
+func (t *tableBuilder) rowText(cells []string, sep string) string {
+	var masked []string
+	for ci, c := range t.src.Columns {
+		if i := t.cellIndex[ci]; c.Type == project.TypePseudonym && i >= 0 && i < len(cells) && strings.TrimSpace(cells[i]) != "" {
+			if masked == nil {
+				masked = append([]string(nil), cells...)
+			}
+			masked[i] = project.PersonKey(strings.TrimSpace(cells[i]))
+		}
+	}
+	if masked == nil {
+		masked = cells
+	}
+	return strings.Join(masked, sep)
 }
 
 // badRow is the rejection of a row holding bytes the file's encoding cannot

@@ -9,6 +9,8 @@ import (
 	"testing/fstest"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"jixiao/pipeline/project"
 )
 
 const ledgerDecl = `kind: csv
@@ -119,6 +121,39 @@ func TestCSVBadBytesGoToQuarantine(t *testing.T) {
 					t.Errorf("rejected:\n%q\nwant:\n%q", rejected, tc.rejected)
 				}
 			})
+		}
+	}
+}
+
+// A row kept whole in quarantine for its bad bytes gives a pseudonym
+// column's cell as its key: quarantine holds no identifier the warehouse
+// does not, whether the file is read whole or streamed, GBK or UTF-8.
+func TestCSVBadRowKeepsOnlyThePersonKey(t *testing.T) {
+	const decl = `kind: csv
+path: data/*.csv
+load: append
+encoding: gbk
+columns:
+  - {name: service_id, type: integer, required: true, aliases: [服务编号]}
+  - {name: person_key, type: pseudonym, required: true, aliases: [残疾人证号]}
+  - {name: note, type: text, aliases: [备注]}
+`
+	data := gb18030(t, "服务编号,残疾人证号,备注\n1,37100219900101123401,好\n2, 37100219900101123402 ,坏¤了\n", "\x81\x20")
+	key := project.PersonKey("37100219900101123402")
+	for _, streamed := range []bool{false, true} {
+		src, env := source(t, fstest.MapFS{"data/a.csv": {Data: data}}, decl)
+		if streamed {
+			env.StreamFileBytes = 1
+		}
+		res, err := CSV{}.Extract(context.Background(), env, src, State{})
+		if err != nil || len(res.Loads) != 1 {
+			t.Fatalf("extract: %v %+v", err, res)
+		}
+		got := rows(t, res.Loads[0])
+		rejected := res.Loads[0].Stats().Rejected
+		if len(got) != 1 || !strings.Contains(got[0], "person_key="+project.PersonKey("37100219900101123401")+" ") ||
+			len(rejected) != 1 || rejected[0].RawValue != "2,"+key+",坏\uFFFD 了" {
+			t.Errorf("streamed=%v: rows %q, rejected %+v; want the bad row with the key %s, not the number", streamed, got, rejected, key)
 		}
 	}
 }

@@ -49,10 +49,13 @@ func (c Column) Personal() string {
 }
 
 // personKeySalt is put before an identifier before it is hashed, so that a
-// key is not the plain SHA-256 of a certificate number that any table of
-// such hashes would reverse. It is fixed: keys stay the same across runs,
-// warehouses and releases, and equal those of jixiao's earlier staging SQL
-// (left(sha256('jixiao:' || cert_no), 20)).
+// key is not the plain SHA-256 of a certificate number that a published
+// table of such hashes would reverse. It is fixed and no secret: keys stay
+// the same across runs, warehouses, cities and releases (equal to those of
+// jixiao's earlier staging SQL, left(sha256('jixiao:' || cert_no), 20)),
+// and whoever holds a number can compute its key. The key keeps numbers out
+// of the warehouse, its pages and exports; it does not make a number that
+// can be guessed (a certificate is an ID number and two digits) unguessable.
 const personKeySalt = "jixiao:"
 
 // PersonKey is the one-way key that stands for a person's identifier: the
