@@ -303,6 +303,17 @@ func noPersonalData(t *testing.T, dir string, m cli.Manifest, city *warehouse.Wa
 		if err != nil || len(found) > 0 {
 			t.Errorf("%s.%s holds personal data: %v %v", tb.Schema, tb.Name, found, err)
 		}
+		// A certificate number (an ID number and two digits) is not shaped
+		// like either: person_key must hold keys, 20 hexadecimal digits.
+		for _, c := range tb.Columns {
+			if c.Name != "person_key" {
+				continue
+			}
+			var bad int64
+			if err := r.QueryRow(ctx, "SELECT count(*) FROM x."+name+" WHERE NOT regexp_full_match(person_key, '[0-9a-f]{20}')", nil, &bad); err != nil || bad > 0 {
+				t.Errorf("%s.%s: %d person keys are not keys: %v", tb.Schema, tb.Name, bad, err)
+			}
+		}
 	}
 	found, err := city.PersonalValues(ctx, "raw", "persons")
 	if err != nil || found["id_number"] == 0 || found["phone"] == 0 {

@@ -126,6 +126,10 @@ func (HTTP) Validate(src *project.Source, diags *diag.List) {
 	}
 	if o.Cursor != "" && src.Column(o.Cursor) == nil {
 		diags.Errorf(at("cursor"), "cursor %q is not among the declared columns", o.Cursor)
+	} else if c := src.Column(o.Cursor); c != nil && c.Type == project.TypePseudonym {
+		// The API would be sent a key it never gave, and the key's order
+		// is not the records'.
+		diags.Errorf(at("cursor"), "cursor %s is a pseudonym column: use an id, date or timestamp the API orders its records by", o.Cursor)
 	}
 	if o.CursorParam != "" && o.Cursor == "" {
 		diags.Errorf(at("cursor_param"), "cursor_param needs cursor: the field whose last value it sends")

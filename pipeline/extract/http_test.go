@@ -215,4 +215,13 @@ func TestHTTPValidate(t *testing.T) {
 			t.Errorf("%q: got %v, want %q", tt.decl, diags, tt.want)
 		}
 	}
+	// A pseudonym is no cursor: the API would be sent a key it never gave.
+	m := fstest.MapFS{"jixiao.yaml": {Data: []byte("name: t\nplan_year: 2017\n")},
+		"sources/s.yaml": {Data: []byte("kind: http\nurl: http://127.0.0.1/x\ncursor: person_key\ncolumns:\n  - {name: person_key, type: pseudonym}\n")}}
+	p, _ := project.Load(m)
+	var diags diag.List
+	HTTP{}.Validate(p.Sources[0], &diags)
+	if !strings.Contains(fmt.Sprint(diags), "cursor person_key is a pseudonym column") {
+		t.Errorf("pseudonym cursor: got %v", diags)
+	}
 }

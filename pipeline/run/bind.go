@@ -48,11 +48,18 @@ func Bind(ctx context.Context, plan *Plan, prior diag.List, o BindOptions) (diag
 	for _, src := range p.Sources {
 		cols := declaredColumns(src)
 		if o.Loaded != nil {
-			// A raw table that lacks a declared column is loaded again
-			// whole by this run's extract (see reloadFor): its SQL binds
-			// against the declaration until then.
-			if loaded, err := o.Loaded.Columns(ctx, project.RawSchema, src.Name); err == nil && len(loaded) > 0 && len(missingColumns(src, loaded)) == 0 {
-				cols = loaded
+			// A raw table that lacks a declared column (or holds one of
+			// another type) is loaded again whole by the next extract (see
+			// extractOne): SQL binds against the declaration, and the check
+			// says that until then the models cannot build on it.
+			if loaded, err := o.Loaded.Columns(ctx, project.RawSchema, src.Name); err == nil && len(loaded) > 0 {
+				recorded, _ := o.Loaded.DeclaredColumns(ctx, src.Name)
+				if stale := staleColumns(src, loaded, recorded); len(stale) > 0 {
+					diags.Warnf(src.Pos, "%s %s: the next run's extract loads the source again whole; until then models reading it cannot be built on this warehouse", src.Table(), strings.Join(stale, "; "))
+				}
+				if len(missingColumns(src, loaded)) == 0 {
+					cols = loaded
+				}
 			}
 		}
 		if err := mem.CreateEmptyTable(ctx, project.RawSchema, src.Name, cols); err != nil {
@@ -145,6 +152,45 @@ func missingColumns(src *project.Source, loaded []warehouse.Column) []string {
 		}
 	}
 	return missing
+}
+
+// staleColumns says why src's loaded raw table cannot take new rows as
+// declared, or nil: declared columns it lacks, and columns whose declared
+// type differs from the one recorded with its last load. A pseudonym column
+// loaded before types were recorded (recorded is nil) is taken to hold the
+// identifiers themselves: loading it again costs one run, keeping numbers
+// beside keys would split every person in two.
+func staleColumns(src *project.Source, loaded []warehouse.Column, recorded map[string]string) []string {
+	var why []string
+	if missing := missingColumns(src, loaded); len(missing) > 0 {
+		why = append(why, "lacks the declared column(s) "+strings.Join(missing, ", "))
+	}
+	have := make(map[string]bool, len(loaded))
+	for _, c := range loaded {
+		have[c.Name] = true
+	}
+	for _, c := range src.Columns {
+		if !have[c.Name] {
+			continue
+		}
+		was, ok := recorded[c.Name]
+		switch {
+		case ok && was != c.Type:
+			why = append(why, fmt.Sprintf("has column %s loaded as %s, now declared %s", c.Name, was, c.Type))
+		case !ok && recorded == nil && c.Type == project.TypePseudonym:
+			why = append(why, fmt.Sprintf("has column %s loaded before its type was recorded, now declared %s", c.Name, c.Type))
+		}
+	}
+	return why
+}
+
+// declaredTypes is what a load records of src's declaration.
+func declaredTypes(src *project.Source) []warehouse.DeclaredColumn {
+	out := make([]warehouse.DeclaredColumn, len(src.Columns))
+	for i, c := range src.Columns {
+		out[i] = warehouse.DeclaredColumn{Name: c.Name, Type: c.Type}
+	}
+	return out
 }
 
 // declaredColumns is a source's raw table as a load creates it: the

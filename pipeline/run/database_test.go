@@ -150,7 +150,7 @@ func TestDatabaseSourceRedeclaredLoadsAgainWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = declare("  - {name: person_key, type: pseudonym, required: true, aliases: [cert_no]}\n  - {name: note, type: text}\n")
-	if src := s.Sources[0]; src.Err != nil || !strings.Contains(fmt.Sprint(src.Warnings), "raw.services lacks the declared column(s) note: the source is loaded again whole") {
+	if src := s.Sources[0]; src.Err != nil || !strings.Contains(fmt.Sprint(src.Warnings), "raw.services lacks the declared column(s) note, so the source is loaded again whole") {
 		t.Errorf("redeclared, empty: %+v; want the reload said", src)
 	}
 	if got := query[string](t, dir, "SELECT count(*) || ' rows, ' || (SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'services' AND column_name = 'note') || ' note column' FROM raw.services"); got != "0 rows, 1 note column" {

@@ -131,18 +131,27 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		out.Err = err
 		return out
 	}
-	// A raw table that lacks a declared column cannot take new rows: the
-	// source is loaded again whole, as a full refresh would.
-	reload, missing := o.FullRefresh, []string(nil)
-	if kind != "" && !reload {
+	// A raw table that lacks a declared column cannot take new rows, and
+	// one whose column changed type would hold both kinds in it (numbers
+	// and the keys of a pseudonym): the source is loaded again whole, as a
+	// full refresh would.
+	reload, stale := o.FullRefresh, []string(nil)
+	if kind != "" {
 		loaded, err := w.Columns(ctx, project.RawSchema, src.Name)
 		if err != nil {
 			out.Err = err
 			return out
 		}
-		if missing = missingColumns(src, loaded); len(missing) > 0 {
+		recorded, err := w.DeclaredColumns(ctx, src.Name)
+		if err != nil {
+			out.Err = err
+			return out
+		}
+		if stale = staleColumns(src, loaded, recorded); len(stale) > 0 {
+			if !reload {
+				out.Warnings.Warnf(src.Pos, "%s %s, so the source is loaded again whole", src.Table(), strings.Join(stale, "; "))
+			}
 			reload = true
-			out.Warnings.Warnf(src.Pos, "%s lacks the declared column(s) %s: the source is loaded again whole", src.Table(), strings.Join(missing, ", "))
 		}
 	}
 	// Without its raw table, earlier loads count for nothing.
@@ -174,7 +183,7 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			return out
 		}
 	}
-	if len(res.Loads) == 0 && (kind == "" || (len(missing) > 0 && len(res.Failed) == 0)) {
+	if len(res.Loads) == 0 && (kind == "" || (len(stale) > 0 && len(res.Failed) == 0)) {
 		// A source with nothing to load yet still gets its (empty) raw
 		// table, so that the models reading it build; so does a reloaded
 		// source that has no rows now (an empty database table). One whose
@@ -190,7 +199,7 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 			LoadID: fmt.Sprintf("%s-%s-%d", runID, src.Name, i+1), RunID: runID, Source: src.Name, Kind: src.Kind,
 			Schema: project.RawSchema, Table: src.Name, Mode: src.Load, Key: src.Key,
 			Reader: l.Reader, File: l.File, Location: l.Location, ContentHash: l.ContentHash, StartedAt: started,
-			Appends: l.Appends, CursorColumn: l.CursorColumn,
+			Appends: l.Appends, CursorColumn: l.CursorColumn, Declared: declaredTypes(src),
 		}
 		if l.ReplacesLocation {
 			req.ReplaceFiles = []string{l.Location}

@@ -3,9 +3,15 @@
 package run
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
 )
 
 // A certificate number declared as a pseudonym column never reaches the
@@ -53,7 +59,7 @@ columns:
 	if got := s.Sources[0]; got.RowsRead != 4 || got.RowsLoaded != 3 {
 		t.Errorf("reload: read %d, loaded %d; want the whole file read again (4 rows, the one without a number rejected)", got.RowsRead, got.RowsLoaded)
 	}
-	if !strings.Contains(fmt.Sprint(s.Sources[0].Warnings), "raw.services lacks the declared column(s) person_key: the source is loaded again whole") {
+	if !strings.Contains(fmt.Sprint(s.Sources[0].Warnings), "raw.services lacks the declared column(s) person_key, so the source is loaded again whole") {
 		t.Errorf("warnings %q: want the reload said", fmt.Sprint(s.Sources[0].Warnings))
 	}
 	got := query[string](t, dir, "SELECT string_agg(service_id || '=' || person_key, ',' ORDER BY service_id) FROM raw.services")
@@ -86,5 +92,107 @@ columns:
 	}
 	if n := query[int64](t, dir, "SELECT count(DISTINCT person_key) FROM raw.services"); n != 2 {
 		t.Errorf("%d people, want 2", n)
+	}
+}
+
+// A column whose name stays but whose type changes (cert_no, text, now a
+// pseudonym) would hold numbers and keys side by side: the type each load
+// declared is recorded, and a change loads the source again whole. A
+// warehouse loaded before types were recorded is taken to hold numbers in
+// a column now declared a pseudonym.
+func TestColumnRetypedInPlaceReloads(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "jixiao.yaml", "name: t\nplan_year: 2017\n")
+	declare := func(typ string) {
+		writeFile(t, dir, "sources/services.yaml", "kind: csv\npath: data/services.csv\nload: append\ncursor: updated_at\ncolumns:\n"+
+			"  - {name: service_id, type: integer, required: true}\n  - {name: cert_no, type: "+typ+", required: true}\n"+
+			"  - {name: updated_at, type: timestamp}\n")
+	}
+	writeFile(t, dir, "data/services.csv", "service_id,cert_no,updated_at\n1,37100219900101123401,2017-08-01 09:00:00\n2,37100219900101123402,2017-08-02 09:00:00\n")
+	extract := func(want string) {
+		t.Helper()
+		s, err := execute(t, dir, StageExtract)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(s.Sources[0].Warnings); want == "" && got != "[]" || !strings.Contains(got, want) {
+			t.Errorf("warnings %s, want %q", got, want)
+		}
+	}
+	const keys = "SELECT string_agg(cert_no, ',' ORDER BY service_id) FROM raw.services"
+	declare("text")
+	extract("")
+	numbers := query[string](t, dir, keys)
+	want := query[string](t, dir, "SELECT string_agg(left(sha256('jixiao:' || cert_no), 20), ',' ORDER BY service_id) FROM raw.services")
+
+	declare("pseudonym")
+	// jixiao check, which loads nothing, says what the next run will do.
+	p, _ := project.Load(os.DirFS(dir))
+	w, err := warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, diags, err := CheckProjectWith(context.Background(), p, CheckOptions{Bind: true, BindOptions: BindOptions{Loaded: w, Base: dir}})
+	w.Close()
+	if err != nil || !strings.Contains(fmt.Sprint(diags), "raw.services has column cert_no loaded as text, now declared pseudonym: the next run's extract loads the source again whole") {
+		t.Errorf("check: %v %v", diags, err)
+	}
+	extract("raw.services has column cert_no loaded as text, now declared pseudonym, so the source is loaded again whole")
+	if got := query[string](t, dir, keys); got != want {
+		t.Errorf("after the retype: %s, want the keys %s (numbers were %s)", got, want, numbers)
+	}
+	extract("") // recorded now: nothing to reload, nothing new to read
+
+	// As a warehouse of an earlier jixiao, which recorded no types.
+	w, err = warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Exec(context.Background(), "DELETE FROM meta.source_columns"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	extract("raw.services has column cert_no loaded before its type was recorded, now declared pseudonym, so the source is loaded again whole")
+	if got := query[string](t, dir, keys); got != want {
+		t.Errorf("after the reload of an unrecorded table: %s, want %s", got, want)
+	}
+}
+
+// A load that starts the raw table over (a full refresh, a reload) leaves
+// no earlier load's content hash behind: a file that failed in it is read
+// again by the next run, not skipped as loaded while its rows are gone.
+func TestFileFailedInAFullRefreshIsReadAgain(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "jixiao.yaml", "name: t\nplan_year: 2017\n")
+	writeFile(t, dir, "sources/ledger.yaml", "kind: csv\npath: data/*.csv\nload: append\ncolumns:\n"+
+		"  - {name: entry_id, type: integer, required: true, aliases: [编号]}\n  - {name: amount, type: number, aliases: [金额]}\n")
+	const good = "编号,金额\n2,20\n3,30\n"
+	writeFile(t, dir, "data/a.csv", "编号,金额\n1,10\n")
+	writeFile(t, dir, "data/b.csv", good)
+	rows := func() string {
+		return query[string](t, dir, "SELECT string_agg(entry_id::VARCHAR, ',' ORDER BY entry_id) FROM raw.ledger")
+	}
+	if _, err := execute(t, dir, StageExtract); err != nil || rows() != "1,2,3" {
+		t.Fatalf("first load: %v, rows %s", err, rows())
+	}
+	// b.csv unreadable during a full refresh: it fails, a.csv loads alone.
+	writeFile(t, dir, "data/b.csv", "名称,金额\n2,20\n")
+	p, diags := project.Load(os.DirFS(dir))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if _, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: []Stage{StageExtract}, FullRefresh: true}); err == nil {
+		t.Fatal("the full refresh did not report b.csv")
+	}
+	if got := rows(); got != "1" {
+		t.Fatalf("after the full refresh: %s", got)
+	}
+	// b.csv as it was at the first load: read again, its rows back.
+	writeFile(t, dir, "data/b.csv", good)
+	if _, err := execute(t, dir, StageExtract); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(); got != "1,2,3" {
+		t.Errorf("after b.csv was restored: rows %s, want 1,2,3 (b.csv skipped as loaded?)", got)
 	}
 }

@@ -47,11 +47,45 @@ type LoadRequest struct {
 	Location     string
 	ContentHash  string
 	StartedAt    time.Time
+	// Declared are the source's declared columns and types, recorded
+	// with the load (meta.source_columns) for the next load to compare.
+	// Nil leaves the record as it is.
+	Declared []DeclaredColumn
 	// Stats gives the load's figures. It is called for every load once
 	// Reader has been drained, before commit: a source read as it streams
 	// knows its counts, rejected rows and cursor only then. Nil is a load
 	// without any (the empty table of a source with nothing to load yet).
 	Stats func() LoadStats
+}
+
+// DeclaredColumn is a source column as declared: its name and type
+// (text, integer, pseudonym, …).
+type DeclaredColumn struct {
+	Name string
+	Type string
+}
+
+// DeclaredColumns returns the columns and types recorded with the source's
+// last successful load (nil when none was recorded: a load by a jixiao
+// before migration 9).
+func (w *Warehouse) DeclaredColumns(ctx context.Context, source string) (map[string]string, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT column_name, declared_type FROM meta.source_columns WHERE source = ?`, source)
+	if err != nil {
+		return nil, fmt.Errorf("read the declared columns of %s: %w", source, err)
+	}
+	defer rows.Close()
+	var out map[string]string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[name] = typ
+	}
+	return out, rows.Err()
 }
 
 // LoadStats are a load's figures, final once its rows are read.

@@ -144,6 +144,14 @@ var migrations = []string{
 	// that a model reading it can tell its changed partitions by that, as by
 	// a raw table's load ids.
 	`ALTER TABLE meta.partition_rows ADD COLUMN IF NOT EXISTS version VARCHAR;`,
+	// 9: each source's declared columns and types as its raw table holds
+	// them, so that a type changed in place (a cert_no redeclared as a
+	// pseudonym) reloads the source instead of mixing both in one column.
+	`CREATE TABLE IF NOT EXISTS meta.source_columns (
+		source VARCHAR NOT NULL,
+		column_name VARCHAR NOT NULL,
+		declared_type VARCHAR NOT NULL
+	);`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

@@ -151,8 +151,28 @@ func recordLoads(ctx context.Context, conn txConn, reqs []LoadRequest, loaded []
 	if err := insertRows(ctx, conn, "meta.quarantine", quarantine); err != nil {
 		return fmt.Errorf("quarantine: %w", err)
 	}
+	if startsOver {
+		// The table starts over: the files earlier loads read are in it
+		// only if this load read them again. One that failed must not be
+		// skipped as loaded next time.
+		if _, err := conn.ExecContext(ctx, `UPDATE meta.source_loads SET content_hash = NULL WHERE source = ? AND content_hash IS NOT NULL`, reqs[0].Source); err != nil {
+			return fmt.Errorf("record loads: %w", err)
+		}
+	}
 	if err := insertRows(ctx, conn, "meta.source_loads", loadRows); err != nil {
 		return fmt.Errorf("record loads: %w", err)
+	}
+	if declared := reqs[0].Declared; declared != nil {
+		if _, err := conn.ExecContext(ctx, `DELETE FROM meta.source_columns WHERE source = ?`, reqs[0].Source); err != nil {
+			return fmt.Errorf("record the declared columns: %w", err)
+		}
+		rows := make([][]any, len(declared))
+		for i, c := range declared {
+			rows[i] = []any{reqs[0].Source, c.Name, c.Type}
+		}
+		if err := insertRows(ctx, conn, "meta.source_columns", rows); err != nil {
+			return fmt.Errorf("record the declared columns: %w", err)
+		}
 	}
 	return nil
 }

@@ -253,6 +253,10 @@ func testLoadModes(t *testing.T, w *Warehouse) {
 	if got := scalar[int64](t, w, "SELECT sum(n) FROM raw.s"); got != 108 {
 		t.Errorf("after merge sum = %d, want 108 (x=100, z=3, w=5)", got)
 	}
+	hashes, err := w.LoadedHashes(ctx, "s")
+	if err != nil || hashes["a.csv"] != "h-l3" || hashes["c.csv"] != "h-l4" {
+		t.Errorf("hashes %v, err %v: want the newest hash of a.csv", hashes, err)
+	}
 	// replace keeps only the new rows.
 	if n := load("l5", ModeReplace, "d.csv", map[string]int64{"only": 1}); n != 1 {
 		t.Errorf("replace loaded %d", n)
@@ -267,9 +271,11 @@ func testLoadModes(t *testing.T, w *Warehouse) {
 	if got := scalar[string](t, w, "SELECT string_agg(load_id || ' ' || file, ',') FROM meta.quarantine WHERE raw_value = '七'"); got != "l5 d.csv" {
 		t.Errorf("quarantine rows %s, want only those of the replace", got)
 	}
-	hashes, err := w.LoadedHashes(ctx, "s")
-	if err != nil || hashes["a.csv"] != "h-l3" {
-		t.Errorf("hashes %v, err %v: want the newest hash of a.csv", hashes, err)
+	// Nor are the files it replaced taken as loaded any more: their rows
+	// are gone, and a next run must read them if they are still there.
+	hashes, err = w.LoadedHashes(ctx, "s")
+	if err != nil || len(hashes) != 1 || hashes["d.csv"] != "h-l5" {
+		t.Errorf("hashes after the replace %v, err %v: want only d.csv's", hashes, err)
 	}
 }
 
