@@ -36,6 +36,17 @@ func testPostgres(tb testing.TB) (*sql.DB, string) {
 	return db, dsn
 }
 
+// rosterDSN is the environment of a run whose database source reads
+// ROSTER_DSN: that variable holds dsn, no other is set.
+func rosterDSN(dsn string) func(string) string {
+	return func(k string) string {
+		if k == "ROSTER_DSN" {
+			return dsn
+		}
+		return ""
+	}
+}
+
 // TestDatabaseSourceEndToEnd loads a PostgreSQL table through a run: the
 // stream goes into DuckDB batch by batch, the cursor is kept in meta, a
 // second run loads nothing and a changed row replaces its old version.
@@ -67,12 +78,7 @@ func TestDatabaseSourceEndToEnd(t *testing.T) {
 	runOnce := func() *Summary {
 		t.Helper()
 		s, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: []Stage{StageExtract, StageTransform},
-			Getenv: func(k string) string {
-				if k == "ROSTER_DSN" {
-					return dsn
-				}
-				return ""
-			}})
+			Getenv: rosterDSN(dsn)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,12 +130,7 @@ func TestDatabaseSourceRedeclaredLoadsAgainWhole(t *testing.T) {
 			t.Fatal(diags)
 		}
 		s, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: []Stage{StageExtract},
-			Getenv: func(k string) string {
-				if k == "ROSTER_DSN" {
-					return dsn
-				}
-				return ""
-			}})
+			Getenv: rosterDSN(dsn)})
 		if err != nil {
 			t.Fatal(err)
 		}
