@@ -75,6 +75,45 @@ func TestPlanMonitorProjection(t *testing.T) {
 		WHERE month(b.month) = 12 AND (round(b.spent_wan, 2) <> p.spent_wan OR round(b.planned_wan, 2) <> p.planned_wan OR b.execution_rate <> p.execution_rate)`, "0")
 }
 
+// A fund indicator counted in cases (例) counts every record, but only the
+// plan year's: G3 given 白内障手术例数 (target 4), 环翠区's two operations
+// (March, April) count 1 and 2, and one in December 2016 counts neither in
+// January nor later. The same record counted before the fund figures kept
+// to the plan year.
+func TestPlanCasesCountThePlanYearOnly(t *testing.T) {
+	w := planWarehouseWith(t, func(dir string) {
+		appendTo := func(name, line string) {
+			t.Helper()
+			f, err := os.OpenFile(filepath.Join(dir, name), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteString(line); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Its weight of 10 comes from 康复服务人数 (50 → 40): a fund's weights add up to 100.
+		catalog := filepath.Join(dir, "data/catalog/fund_indicators.csv")
+		text, err := os.ReadFile(catalog)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := strings.Replace(string(text), "康复服务人数,定量,正向,10,50,", "康复服务人数,定量,正向,10,40,", 1)
+		if err := os.WriteFile(catalog, []byte(edited), 0o644); err != nil || edited == string(text) {
+			t.Fatalf("reweigh 康复服务人数: %v", err)
+		}
+		appendTo("data/catalog/fund_indicators.csv", "G3,产出,数量,白内障手术例数,定量,正向,4,10,services,白内障手术,例,,\n")
+		appendTo("data/services.csv", "8,37100219800101123241,白内障手术,2016-12-15,环翠区,2000,G3,2016-12-15 09:00:00\n")
+	})
+	expectRows(t, w, `SELECT month(month), numerator FROM marts.fund_month_figures
+		WHERE fund_id = 'G3' AND unit_code = '371002' AND indicator_name = '白内障手术例数' AND month(month) <= 4 ORDER BY month`,
+		"1|0", "2|0", "3|1", "4|2")
+	expectRows(t, w, `SELECT unit_code, actual FROM marts.fund_indicator_values
+		WHERE fund_id = 'G3' AND indicator_name = '白内障手术例数' AND unit_code IN ('371002', 'ALL') ORDER BY unit_code`,
+		"371002|2", "ALL|2")
+}
+
 // TestPlanReasonReminders: a target behind with nothing in the report's
 // 偏差原因分析 is asked for (催报). 文登区's June report (sent late, on 20
 // July) holds only P1; by June it is behind on the counts it has targets

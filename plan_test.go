@@ -21,9 +21,19 @@ import (
 // in the tests below, and returns the warehouse.
 func planWarehouse(t *testing.T) *warehouse.Warehouse {
 	t.Helper()
+	return planWarehouseWith(t, nil)
+}
+
+// planWarehouseWith is planWarehouse with the copied project's files
+// changed by edit first (nil: as they are).
+func planWarehouseWith(t *testing.T, edit func(dir string)) *warehouse.Warehouse {
+	t.Helper()
 	dir := fixture.Copy(t, "plan")
 	if err := os.CopyFS(filepath.Join(dir, "transforms"), os.DirFS("transforms")); err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(dir)
 	}
 	p, diags := project.Load(os.DirFS(dir))
 	if diags.HasErrors() {
