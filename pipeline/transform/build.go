@@ -56,6 +56,8 @@ type BuildOptions struct {
 	Changes       map[string]time.Time
 	// FullRefresh builds incremental models whole.
 	FullRefresh bool
+	// counts is shared by the stage's partitioned builds (set by Build).
+	counts *warehouse.InputCounts
 	// AloneRows: a model built whole from tables of at least this many
 	// rows in all (a view's counted as the tables it reads) is built with
 	// no other model beside it; 0 never. Two such builds at once share
@@ -74,6 +76,7 @@ func Build(ctx context.Context, w *warehouse.Warehouse, g *Graph, ids []string, 
 	if opts.Concurrency < 1 {
 		opts.Concurrency = 1
 	}
+	opts.counts = warehouse.NewInputCounts()
 	selected := map[string]bool{}
 	for _, id := range ids {
 		selected[id] = true
@@ -441,7 +444,8 @@ func buildOne(ctx context.Context, w *warehouse.Warehouse, g *Graph, m *project.
 	if m.Partitioned() {
 		parts, err = w.BuildPartitioned(ctx, warehouse.PartitionedRequest{BuildRequest: req, Model: m.ID(), SQLHash: m.Hash(),
 			Column: m.Header.PartitionBy, FromFirstChanged: m.Header.RebuildFromFirstChanged, FirstSeen: m.Header.FirstSeen,
-			Inputs: g.Parents[m.ID()], ModelInputs: partitionedParents(g, m), Changed: changed, Full: opts.FullRefresh})
+			Inputs: g.Parents[m.ID()], ModelInputs: partitionedParents(g, m), Changed: changed, Full: opts.FullRefresh,
+			Counts: opts.counts})
 		if parts != nil {
 			rows = parts.Rows
 			if parts.Unchanged() && !req.View {

@@ -6,10 +6,12 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,6 +52,9 @@ type PartitionedRequest struct {
 	// (meta.partition_rows), as a raw table's rows are by their load, with
 	// nothing scanned.
 	ModelInputs []string
+	// Counts, when set, is shared by the builds of one transform stage:
+	// each input is counted by load and partition once (see InputCounts).
+	Counts *InputCounts
 	// FirstSeen is the key of a model that holds each key's first month: a
 	// rebuild from the first changed month on reads only the inputs' rows
 	// of those months (each reference to an input in the SQL is read as
@@ -378,7 +383,7 @@ func (w *Warehouse) planPartitions(ctx context.Context, tx txConn, req Partition
 			continue
 		}
 		if plan.full {
-			st, err := scanInput(ctx, tx, in, lid, req.Column, nil)
+			st, err := req.Counts.scan(ctx, tx, in, lid, req.Column, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -387,7 +392,7 @@ func (w *Warehouse) planPartitions(ctx context.Context, tx txConn, req Partition
 		}
 		// The rows of each load now, against the rows recorded: the loads
 		// that differ are read by partition.
-		totals, err := loadTotals(ctx, tx, in, lid)
+		totals, err := req.Counts.totals(ctx, tx, in, lid)
 		if err != nil {
 			return nil, err
 		}
@@ -408,7 +413,7 @@ func (w *Warehouse) planPartitions(ctx context.Context, tx txConn, req Partition
 			st[id] = byPart
 		}
 		if len(differ) > 0 {
-			fresh, err := scanInput(ctx, tx, in, lid, req.Column, differ)
+			fresh, err := req.Counts.scan(ctx, tx, in, lid, req.Column, differ)
 			if err != nil {
 				return nil, err
 			}
@@ -555,6 +560,78 @@ func (w *Warehouse) loadColumn(ctx context.Context, tx txConn, input, column str
 func quoteInput(input string) string {
 	schema, name, _ := strings.Cut(input, ".")
 	return QuoteTable(schema, name)
+}
+
+// InputCounts keeps, for one transform stage, what the partitioned builds
+// counted of their inputs' rows by load (and partition). An input does not
+// change while the stage runs: raw tables are loaded before it, a model is
+// built before the models that read it, and a view is counted after it is
+// replaced. So the models that read one input count it once: in a month's
+// update at scale 100 the services view's 43M rows were counted by load,
+// and September's 4.3M by month, by the view and by both models reading it
+// (about 0.35 s each time). A nil *InputCounts counts every time.
+type InputCounts struct {
+	mu    sync.Mutex
+	loads map[string]map[string]int64
+	parts map[string]inputState
+}
+
+// NewInputCounts is an empty InputCounts, for one transform stage.
+func NewInputCounts() *InputCounts {
+	return &InputCounts{loads: map[string]map[string]int64{}, parts: map[string]inputState{}}
+}
+
+// totals is loadTotals, counted once per input.
+func (c *InputCounts) totals(ctx context.Context, tx txConn, input, lid string) (map[string]int64, error) {
+	if c == nil {
+		return loadTotals(ctx, tx, input, lid)
+	}
+	key := input + "\x00" + lid
+	c.mu.Lock()
+	got, ok := c.loads[key]
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if got, err = loadTotals(ctx, tx, input, lid); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.loads[key] = got
+		c.mu.Unlock()
+	}
+	return maps.Clone(got), nil
+}
+
+// scan is scanInput, counted once per input and set of loads.
+func (c *InputCounts) scan(ctx context.Context, tx txConn, input, lid, column string, loads []string) (inputState, error) {
+	if c == nil {
+		return scanInput(ctx, tx, input, lid, column, loads)
+	}
+	key := input + "\x00" + lid + "\x00" + column + "\x00"
+	if loads == nil {
+		key += "*"
+	} else {
+		sorted := slices.Sorted(slices.Values(loads))
+		key += strings.Join(sorted, "\x00")
+	}
+	c.mu.Lock()
+	got, ok := c.parts[key]
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if got, err = scanInput(ctx, tx, input, lid, column, loads); err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.parts[key] = got
+		c.mu.Unlock()
+	}
+	// A copy: a build keeps what it is given in its plan.
+	out := make(inputState, len(got))
+	for id, byPart := range got {
+		out[id] = maps.Clone(byPart)
+	}
+	return out, nil
 }
 
 // loadTotals counts an input's rows by load: one column read.
