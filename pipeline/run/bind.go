@@ -161,25 +161,24 @@ func missingColumns(src *project.Source, loaded []warehouse.Column) []string {
 // identifiers themselves: loading it again costs one run, keeping numbers
 // beside keys would split every person in two.
 func staleColumns(src *project.Source, loaded []warehouse.Column, recorded map[string]string) []string {
-	var why []string
-	if missing := missingColumns(src, loaded); len(missing) > 0 {
-		why = append(why, "lacks the declared column(s) "+strings.Join(missing, ", "))
-	}
 	have := make(map[string]bool, len(loaded))
 	for _, c := range loaded {
 		have[c.Name] = true
 	}
+	var missing, why []string
 	for _, c := range src.Columns {
-		if !have[c.Name] {
-			continue
-		}
 		was, ok := recorded[c.Name]
 		switch {
+		case !have[c.Name]:
+			missing = append(missing, c.Name)
 		case ok && was != c.Type:
 			why = append(why, fmt.Sprintf("has column %s loaded as %s, now declared %s", c.Name, was, c.Type))
 		case !ok && recorded == nil && c.Type == project.TypePseudonym:
 			why = append(why, fmt.Sprintf("has column %s loaded before its type was recorded, now declared %s", c.Name, c.Type))
 		}
+	}
+	if len(missing) > 0 {
+		why = append([]string{"lacks the declared column(s) " + strings.Join(missing, ", ")}, why...)
 	}
 	return why
 }

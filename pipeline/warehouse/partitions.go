@@ -668,6 +668,12 @@ func scanInput(ctx context.Context, tx txConn, input, lid, column string, loads 
 	if err != nil {
 		return nil, fmt.Errorf("count the partitions of %s: %w", input, err)
 	}
+	return readInputState(rows)
+}
+
+// readInputState reads rows of (load or build id, partition, rows) into
+// an inputState, a NULL partition as nullPart, and closes them.
+func readInputState(rows *sql.Rows) (inputState, error) {
 	defer rows.Close()
 	out := inputState{}
 	for rows.Next() {
@@ -715,30 +721,11 @@ func versionsDiffer(was, now inputState, parts map[string]bool) []string {
 // wrote them (a load id "build:<stamp>") and partition, as its builds
 // recorded them: what scanInput counts of a raw table, read from meta.
 func partitionVersions(ctx context.Context, tx txConn, model string) (inputState, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT coalesce(version, ''), part, rows FROM meta.partition_rows WHERE model = ?`, model)
+	rows, err := tx.QueryContext(ctx, `SELECT 'build:' || coalesce(version, ''), part, rows FROM meta.partition_rows WHERE model = ?`, model)
 	if err != nil {
 		return nil, fmt.Errorf("read the partitions of %s: %w", model, err)
 	}
-	defer rows.Close()
-	out := inputState{}
-	for rows.Next() {
-		var version string
-		var part sql.NullString
-		var n int64
-		if err := rows.Scan(&version, &part, &n); err != nil {
-			return nil, err
-		}
-		p := nullPart
-		if part.Valid {
-			p = part.String
-		}
-		id := "build:" + version
-		if out[id] == nil {
-			out[id] = map[string]int64{}
-		}
-		out[id][p] += n
-	}
-	return out, rows.Err()
+	return readInputState(rows)
 }
 
 func (w *Warehouse) columnType(ctx context.Context, tx txConn, schema, name, column string) (string, error) {
