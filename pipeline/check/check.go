@@ -77,6 +77,10 @@ type Test struct {
 	// guaranteed, for a unique test its model's SQL guarantees on a whole
 	// build, is the note its passing result carries (see GuaranteedBySQL).
 	guaranteed string
+	// rowsMatch, for an assert of the repeated values in the table its
+	// model, built whole, keeps one row of each (see dedupe), passes it when
+	// the two have as many rows.
+	rowsMatch *rowsMatch
 }
 
 // Compile turns every declared test of the models into runnable tests and
@@ -150,7 +154,8 @@ const SampleRows = 5
 // in a query of its own (see planScans), run only when a cheaper query does
 // not prove it passes (see noRepeats), or not at all where the model's SQL
 // guarantees the key (see GuaranteedBySQL); so does an assert that lists a
-// table's repeated values (see assertNoRepeats).
+// table's repeated values (see assertNoRepeats, and rowsMatchProved where
+// the model keeps one row of each).
 func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string, onDone func(Result, int, int)) []Result {
 	out := make([]Result, 0, len(tests))
 	var recs []warehouse.TestResultRecord
@@ -159,6 +164,8 @@ func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string
 		var res Result
 		if t.guaranteed != "" {
 			res = Result{Test: t, Status: StatusPass, Sample: t.guaranteed}
+		} else if note, ok := rowsMatchProved(ctx, w, t); ok {
+			res = Result{Test: t, Status: StatusPass, Sample: note}
 		} else if n, ok := scans.failures(ctx, w, tests, i); ok {
 			res = judge(ctx, w, t, n)
 		} else if noRepeats(ctx, w, t) || newKeysApart(ctx, w, t) || assertNoRepeats(ctx, w, t) {

@@ -29,14 +29,20 @@ const guaranteedDistinctNote = "由模型 SQL 的 SELECT DISTINCT 保证（本�
 
 // GuaranteedBySQL returns the tests with every unique test of a model this
 // run built whole (wholeSQL: model id to the SQL it was built from), whose
-// SQL guarantees the key, marked to pass without a query.
+// SQL guarantees the key (by GROUP BY, DISTINCT or row_number() = 1, see
+// dedupe), marked to pass without a query, and an assert of the repeats in
+// the table such a model deduplicates marked to be answered by counts.
 func GuaranteedBySQL(ctx context.Context, w *warehouse.Warehouse, tests []Test, wholeSQL map[string]string) []Test {
 	out := make([]Test, len(tests))
 	trees := map[string]map[string]any{}
 	for i, t := range tests {
 		out[i] = t
 		sql, ok := wholeSQL[t.Model]
-		if !ok || t.Kind != "unique" || t.scan == nil || len(t.scan.key) == 0 || !wholeTable(t) {
+		if !ok || !wholeTable(t) {
+			continue
+		}
+		isKey := t.Kind == "unique" && t.scan != nil && len(t.scan.key) > 0
+		if !isKey && t.Kind != "assert" {
 			continue
 		}
 		tree, parsed := trees[t.Model]
@@ -44,7 +50,25 @@ func GuaranteedBySQL(ctx context.Context, w *warehouse.Warehouse, tests []Test, 
 			tree, _ = w.SelectTree(ctx, sql) // nil when it does not parse: the test runs
 			trees[t.Model] = tree
 		}
-		out[i].guaranteed = keyGuaranteed(tree, t.scan.key)
+		if isKey {
+			out[i].guaranteed = keyGuaranteed(tree, t.scan.key)
+			if d, ok := dedupeOf(tree); ok && out[i].guaranteed == "" && d.guarantees(t.scan.key) {
+				out[i].guaranteed = dedupeNote
+			}
+			continue
+		}
+		// An assert of the repeats in the table the model deduplicates.
+		d, ok := dedupeOf(tree)
+		if !ok || !d.exact {
+			continue
+		}
+		assertTree, err := w.SelectTree(ctx, t.Query)
+		if err != nil {
+			continue
+		}
+		if schema, name, cols, ok := repeatsOf(assertTree); ok && d.countsRepeats(schema, name, cols) {
+			out[i].rowsMatch = &rowsMatch{source: warehouse.QuoteTable(schema, name), model: t.table, sourceName: schema + "." + name}
+		}
 	}
 	return out
 }

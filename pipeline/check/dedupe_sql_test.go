@@ -1,0 +1,134 @@
+//go:build duckdb_arrow
+
+package check
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"jixiao/pipeline/project"
+	"jixiao/pipeline/warehouse"
+)
+
+// A row_number() = 1 model is read as keeping one row per partition value
+// only where its SQL says so plainly; any doubt leaves its tests to run.
+func TestDedupeReadFromSQL(t *testing.T) {
+	const numbered = "(SELECT *, row_number() OVER (PARTITION BY k ORDER BY u DESC) AS rn FROM raw.t) AS s"
+	tests := []struct {
+		name, sql string
+		key       []string
+		unique    bool // the key is guaranteed
+		// counts: an assert of raw.t's repeats of k is answered by counts,
+		// whatever the model makes of its columns: it has a row per k.
+		counts bool
+	}{
+		{"the roster's shape", "SELECT k, a, b AS c FROM " + numbered + " WHERE rn = 1", []string{"k"}, true, true},
+		{"one the other way round, qualified", "SELECT s.k, a FROM " + numbered + " WHERE 1 = s.rn ORDER BY k", []string{"K"}, true, true},
+		{"key renamed", "SELECT k AS id, a FROM " + numbered + " WHERE rn = 1", []string{"id"}, true, true},
+		{"a wider key", "SELECT k, a FROM " + numbered + " WHERE rn = 1", []string{"a", "k"}, true, true},
+		{"more filters", "SELECT k, a FROM " + numbered + " WHERE rn = 1 AND a > 0", []string{"k"}, true, false},
+		{"a filter before numbering", "SELECT k FROM (SELECT *, row_number() OVER (PARTITION BY k) AS rn FROM raw.t WHERE a > 0) AS s WHERE rn = 1", []string{"k"}, true, false},
+		{"columns listed", "SELECT k FROM (SELECT k, a, row_number() OVER (PARTITION BY k) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, true, true},
+		{"the table's column renamed under", "SELECT id FROM (SELECT k AS id, row_number() OVER (PARTITION BY k) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"id"}, true, true},
+		{"two partition columns", "SELECT k, a FROM (SELECT *, row_number() OVER (PARTITION BY k, a) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k", "a"}, true, false},
+		{"key is part of the partition", "SELECT k, a FROM (SELECT *, row_number() OVER (PARTITION BY k, a) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, false},
+		{"key not the partition", "SELECT k, a FROM " + numbered + " WHERE rn = 1", []string{"a"}, false, true},
+		{"key an expression", "SELECT lower(k) AS k FROM " + numbered + " WHERE rn = 1", []string{"k"}, false, true},
+		{"partition an expression", "SELECT k FROM (SELECT *, row_number() OVER (PARTITION BY lower(k)) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, false},
+		{"another column named k under", "SELECT k FROM (SELECT a AS k, row_number() OVER (PARTITION BY k) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, true},
+		{"k twice under", "SELECT k FROM (SELECT *, a AS k, row_number() OVER (PARTITION BY k) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, true},
+		{"k twice above", "SELECT k, a AS k FROM " + numbered + " WHERE rn = 1", []string{"k"}, false, true},
+		{"rank ties", "SELECT k FROM (SELECT *, rank() OVER (PARTITION BY k ORDER BY u) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, false},
+		{"row two", "SELECT k FROM " + numbered + " WHERE rn = 2", []string{"k"}, false, false},
+		{"at most one", "SELECT k FROM " + numbered + " WHERE rn <= 1", []string{"k"}, false, false},
+		{"or", "SELECT k FROM " + numbered + " WHERE rn = 1 OR a > 0", []string{"k"}, false, false},
+		{"no filter", "SELECT k FROM " + numbered, []string{"k"}, false, false},
+		{"a join above", "SELECT s.k FROM " + numbered + " JOIN raw.u ON u.k = s.k WHERE rn = 1", []string{"k"}, false, false},
+		{"a join under", "SELECT k FROM (SELECT t.*, row_number() OVER (PARTITION BY t.k) AS rn FROM raw.t JOIN raw.u ON u.k = t.k) AS s WHERE rn = 1", []string{"k"}, false, false},
+		{"unnest above", "SELECT k, unnest(l) AS x FROM " + numbered + " WHERE rn = 1", []string{"k"}, false, false},
+		{"unnest under", "SELECT k FROM (SELECT *, unnest(l) AS x, row_number() OVER (PARTITION BY k) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, false},
+		{"grouped above", "SELECT k, count(*) AS n FROM " + numbered + " WHERE rn = 1 GROUP BY k", []string{"k"}, false, false},
+		{"a limit", "SELECT k FROM " + numbered + " WHERE rn = 1 LIMIT 3", []string{"k"}, false, false},
+		{"star excluding", "SELECT k FROM (SELECT * EXCLUDE (a), row_number() OVER (PARTITION BY k) AS rn FROM raw.t) AS s WHERE rn = 1", []string{"k"}, false, false},
+		{"union", "SELECT k FROM " + numbered + " WHERE rn = 1 UNION ALL SELECT k FROM raw.t", []string{"k"}, false, false},
+		{"under a CTE", "WITH x AS (SELECT 1) SELECT k FROM " + numbered + " WHERE rn = 1", []string{"k"}, false, false},
+	}
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tree, err := w.SelectTree(ctx, tt.sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, ok := dedupeOf(tree)
+			if unique := ok && d.guarantees(tt.key); unique != tt.unique {
+				t.Errorf("%s with key %v: guaranteed %v, want %v", tt.sql, tt.key, unique, tt.unique)
+			}
+			if counts := ok && d.countsRepeats("RAW", "t", []string{"K"}); counts != tt.counts {
+				t.Errorf("%s: answered by counts %v, want %v", tt.sql, counts, tt.counts)
+			}
+		})
+	}
+}
+
+// The roster's tests as a run makes them: built whole from its SQL, the key
+// passes unscanned and the assert of the raw table's repeats passes by its
+// counts; with a repeat in the raw table the counts differ and the assert
+// runs, with the result it gives alone; a model not built in this run, or
+// whose SQL filters more, runs both.
+func TestDedupedRosterTests(t *testing.T) {
+	ctx := context.Background()
+	w := setup(t)
+	roster := "SELECT cert, unit FROM (SELECT *, row_number() OVER (PARTITION BY cert ORDER BY updated DESC) AS newest FROM raw.people) AS r WHERE newest = 1"
+	filtered := strings.Replace(roster, "WHERE newest = 1", "WHERE newest = 1 AND unit <> 'z'", 1)
+	assert := `assert: "SELECT count(*) AS rows, min(unit) AS unit FROM raw.people GROUP BY cert HAVING count(*) > 1"`
+	compiled, diags := Default().Compile([]*project.Model{modelWith(t, "roster", "unique: [cert]"), modelWith(t, "roster", assert)})
+	if len(diags) != 0 || len(compiled) != 2 {
+		t.Fatalf("compile: %v", diags)
+	}
+	cases := []struct {
+		name, rows string
+		whole      map[string]string
+		notes      []string // the start of each result's sample
+		failures   []int64
+	}{
+		{"built whole, no repeats", "('A1', 'x', 1), ('B2', 'y', 1), (NULL, 'z', 1)", map[string]string{"marts.roster": roster},
+			[]string{dedupeNote, "raw.people 有 3 行，本次运行按同一键每键取一行重建的 marts.roster 也是 3 行"}, []int64{0, 0}},
+		{"built whole, a repeat", "('A1', 'x', 1), ('A1', 'y', 2), ('B2', 'y', 1), (NULL, 'z', 1), (NULL, 'z', 2)", map[string]string{"marts.roster": roster},
+			[]string{dedupeNote, "rows=2, unit="}, []int64{0, 2}},
+		{"not built in this run", "('A1', 'x', 1), ('B2', 'y', 1)", nil, []string{"", ""}, []int64{0, 0}},
+		{"filtered more", "('A1', 'x', 1), ('B2', 'y', 1), ('C3', 'z', 1)", map[string]string{"marts.roster": filtered},
+			[]string{dedupeNote, ""}, []int64{0, 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := w.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS raw; CREATE OR REPLACE TABLE raw.people AS SELECT * FROM (VALUES "+c.rows+") AS v(cert, unit, updated)"); err != nil {
+				t.Fatal(err)
+			}
+			sql := roster
+			if s := c.whole["marts.roster"]; s != "" {
+				sql = s
+			}
+			if err := w.Exec(ctx, "CREATE OR REPLACE TABLE marts.roster AS "+sql); err != nil {
+				t.Fatal(err)
+			}
+			tests := GuaranteedBySQL(ctx, w, compiled, c.whole)
+			for i, res := range Run(ctx, w, tests, "", nil) {
+				if res.Err != nil || res.Failures != c.failures[i] || !strings.HasPrefix(res.Sample, c.notes[i]) || (c.notes[i] == "") != (res.Sample == "") {
+					t.Errorf("%s: %s/%d/%q (%v), want %d/%q", res.Test.Name, res.Status, res.Failures, res.Sample, res.Err, c.failures[i], c.notes[i])
+				}
+				// Passed unscanned or run, the outcome is the test's own.
+				if alone := runOne(ctx, w, compiled[i]); alone.Status != res.Status || alone.Failures != res.Failures {
+					t.Errorf("%s: %s/%d, alone %s/%d", res.Test.Name, res.Status, res.Failures, alone.Status, alone.Failures)
+				}
+			}
+		})
+	}
+}
