@@ -300,3 +300,36 @@ func raw(f *excelize.File, sheet, cell string) string {
 	v, _ := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
 	return v
 }
+
+// A certificate listed twice in the roster keeps its newest row (更新时间,
+// a blank one last) and, of two rows as new, the later in the file: every
+// run keeps the same row. The duplicates are reported by the roster's
+// warning, which runs because raw.persons then has more rows than
+// stg_persons; the key passes by the model's SQL.
+func TestRosterKeepsTheNewestRowThenTheLaterOne(t *testing.T) {
+	w := planWarehouseWith(t, func(dir string) {
+		f, err := os.OpenFile(filepath.Join(dir, "data/persons.csv"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, line := range []string{
+			"37100299000000000011,甲,男,1980-01-01,,肢体,一级,环翠区,先列,,城镇,,,否,2017-03-01 08:00:00",
+			"37100299000000000011,甲,男,1980-01-01,,肢体,一级,环翠区,后列,,城镇,,,否,2017-03-01 08:00:00",
+			"37100299000000000022,乙,女,1981-01-01,,视力,二级,文登区,较新,,农村,,,否,2017-03-01 08:00:00",
+			"37100299000000000022,乙,女,1981-01-01,,视力,二级,文登区,较旧,,农村,,,否,2017-02-01 08:00:00",
+			"37100299000000000033,丙,女,1982-01-01,,听力,三级,文登区,有时间,,农村,,,否,2017-02-01 08:00:00",
+			"37100299000000000033,丙,女,1982-01-01,,听力,三级,文登区,无时间,,农村,,,否,",
+		} {
+			if _, err := f.WriteString(line + "\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	expectRows(t, w, `SELECT town FROM staging.stg_persons WHERE person_key IN (
+			left(sha256('jixiao:37100299000000000011'), 20), left(sha256('jixiao:37100299000000000022'), 20), left(sha256('jixiao:37100299000000000033'), 20))
+		ORDER BY birth_year`, "后列", "较新", "有时间")
+	expectRows(t, w, `SELECT test_name, status, failures FROM meta.test_results
+		WHERE model = 'staging.stg_persons' AND kind IN ('unique', 'assert') ORDER BY test_name`,
+		"duplicate_certificates_in_roster|warn|3", "unique(person_key)|pass|0")
+}
