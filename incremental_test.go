@@ -5,8 +5,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -183,6 +185,59 @@ func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
 	}
 	if after := employed(); after != before+1 {
 		t.Errorf("people first employed in August: %d before the late record, %d after, want one more", before, after)
+	}
+	sameAsFullRefresh(t, p, dir, s.Warehouse)
+
+	// The catalog edited, no new data: 全年新增残疾人就业 (I05-1) now counts
+	// people given 就业 or 培训, a set of service types no model held. The
+	// people models, whose rows are by set, are rebuilt whole, and every
+	// mart is again what a full refresh of the same files builds.
+	employedCity := func() string {
+		t.Helper()
+		w, err := warehouse.Open(ctx, s.Warehouse, warehouse.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		var n string
+		if err := w.QueryRow(ctx, "SELECT string_agg(actual_cum::VARCHAR, ',' ORDER BY month) FROM marts.city_completion WHERE indicator_id = 'I05-1'", nil, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	counted := employedCity()
+	catalog, err := fs.ReadFile(defaultProject, "data/catalog/indicators.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := regexp.MustCompile(`(?m)^(I05-1,.*,services,)就业,`).ReplaceAllString(string(catalog), "${1}就业/培训,")
+	if edited == string(catalog) {
+		t.Fatal("I05-1's service types not found in the catalog")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "data", "catalog"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "catalog", "indicators.csv"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = run.Execute(ctx, run.Options{Project: p, Base: dir, Command: "test", SkipUnchanged: true})
+	if err != nil {
+		t.Fatalf("the catalog's update: %v", err)
+	}
+	for _, m := range s.Models {
+		switch m.ID {
+		case "staging.stg_people_firsts", "staging.stg_people_firsts_city":
+			if m.Status != transform.BuildSuccess || m.Partitions == nil || !m.Partitions.Full {
+				t.Errorf("%s after the catalog's edit: %s, %+v; want it rebuilt whole", m.ID, m.Status, m.Partitions)
+			}
+		case "staging.stg_service_firsts":
+			if m.Status != transform.BuildUnchanged {
+				t.Errorf("%s after the catalog's edit: %s, want it left as it was", m.ID, m.Status)
+			}
+		}
+	}
+	if now := employedCity(); now == counted {
+		t.Errorf("I05-1 citywide by month: %s before counting 培训 too and after; want more people", now)
 	}
 	sameAsFullRefresh(t, p, dir, s.Warehouse)
 }
