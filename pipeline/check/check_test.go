@@ -155,7 +155,7 @@ func TestTestsOfAModelShareOneScan(t *testing.T) {
 		if len(diags) != 0 || len(compiled) != len(decls) {
 			t.Fatalf("compile: %v", diags)
 		}
-		plan := planScans(compiled, w.Kind())
+		plan := planScans(compiled, w.Kind(), nil)
 		if len(plan) != 4 || plan[0] != plan[2] || plan[0] != plan[3] || plan[0] != plan[6] || plan[1] != nil || plan[4] != nil || plan[5] != nil {
 			t.Fatalf("%s: want not_null, accepted_values and relationships in one scan, the uniques and the assert alone, got %v", table, plan)
 		}
