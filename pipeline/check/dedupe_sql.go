@@ -32,21 +32,31 @@ import (
 // guarantees.
 const dedupeNote = "由模型 SQL 的 row_number() … = 1 保证（每个分区键只留一行，本次运行整表重建），未扫描"
 
-// dedupe is what a row_number() = 1 model's SQL promises.
+// dedupe is what a row_number() = 1 model's SQL promises, once verify
+// has checked its names against the table's columns.
 type dedupe struct {
 	// schema and table are the one table numbered.
 	schema, table string
 	// partitions are its columns the rows are numbered by, lower case.
 	partitions []string
-	// outputs maps an output column passed through unchanged, lower case,
-	// to the table's column it is.
+	// outputs maps each output column, lower case, to the table's column
+	// it passes through unchanged, or to "" when it is anything else.
 	outputs map[string]string
 	// exact: no other filter, so one row per distinct partition value.
 	exact bool
+	// number is the row number's name; star, whether the numbered rows
+	// hold every column of the table; named, the names of the other
+	// columns they hold: checked by verify, since the parse tree does not
+	// know the table's columns.
+	number string
+	star   bool
+	named  map[string]bool
+	// through lists the table's columns the outputs and partitions name.
+	through []string
 }
 
 // dedupeOf reads a model's SQL as a row_number() = 1 deduplication; false
-// for anything else.
+// for anything else. What it reads still needs verify.
 func dedupeOf(node map[string]any) (dedupe, bool) {
 	if !plainSelect(node) {
 		return dedupe{}, false
@@ -59,94 +69,147 @@ func dedupeOf(node map[string]any) (dedupe, bool) {
 	}
 	alias, _ := from["alias"].(string)
 	base, _ := inner["from_table"].(map[string]any)
-	d := dedupe{outputs: map[string]string{}}
+	d := dedupe{outputs: map[string]string{}, named: map[string]bool{}}
 	d.schema, _ = base["schema_name"].(string)
 	d.table, _ = base["table_name"].(string)
+	baseAlias, _ := base["alias"].(string)
 	if base["type"] != "BASE_TABLE" || d.schema == "" || d.table == "" || base["catalog_name"] != "" || base["at_clause"] != nil ||
 		base["sample"] != nil || !isEmptyList(base["column_name_alias"]) {
 		return dedupe{}, false
 	}
+	// tableColumn is the table's column a reference names: col, or col
+	// qualified by the table (not a struct's field, s.k).
+	tableColumn := func(v any) (string, bool) {
+		e, _ := v.(map[string]any)
+		names := asList(e["column_names"])
+		parts := make([]string, len(names))
+		for i, n := range names {
+			parts[i], _ = n.(string)
+		}
+		if e == nil || e["class"] != "COLUMN_REF" {
+			return "", false
+		}
+		switch {
+		case len(parts) == 1 && parts[0] != "":
+			return strings.ToLower(parts[0]), true
+		case len(parts) == 2 && parts[1] != "" && ((baseAlias != "" && strings.EqualFold(parts[0], baseAlias)) ||
+			(baseAlias == "" && strings.EqualFold(parts[0], d.table))):
+			return strings.ToLower(parts[1]), true
+		case len(parts) == 3 && parts[2] != "" && baseAlias == "" && strings.EqualFold(parts[0], d.schema) && strings.EqualFold(parts[1], d.table):
+			return strings.ToLower(parts[2]), true
+		}
+		return "", false
+	}
 	// The numbered rows: every column of the table (a plain *), columns
 	// by name, other expressions, and the one row_number().
-	star, number := false, ""
-	named := map[string]map[string]any{}
+	inputs := map[string]string{} // a named column of the numbered rows -> the table's column it is, or ""
 	items, _ := inner["select_list"].([]any)
 	for _, it := range items {
 		item, _ := it.(map[string]any)
 		switch {
 		case item["type"] == "WINDOW_ROW_NUMBER":
-			if number != "" || item["filter_expr"] != nil || item["distinct"] != false {
+			if d.number != "" || item["filter_expr"] != nil || item["distinct"] != false {
 				return dedupe{}, false
 			}
-			number, _ = item["alias"].(string)
-			number = strings.ToLower(number)
+			d.number, _ = item["alias"].(string)
+			d.number = strings.ToLower(d.number)
 			for _, p := range asList(item["partitions"]) {
-				col, ok := lastName(p)
+				col, ok := tableColumn(p)
 				if !ok {
 					return dedupe{}, false
 				}
-				d.partitions = append(d.partitions, strings.ToLower(col))
+				d.partitions = append(d.partitions, col)
 			}
 		case item["class"] == "STAR":
-			if !plainStar(item) || star {
+			if !plainStar(item) || d.star {
 				return dedupe{}, false
 			}
-			star = true
+			d.star = true
 		case hasWindow(item) || hasUnnest(item):
 			return dedupe{}, false
 		default:
-			if name := outputName(item); name != "" {
-				if _, dup := named[name]; dup {
-					return dedupe{}, false
-				}
-				named[name] = item
+			name := outputName(item)
+			if name == "" {
+				continue // a name DuckDB makes up, which the outer query cannot mean
 			}
+			if d.named[name] {
+				return dedupe{}, false
+			}
+			d.named[name] = true
+			inputs[name], _ = tableColumn(item)
 		}
 	}
-	if number == "" || len(d.partitions) == 0 || named[number] != nil {
+	if d.number == "" || len(d.partitions) == 0 || d.named[d.number] {
 		return dedupe{}, false
 	}
 	// The outer query keeps row 1, and perhaps filters more.
 	where, _ := node["where_clause"].(map[string]any)
 	switch {
-	case isRowOne(where, number, alias):
+	case isRowOne(where, d.number, alias):
 		d.exact = inner["where_clause"] == nil
-	case where["type"] == "CONJUNCTION_AND" && anyChild(where, func(c any) bool { return isRowOne(c, number, alias) }):
+	case where["type"] == "CONJUNCTION_AND" && anyChild(where, func(c any) bool { return isRowOne(c, d.number, alias) }):
 	default:
 		return dedupe{}, false
 	}
-	// What the model passes through by name from the table.
+	// What the model passes through by name from the table. Every output
+	// is named, and none is a *: a name the outer query gives twice, or
+	// to anything but a column passed through, is known as no column.
 	outer, _ := node["select_list"].([]any)
 	for _, it := range outer {
 		item, _ := it.(map[string]any)
-		if hasWindow(item) || hasUnnest(item) {
+		name := outputName(item)
+		if item["class"] == "STAR" || name == "" || hasWindow(item) || hasUnnest(item) {
 			return dedupe{}, false
 		}
-		name := outputName(item)
+		if _, dup := d.outputs[name]; dup {
+			d.outputs[name] = ""
+			continue
+		}
+		d.outputs[name] = ""
 		col, ok := columnOf(item, alias, "")
-		if name == "" || !ok {
+		if !ok {
 			continue
 		}
 		col = strings.ToLower(col)
-		if _, dup := d.outputs[name]; dup {
-			d.outputs[name] = "" // named twice: neither is known
-			continue
-		}
-		switch in := named[col]; {
-		case in != nil && !star:
-			inCol, ok := lastName(in)
-			if !ok || outputName(in) != col {
-				d.outputs[name] = ""
-				continue
-			}
-			d.outputs[name] = strings.ToLower(inCol)
-		case in == nil && star && col != number:
+		switch in, listed := inputs[col]; {
+		case listed && !d.star:
+			d.outputs[name] = in
+		case !listed && d.star && col != d.number:
 			d.outputs[name] = col
-		default:
-			d.outputs[name] = "" // not the table's column, or two of that name
 		}
 	}
+	for _, col := range d.outputs {
+		if col != "" {
+			d.through = append(d.through, col)
+		}
+	}
+	d.through = append(d.through, d.partitions...)
 	return d, true
+}
+
+// verify reports whether the names dedupeOf read are what it took them
+// for, given the table's columns (lower case): the partition columns and
+// the columns passed through are the table's, and no column of the table
+// is named like the row number or, beside a *, like another column of the
+// numbered rows (DuckDB would rename one of the two, and the outer query
+// would read the other: a table's own column n filtered by WHERE n = 1).
+func (d dedupe) verify(columns map[string]bool) bool {
+	if columns[d.number] {
+		return false
+	}
+	for _, c := range d.through {
+		if !columns[c] {
+			return false
+		}
+	}
+	if d.star {
+		for n := range d.named {
+			if columns[n] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // guarantees reports whether the model holds key unique: it passes every
@@ -193,6 +256,11 @@ type rowsMatch struct {
 func rowsMatchProved(ctx context.Context, w *warehouse.Warehouse, t Test) (string, bool) {
 	m := t.rowsMatch
 	if m == nil {
+		return "", false
+	}
+	// Counting a view would run it: only a table's rows are counted so.
+	schema, name, _ := strings.Cut(t.Model, ".")
+	if _, ok := tableRows(ctx, w, schema, name); !ok {
 		return "", false
 	}
 	if _, err := w.Query(ctx, "EXPLAIN "+t.Query, 0); err != nil {
@@ -269,18 +337,6 @@ func anyChild(e map[string]any, f func(any) bool) bool {
 		}
 	}
 	return false
-}
-
-// lastName is the column a plain column reference names, whatever table it
-// is qualified by (the query reads one).
-func lastName(v any) (string, bool) {
-	e, _ := v.(map[string]any)
-	names := asList(e["column_names"])
-	if e == nil || e["class"] != "COLUMN_REF" || len(names) == 0 || len(names) > 3 {
-		return "", false
-	}
-	n, _ := names[len(names)-1].(string)
-	return n, n != ""
 }
 
 // hasUnnest reports whether an expression calls unnest or unlist, which
