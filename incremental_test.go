@@ -137,18 +137,9 @@ func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
 	// service type few are given, so that its person's first month of it
 	// moves to August. Every model of first months rebuilds from August on,
 	// the people models told so by the builds of stg_service_firsts alone.
-	employed := func() int64 {
+	employed := func() string {
 		t.Helper()
-		w, err := warehouse.Open(ctx, s.Warehouse, warehouse.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		var n int64
-		if err := w.QueryRow(ctx, "SELECT count(*) FROM staging.stg_people_firsts WHERE type_set = '就业' AND month = DATE '2017-08-01'", nil, &n); err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return valueIn(t, s.Warehouse, "SELECT count(*) FROM staging.stg_people_firsts WHERE type_set = '就业' AND month = DATE '2017-08-01'")
 	}
 	before := employed()
 	services := filepath.Join(dir, "data", "roster", "services.csv")
@@ -183,8 +174,8 @@ func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
 			}
 		}
 	}
-	if after := employed(); after != before+1 {
-		t.Errorf("people first employed in August: %d before the late record, %d after, want one more", before, after)
+	if after, want := employed(), fmt.Sprint(mustAtoi(t, before)+1); after != want {
+		t.Errorf("people first employed in August: %s before the late record, %s after, want one more", before, after)
 	}
 	sameAsFullRefresh(t, p, dir, s.Warehouse)
 
@@ -194,16 +185,7 @@ func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
 	// mart is again what a full refresh of the same files builds.
 	employedCity := func() string {
 		t.Helper()
-		w, err := warehouse.Open(ctx, s.Warehouse, warehouse.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer w.Close()
-		var n string
-		if err := w.QueryRow(ctx, "SELECT string_agg(actual_cum::VARCHAR, ',' ORDER BY month) FROM marts.city_completion WHERE indicator_id = 'I05-1'", nil, &n); err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return valueIn(t, s.Warehouse, "SELECT string_agg(actual_cum::VARCHAR, ',' ORDER BY month) FROM marts.city_completion WHERE indicator_id = 'I05-1'")
 	}
 	counted := employedCity()
 	catalog, err := fs.ReadFile(defaultProject, "data/catalog/indicators.csv")
@@ -240,6 +222,32 @@ func TestMonthlyUpdateEqualsFullRefresh(t *testing.T) {
 		t.Errorf("I05-1 citywide by month: %s before counting 培训 too and after; want more people", now)
 	}
 	sameAsFullRefresh(t, p, dir, s.Warehouse)
+}
+
+// valueIn is the one value query returns from the warehouse at path, as
+// text.
+func valueIn(t *testing.T, path, query string) string {
+	t.Helper()
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, path, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var v string
+	if err := w.QueryRow(ctx, "SELECT CAST(("+query+") AS VARCHAR)", nil, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func mustAtoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // sameAsFullRefresh fails t where a mart of the warehouse at path differs

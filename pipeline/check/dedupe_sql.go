@@ -342,27 +342,11 @@ func anyChild(e map[string]any, f func(any) bool) bool {
 // hasUnnest reports whether an expression calls unnest or unlist, which
 // make rows of a list in a select list.
 func hasUnnest(v any) bool {
-	switch t := v.(type) {
-	case map[string]any:
-		if name, _ := t["function_name"].(string); strings.EqualFold(name, "unnest") || strings.EqualFold(name, "unlist") {
-			return true
-		}
-		if t["class"] == "SUBQUERY" {
-			return false // one value, whatever it reads
-		}
-		for _, c := range t {
-			if hasUnnest(c) {
-				return true
-			}
-		}
-	case []any:
-		for _, c := range t {
-			if hasUnnest(c) {
-				return true
-			}
-		}
-	}
-	return false
+	return findNode(v, func(n map[string]any) (bool, bool) {
+		name, _ := n["function_name"].(string)
+		// Below a subquery: one value, whatever it reads.
+		return strings.EqualFold(name, "unnest") || strings.EqualFold(name, "unlist"), n["class"] == "SUBQUERY"
+	})
 }
 
 func asList(v any) []any {

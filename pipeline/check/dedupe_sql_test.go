@@ -4,7 +4,6 @@ package check
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -56,11 +55,7 @@ func TestDedupeReadFromSQL(t *testing.T) {
 		{"under a CTE", "WITH x AS (SELECT 1) SELECT k FROM " + numbered + " WHERE rn = 1", []string{"k"}, false, false},
 	}
 	ctx := context.Background()
-	w, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := setup(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tree, err := w.SelectTree(ctx, tt.sql)

@@ -299,19 +299,26 @@ func stripped(v any, top bool) any {
 
 // hasWindow reports whether an expression holds a window function.
 func hasWindow(v any) bool {
+	return findNode(v, func(n map[string]any) (bool, bool) { return n["class"] == "WINDOW", false })
+}
+
+// findNode reports whether a parse tree holds a node that match says is
+// found; match's second result stops the search below a node.
+func findNode(v any, match func(map[string]any) (found, stop bool)) bool {
 	switch t := v.(type) {
 	case map[string]any:
-		if t["class"] == "WINDOW" {
-			return true
+		found, stop := match(t)
+		if found || stop {
+			return found
 		}
 		for _, c := range t {
-			if hasWindow(c) {
+			if findNode(c, match) {
 				return true
 			}
 		}
 	case []any:
 		for _, c := range t {
-			if hasWindow(c) {
+			if findNode(c, match) {
 				return true
 			}
 		}
