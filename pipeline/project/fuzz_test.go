@@ -3,6 +3,8 @@ package project
 import (
 	"fmt"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -50,7 +52,11 @@ func countLines(text string) int {
 	return n
 }
 
-// lines lists the diagnostics' lines and messages.
+// lineRef is a message's mention of another line of the file ("mapping
+// key "a" already defined at line 3"), which moves with the file too.
+var lineRef = regexp.MustCompile(`\bline (\d+)`)
+
+// lines lists the diagnostics' lines and messages, each line shifted.
 func lines(diags diag.List, shift int) []string {
 	var out []string
 	for _, d := range diags {
@@ -58,7 +64,11 @@ func lines(diags diag.List, shift int) []string {
 		if line > 0 {
 			line += shift
 		}
-		out = append(out, fmt.Sprintf("%d: %s", line, d.Message))
+		msg := lineRef.ReplaceAllStringFunc(d.Message, func(m string) string {
+			n, _ := strconv.Atoi(strings.TrimPrefix(m, "line "))
+			return fmt.Sprintf("line %d", n+shift)
+		})
+		out = append(out, fmt.Sprintf("%d: %s", line, msg))
 	}
 	return out
 }
