@@ -77,10 +77,10 @@ type Test struct {
 	// guaranteed, for a unique test its model's SQL guarantees on a whole
 	// build, is the note its passing result carries (see GuaranteedBySQL).
 	guaranteed string
-	// rowsMatch, for an assert of the repeated values in the table its
-	// model, built whole, keeps one row of each (see dedupe), passes it when
-	// the two have as many rows.
-	rowsMatch *rowsMatch
+	// rowsMatch, for an assert of the repeated values in the table
+	// (schema.table) its model, built whole, keeps one row of each (see
+	// dedupe), passes it when the two have as many rows.
+	rowsMatch string
 }
 
 // Compile turns every declared test of the models into runnable tests and

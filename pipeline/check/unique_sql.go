@@ -96,7 +96,7 @@ func GuaranteedBySQL(ctx context.Context, w *warehouse.Warehouse, tests []Test, 
 			ok = ok && real[strings.ToLower(c)]
 		}
 		if ok {
-			out[i].rowsMatch = &rowsMatch{source: warehouse.QuoteTable(schema, name), model: t.table, sourceName: schema + "." + name}
+			out[i].rowsMatch = schema + "." + name
 		}
 	}
 	return out
