@@ -91,6 +91,10 @@ func (t *tableBuilder) AddValues(vals []any, pos diag.Pos) []Rejection {
 
 // appendRow appends the converted cells and the lineage columns.
 func (t *tableBuilder) appendRow(file string, row int) {
+	if t.refill && t.pending == 0 {
+		t.refill = false
+		t.reserve(batchRows)
+	}
 	for ci := range t.src.Columns {
 		appendCell(t.builder.Field(ci), &t.cells[ci])
 	}

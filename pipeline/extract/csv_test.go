@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -371,10 +372,12 @@ func drain(t *testing.T, r array.RecordReader) string {
 
 // A large quote-free file is parsed in parts on several goroutines; rows
 // must keep their file order and their exact line numbers across the cuts.
+// The parts' buffers are read into again once parsed: a rejected row's
+// text must survive that (one in the header's part, one after it).
 func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString("标题行\n单位,月份,本月完成\n")
-	const n = 400_000 // over three parts of partLines
+	const n = 700_000 // over five parts of partLines
 	for i := 0; i < n; i++ {
 		unit := "环翠区"
 		if i%2 == 1 {
@@ -384,12 +387,15 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 			sb.WriteString("\r\n,,\n") // a blank line and a blank row in the middle
 		}
 		v := fmt.Sprint(i)
-		if i == 99_999 {
+		switch i {
+		case 99_999:
 			v = "九"
+		case 150_000:
+			v = "十五万"
 		}
 		fmt.Fprintf(&sb, "%s,2017-%02d,%s\r\n", unit, i%12+1, v)
 	}
-	if n < 3*partLines {
+	if n < 5*partLines {
 		t.Fatalf("fixture too small: %d bytes", sb.Len())
 	}
 	src, env := source(t, fstest.MapFS{"data/a.csv": {Data: []byte(sb.String())}}, progressDecl)
@@ -399,13 +405,16 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 	}
 	got := rows(t, res.Loads[0])
 	st := res.Loads[0].Stats()
-	if len(got) != n-1 || st.RowsRead != n {
+	if len(got) != n-2 || st.RowsRead != n {
 		t.Fatalf("%d rows, %d read", len(got), st.RowsRead)
 	}
-	for _, i := range []int{0, 1, 69_999, 70_000, 99_998, 99_999, 167_000, 199_999, 333_333, n - 2} {
+	for _, i := range []int{0, 1, 69_999, 70_000, 99_998, 99_999, 149_998, 149_999, 167_000, 199_999, 333_333, 654_321, n - 3} {
 		want := i
 		if i >= 99_999 {
-			want = i + 1 // the rejected row is not in the output
+			want = i + 1 // the rejected rows are not in the output
+		}
+		if want >= 150_000 {
+			want++
 		}
 		line := want + 3
 		if want >= 70_000 {
@@ -415,7 +424,8 @@ func TestCSVParallelPartsKeepOrderAndLines(t *testing.T) {
 			t.Errorf("row %d: %s, want actual=%d on line %d", i, got[i], want, line)
 		}
 	}
-	if len(st.Rejected) != 1 || st.Rejected[0].Pos.Row != 99_999+3+2 || st.Rejected[0].RawValue != "九" {
+	if len(st.Rejected) != 2 || st.Rejected[0].Pos.Row != 99_999+3+2 || st.Rejected[0].RawValue != "九" ||
+		st.Rejected[1].Pos.Row != 150_000+3+2 || st.Rejected[1].RawValue != "十五万" {
 		t.Errorf("rejected %+v", st.Rejected)
 	}
 }
@@ -462,4 +472,56 @@ func TestStreamReleasedEarlyStopsItsProducer(t *testing.T) {
 	// A stream never read starts nothing and leaves nothing behind.
 	res, _ = CSV{}.Extract(context.Background(), env, src, State{})
 	res.Loads[0].Reader.Release()
+}
+
+// Parts of a large file are read into the buffers of parts parsed before
+// them, except a part with a rejected row: the rejection holds its text.
+func TestCSVPartBuffersReusedExceptUnderRejections(t *testing.T) {
+	src, env := source(t, fstest.MapFS{}, progressDecl)
+	var sb strings.Builder
+	const n, lines, bad = 6000, 100, 1234
+	for i := 0; i < n; i++ {
+		v := fmt.Sprint(i)
+		if i == bad {
+			v = "十五万"
+		}
+		fmt.Fprintf(&sb, "环翠区,2017-%02d,%s\n", i%12+1, v)
+	}
+	var warnings diag.List
+	tb, err := newTableBuilder(src, env.rowRules(), []string{"单位", "月份", "本月完成"}, diag.Pos{File: "a.csv"}, &warnings, nil, "a.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := &lineParts{r: strings.NewReader(sb.String()), lines: lines, file: "a.csv", enc: encUTF8}
+	parts.reuse()
+	seen := map[*byte]bool{}
+	reused := 0
+	var load tally
+	quoted, _, err := readPlainParts(tb, func() (textPart, bool, error) {
+		p, err := parts.next()
+		if p.text != "" {
+			if seen[unsafe.StringData(p.text)] {
+				reused++
+			}
+			seen[unsafe.StringData(p.text)] = true
+		}
+		return p, p.text != "", err
+	}, ",", 0, "a.csv", false, &load)
+	if err != nil || quoted.text != "" {
+		t.Fatal(err, quoted.text)
+	}
+	r, got, err := tb.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Release()
+	if reused == 0 {
+		t.Errorf("no part was read into an earlier part's buffer (%d parts)", len(seen))
+	}
+	if got != n-1 || load.RowsRead != n {
+		t.Errorf("%d rows built, %d read", got, load.RowsRead)
+	}
+	if len(load.Rejected) != 1 || load.Rejected[0].RawValue != "十五万" || load.Rejected[0].Pos.Row != bad+1 {
+		t.Errorf("rejected %+v", load.Rejected)
+	}
 }
