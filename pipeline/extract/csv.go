@@ -388,7 +388,7 @@ type lineParts struct {
 
 // reuse lets the parts from now on be read into buffers their parsers
 // hand back (textPart.recycle).
-func (p *lineParts) reuse() { p.free = make(chan []byte, 4) }
+func (p *lineParts) reuse() { p.free = make(chan []byte, 2) }
 
 // buffer is an empty buffer of at least n bytes' capacity.
 func (p *lineParts) buffer(n int) []byte {

