@@ -306,7 +306,8 @@ func (r *runner) stages(ctx context.Context) error {
 		}
 		// The loads' buffers are garbage now; Go would hand them back to the
 		// system only slowly, while the model builds fill DuckDB's memory.
-		// At scale 100 a run peaked at 2.14 GiB with this, 2.35 without.
+		// At scale 100 full runs peaked at 1.81 and 2.19 GiB with this, 2.12
+		// and 2.41 GiB without (maximum resident set, one run each).
 		debug.FreeOSMemory()
 	}
 
