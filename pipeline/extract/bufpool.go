@@ -31,7 +31,8 @@ const (
 
 func newBufferPool() *bufferPool { return &bufferPool{} }
 
-// class is the size class of size bytes, or -1 when it is not pooled.
+// sizeClass is the size class of size bytes (buffers of 1<<class bytes),
+// or -1 when it is not pooled.
 func sizeClass(size int) int {
 	if size <= 1<<minPooledShift {
 		return -1

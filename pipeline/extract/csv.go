@@ -390,7 +390,9 @@ type lineParts struct {
 // hand back (textPart.recycle).
 func (p *lineParts) reuse() { p.free = make(chan []byte, 2) }
 
-// buffer is an empty buffer of at least n bytes' capacity.
+// buffer is an empty buffer for a part of about n bytes: a fresh one of n
+// bytes' capacity, or a parsed part's of at least half that (next grows
+// it if the part needs more).
 func (p *lineParts) buffer(n int) []byte {
 	select {
 	case b := <-p.free: // a nil channel never receives
