@@ -134,6 +134,11 @@ func (HTTP) Validate(src *project.Source, diags *diag.List) {
 	if o.CursorParam != "" && o.Cursor == "" {
 		diags.Errorf(at("cursor_param"), "cursor_param needs cursor: the field whose last value it sends")
 	}
+	if o.Cursor != "" && src.Load == project.LoadReplace {
+		// Replaced by only the records past the cursor, the table would
+		// lose every earlier one.
+		diags.Errorf(at("cursor"), "a cursor reads only new records: use load: append or load: merge with it, not replace")
+	}
 	for _, k := range []string{"timeout", "retry_backoff"} {
 		v := o.Timeout
 		if k == "retry_backoff" {
@@ -159,20 +164,46 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 	location := o.URL
 	var err error
 	contentHash := ""
+	// from is how many of a saved response's records were loaded before,
+	// unchanged: the load adds those after them.
+	from, seen := 0, false
 	if o.File != "" {
 		location = o.File
 		data, err := fs.ReadFile(env.FS, o.File)
 		if err != nil {
 			return nil, fmt.Errorf("%s: read %s: %w", src.File, o.File, err)
 		}
-		// A saved response is a file like any other: unchanged, it is skipped.
-		sum := sha256.Sum256(data)
-		contentHash = hex.EncodeToString(sum[:])
-		if state.Hashes[o.File] == contentHash {
-			return &Result{Skipped: []string{o.File}}, nil
-		}
-		if records, err = selectRecords(data, o.Records); err != nil {
-			return nil, fmt.Errorf("%s: %w", o.File, err)
+		var prev string
+		prev, seen = state.Hashes[o.File]
+		if src.Load == project.LoadReplace {
+			// Replaced whole each time: unchanged, it is skipped.
+			sum := sha256.Sum256(data)
+			contentHash = hex.EncodeToString(sum[:])
+			if prev == contentHash {
+				return &Result{Skipped: []string{o.File}}, nil
+			}
+			if records, err = selectRecords(data, o.Records); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.File, err)
+			}
+		} else {
+			saved, err := readSavedRecords(data, o.Records, prev)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", o.File, err)
+			}
+			if saved.unchanged {
+				res := &Result{Skipped: []string{o.File}}
+				if saved.hash != prev {
+					res.Rehashed = map[string]string{o.File: saved.hash}
+				}
+				return res, nil
+			}
+			contentHash, from = saved.hash, saved.from
+			records = make([]map[string]any, len(saved.raw))
+			for i, raw := range saved.raw {
+				if records[i], err = decodeRecord(raw, from+i+1, o.Records); err != nil {
+					return nil, fmt.Errorf("%s: %w", o.File, err)
+				}
+			}
 		}
 	} else if records, err = fetchPages(ctx, env, src, o, state.Cursor); err != nil {
 		return nil, err
@@ -201,6 +232,11 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		return nil, fmt.Errorf("records of %s: %w", src.File, err)
 	}
 	load := Load{Location: location, File: location, ContentHash: contentHash}
+	if o.File != "" {
+		// Records added to a saved response join the file's earlier rows;
+		// a changed one replaces them.
+		load.Appends, load.ReplacesLocation = from > 0, seen && from == 0
+	}
 	var st LoadStats
 	cursorIdx := -1
 	if o.Cursor != "" {
@@ -218,9 +254,10 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		for j, f := range fields {
 			vals[j] = jsonValue(r[f])
 		}
-		pos := diag.Pos{File: location, Row: i + 1}
+		pos := diag.Pos{File: location, Row: from + i + 1}
 		// An API that ignores the cursor parameter sends old records again.
-		if cursorIdx >= 0 && last != nil && tb.cellIndex[cursorIdx] >= 0 {
+		// (A saved response's records are told apart by their place in it.)
+		if o.File == "" && cursorIdx >= 0 && last != nil && tb.cellIndex[cursorIdx] >= 0 {
 			col := &src.Columns[cursorIdx]
 			var c cell
 			if err := tb.convertValue(col, vals[tb.cellIndex[cursorIdx]], &c); err == nil && !c.null && !cursorAfter(boxCell(col, &c), last) {

@@ -202,6 +202,9 @@ func TestHTTPValidate(t *testing.T) {
 		{"kind: http\nfile: a.json\npaging: {mode: page}\n", "a saved response (file) has no pages"},
 		{"kind: http\nurl: http://127.0.0.1/x\ncursor_param: since\n", "cursor_param needs cursor"},
 		{"kind: http\nurl: http://127.0.0.1/x\ncursor: nope\n", `cursor "nope" is not among the declared columns`},
+		// Replaced by the records past the cursor, the table would lose the rest.
+		{"kind: http\nurl: http://127.0.0.1/x\ncursor: id\n", "a cursor reads only new records: use load: append or load: merge with it, not replace"},
+		{"kind: http\nfile: a.json\ncursor: id\nload: replace\n", "a cursor reads only new records"},
 		{"kind: http\nurl: http://127.0.0.1/x\ntimeout: forever\n", `timeout "forever" is not a duration`},
 		{"kind: http\nurl: http://127.0.0.1/x\nretries: 99\n", "retries must be 0 to 10"},
 	}
@@ -223,5 +226,83 @@ func TestHTTPValidate(t *testing.T) {
 	HTTP{}.Validate(p.Sources[0], &diags)
 	if !strings.Contains(fmt.Sprint(diags), "cursor person_key is a pseudonym column") {
 		t.Errorf("pseudonym cursor: got %v", diags)
+	}
+}
+
+// A saved response under load: append is read token by token: its records
+// as their JSON text, hashed in order, so that a later load can tell which
+// were added at the end. A file cut short or of the wrong shape fails with
+// what is wrong, as when it is decoded whole.
+func TestHTTPSavedResponseRecords(t *testing.T) {
+	body := `{"data": {"items": [` + surveyRecord(1) + `, ` + surveyRecord(2) + `]}}`
+	tests := []struct {
+		name, body, path, want string
+		records                int
+	}{
+		{"records", body, "data.items", "", 2},
+		{"dollar path", body, "$.data.items", "", 2},
+		{"whole document", `[` + surveyRecord(1) + `]`, "", "", 1},
+		{"missing path", body, "data.list", "", 0},
+		{"null list", `{"data": {"items": null}}`, "data.items", "", 0},
+		{"cut short after the list", strings.TrimSuffix(body, "}"), "data.items", "the response is not JSON", 0},
+		{"cut short in the list", body[:40], "data.items", "the response is not JSON", 0},
+		{"not JSON", "<html>", "data.items", "the response is not JSON", 0},
+		{"not a list", `{"data": {"items": {"a": 1}}}`, "data.items", `records path "data.items" is not a list`, 0},
+		{"not inside an object", `{"data": [1]}`, "data.items", `path "data.items": "items" is not inside an object`, 0},
+		{"record not an object", `{"data": {"items": [` + surveyRecord(1) + `, 7]}}`, "data.items", `record 2 at "data.items" is not an object`, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := fstest.MapFS{"data/survey.json": {Data: []byte(tt.body)}}
+			src, env := httpSource(t, "kind: http\nfile: data/survey.json\nrecords: "+tt.path+"\nload: append\n", files)
+			res, err := HTTP{}.Extract(context.Background(), env, src, State{})
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), "data/survey.json: "+tt.want) {
+					t.Fatalf("got %v, want %q", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, l := range res.Loads {
+				n += len(rows(t, l))
+			}
+			if n != tt.records {
+				t.Errorf("%d records, want %d", n, tt.records)
+			}
+		})
+	}
+
+	// Records added at the end load alone, numbered on, beside the file's
+	// earlier rows; one changed before them loads the file whole, in place
+	// of what it brought.
+	files := fstest.MapFS{"data/survey.json": {Data: []byte(body)}}
+	src, env := httpSource(t, "kind: http\nfile: data/survey.json\nrecords: data.items\nload: append\n", files)
+	first, err := HTTP{}.Extract(context.Background(), env, src, State{})
+	if err != nil || len(first.Loads) != 1 || first.Loads[0].Appends || first.Loads[0].ReplacesLocation {
+		t.Fatalf("first load: %+v %v", first, err)
+	}
+	rows(t, first.Loads[0])
+	prev := State{Hashes: map[string]string{"data/survey.json": first.Loads[0].ContentHash}}
+	files["data/survey.json"] = &fstest.MapFile{Data: []byte(strings.Replace(body, "]}}", ", "+surveyRecord(3)+`, {"id": 4, "unit": "南海", "answered_at": "2017-06-04T08:00:00Z"}]}}`, 1))}
+	grown, err := HTTP{}.Extract(context.Background(), env, src, prev)
+	if err != nil || len(grown.Loads) != 1 || !grown.Loads[0].Appends || grown.Loads[0].ReplacesLocation {
+		t.Fatalf("grown: %+v %v", grown, err)
+	}
+	if got := rows(t, grown.Loads[0]); len(got) != 1 || !strings.HasPrefix(got[0], "id=3 ") || !strings.Contains(got[0], "_row=3") {
+		t.Errorf("grown rows %v", got)
+	}
+	if rej := grown.Loads[0].Stats().Rejected; len(rej) != 1 || rej[0].Pos.String() != "data/survey.json:row 4:column unit(unit_code)" {
+		t.Errorf("a rejected added record is numbered on: %+v", rej)
+	}
+	files["data/survey.json"] = &fstest.MapFile{Data: []byte(strings.Replace(body, `"score": 81.5`, `"score": 18.5`, 1))}
+	changed, err := HTTP{}.Extract(context.Background(), env, src, prev)
+	if err != nil || len(changed.Loads) != 1 || changed.Loads[0].Appends || !changed.Loads[0].ReplacesLocation {
+		t.Fatalf("changed: %+v %v", changed, err)
+	}
+	if got := rows(t, changed.Loads[0]); len(got) != 2 || !strings.Contains(got[0], "score=18.5") {
+		t.Errorf("changed rows %v", got)
 	}
 }

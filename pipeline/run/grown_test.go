@@ -3,8 +3,14 @@
 package run
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"jixiao/pipeline/warehouse"
 )
 
 // A csv source with a cursor is an export that grows at its end: a load
@@ -84,5 +90,95 @@ columns:
 	write("data/services.csv", header+"1,10,2017-08-01 09:00:00\n")
 	if read, loaded := extract(); read != 1 || loaded != 1 || rows() != "1@2" {
 		t.Errorf("shorter file: read %d, loaded %d, rows %s", read, loaded, rows())
+	}
+}
+
+// A saved response (http file:) under load: append grows the same way, at
+// the end of its list of records: a load adds only the records after those
+// loaded before; a record changed before them loads the whole file again in
+// place of what it brought; a response loaded by an earlier jixiao (its
+// SHA-256 recorded) is not loaded again when unchanged.
+func TestGrownSavedResponseLoadsOnlyItsNewRecords(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
+	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
+	write("sources/survey.yaml", `kind: http
+file: data/survey.json
+records: data.items
+load: append
+columns:
+  - {name: answer_id, type: integer, required: true, aliases: [id]}
+  - {name: score, type: integer, required: true}
+`)
+	record := func(id int, score string) string { return fmt.Sprintf(`{"id": %d, "score": %s}`, id, score) }
+	response := func(records ...string) string {
+		return `{"code": 0, "data": {"items": [` + strings.Join(records, ",\n") + "]}}\n"
+	}
+	august := []string{record(1, "5"), record(2, `"五"`), record(3, "3")}
+	write("data/survey.json", response(august...))
+	extract := func() (int64, int64) {
+		t.Helper()
+		s, err := execute(t, dir, StageExtract)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Sources[0].RowsRead, s.Sources[0].RowsLoaded
+	}
+	rows := func() string {
+		return query[string](t, dir, "SELECT string_agg(answer_id || '@' || _row, ',' ORDER BY answer_id) FROM raw.survey")
+	}
+	quarantined := func() string {
+		return query[string](t, dir, "SELECT coalesce(string_agg(row_number::VARCHAR, ',' ORDER BY row_number), '') FROM meta.quarantine")
+	}
+	if read, loaded := extract(); read != 3 || loaded != 2 || rows() != "1@1,3@3" || quarantined() != "2" {
+		t.Fatalf("first load: read %d, loaded %d, rows %s, quarantined %s", read, loaded, rows(), quarantined())
+	}
+
+	// September's records added at the end: only they are read, numbered
+	// on; the earlier rows and their reject stay.
+	september := append(append([]string{}, august...), record(4, "4"), record(5, `"x"`), record(6, "1"))
+	write("data/survey.json", response(september...))
+	if read, loaded := extract(); read != 3 || loaded != 2 || rows() != "1@1,3@3,4@4,6@6" || quarantined() != "2,5" {
+		t.Errorf("grown response: read %d, loaded %d, rows %s, quarantined %s", read, loaded, rows(), quarantined())
+	}
+	// Nothing new, though the file's other fields changed: nothing read.
+	write("data/survey.json", strings.Replace(response(september...), `"code": 0`, `"code": 0, "exported_at": "2017-10-01"`, 1))
+	if read, loaded := extract(); read != 0 || loaded != 0 || rows() != "1@1,3@3,4@4,6@6" {
+		t.Errorf("unchanged records: read %d, loaded %d, rows %s", read, loaded, rows())
+	}
+
+	// A record before the end corrected (五 → 5): the whole file loads
+	// again and replaces its rows; its rejects are those it holds now.
+	corrected := append([]string{record(1, "5"), record(2, "5")}, september[2:]...)
+	write("data/survey.json", response(corrected...))
+	if read, loaded := extract(); read != 6 || loaded != 5 || rows() != "1@1,2@2,3@3,4@4,6@6" || quarantined() != "5" {
+		t.Errorf("changed response: read %d, loaded %d, rows %s, quarantined %s", read, loaded, rows(), quarantined())
+	}
+	// A record removed is no growth either.
+	write("data/survey.json", response(corrected[1:]...))
+	if read, loaded := extract(); read != 5 || loaded != 4 || rows() != "2@1,3@2,4@3,6@5" {
+		t.Errorf("record removed: read %d, loaded %d, rows %s", read, loaded, rows())
+	}
+
+	// Loaded whole by an earlier jixiao, which recorded the file's SHA-256:
+	// unchanged, it is not loaded again, and is recorded the new way.
+	body := response(corrected...)
+	write("data/survey.json", body)
+	extract()
+	sum := sha256.Sum256([]byte(body))
+	w, err := warehouse.Open(t.Context(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Exec(t.Context(), "UPDATE meta.source_loads SET content_hash = '"+hex.EncodeToString(sum[:])+"' WHERE source = 'survey' AND content_hash IS NOT NULL"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if read, loaded := extract(); read != 0 || loaded != 0 || rows() != "1@1,2@2,3@3,4@4,6@6" {
+		t.Errorf("an earlier jixiao's load of the same file: read %d, loaded %d, rows %s", read, loaded, rows())
+	}
+	write("data/survey.json", response(append(corrected, record(7, "2"))...))
+	if read, loaded := extract(); read != 1 || loaded != 1 || rows() != "1@1,2@2,3@3,4@4,6@6,7@7" {
+		t.Errorf("grown after the rehash: read %d, loaded %d, rows %s", read, loaded, rows())
 	}
 }
