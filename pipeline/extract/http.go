@@ -488,7 +488,9 @@ func selectRecords(body []byte, path string) ([]map[string]any, error) {
 
 // jsonPath decodes body and follows a dot path (a.b.c; "$." allowed).
 func jsonPath(body []byte, path string) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
+	// A response saved by Notepad, or sent by some servers, starts with
+	// a UTF-8 byte order mark, which is no JSON.
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(body, []byte(utf8BOM))))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {

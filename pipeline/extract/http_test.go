@@ -157,7 +157,8 @@ func TestHTTPNextLinkOffsetAndExhaustedRetries(t *testing.T) {
 }
 
 func TestHTTPSavedResponseFile(t *testing.T) {
-	files := fstest.MapFS{"data/survey.json": {Data: []byte(`{"data": {"items": [` + surveyRecord(1) + `, {"id": 9, "unit": "南海", "answered_at": "2017-07-01T00:00:00Z", "extra": {"a": 1}}]}}`)}}
+	// Saved by Notepad: a byte order mark before the JSON.
+	files := fstest.MapFS{"data/survey.json": {Data: []byte("\uFEFF" + `{"data": {"items": [` + surveyRecord(1) + `, {"id": 9, "unit": "南海", "answered_at": "2017-07-01T00:00:00Z", "extra": {"a": 1}}]}}`)}}
 	src, env := httpSource(t, "kind: http\nfile: data/survey.json\nrecords: data.items\n", files)
 	res, err := HTTP{}.Extract(context.Background(), env, src, State{})
 	if err != nil {
@@ -241,6 +242,7 @@ func TestHTTPSavedResponseRecords(t *testing.T) {
 	}{
 		{"records", body, "data.items", "", 2},
 		{"dollar path", body, "$.data.items", "", 2},
+		{"byte order mark", "\uFEFF" + body, "data.items", "", 2},
 		{"whole document", `[` + surveyRecord(1) + `]`, "", "", 1},
 		{"missing path", body, "data.list", "", 0},
 		{"null list", `{"data": {"items": null}}`, "data.items", "", 0},

@@ -119,7 +119,7 @@ func rawRecords(data []byte, path string) ([]json.RawMessage, error) {
 		}
 		return fmt.Errorf("the response is not JSON: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte(utf8BOM))))
 	path = strings.TrimPrefix(strings.TrimPrefix(path, "$"), ".")
 	var keys []string
 	if path != "" {
