@@ -175,6 +175,7 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 		}
 		var prev string
 		prev, seen = state.Hashes[o.File]
+		var raw []json.RawMessage
 		if src.Load == project.LoadReplace {
 			// Replaced whole each time: unchanged, it is skipped.
 			sum := sha256.Sum256(data)
@@ -182,7 +183,7 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 			if prev == contentHash {
 				return &Result{Skipped: []string{o.File}}, nil
 			}
-			if records, err = selectRecords(data, o.Records); err != nil {
+			if raw, err = rawRecords(data, o.Records); err != nil {
 				return nil, fmt.Errorf("%s: %w", o.File, err)
 			}
 		} else {
@@ -197,12 +198,12 @@ func (HTTP) Extract(ctx context.Context, env Env, src *project.Source, state Sta
 				}
 				return res, nil
 			}
-			contentHash, from = saved.hash, saved.from
-			records = make([]map[string]any, len(saved.raw))
-			for i, raw := range saved.raw {
-				if records[i], err = decodeRecord(raw, from+i+1, o.Records); err != nil {
-					return nil, fmt.Errorf("%s: %w", o.File, err)
-				}
+			contentHash, from, raw = saved.hash, saved.from, saved.raw
+		}
+		records = make([]map[string]any, len(raw))
+		for i, r := range raw {
+			if records[i], err = decodeRecord(r, from+i+1, o.Records); err != nil {
+				return nil, fmt.Errorf("%s: %w", o.File, err)
 			}
 		}
 	} else if records, err = fetchPages(ctx, env, src, o, state.Cursor); err != nil {
