@@ -33,20 +33,11 @@ columns:
 	const header = "\uFEFF服务编号,金额,更新时间\n"
 	august := "1,10,2017-08-01 09:00:00\n2,二十,2017-08-02 09:00:00\n3,30,2017-08-03 09:00:00\n"
 	write("data/services.csv", header+august)
-	extract := func() (int64, int64) {
-		t.Helper()
-		s, err := execute(t, dir, StageExtract)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Sources[0].RowsRead, s.Sources[0].RowsLoaded
-	}
+	extract := func() (int64, int64) { t.Helper(); return extractCounts(t, dir) }
 	rows := func() string {
 		return query[string](t, dir, "SELECT string_agg(service_id || '@' || _row, ',' ORDER BY service_id) FROM raw.services")
 	}
-	quarantined := func() string {
-		return query[string](t, dir, "SELECT coalesce(string_agg(row_number::VARCHAR, ',' ORDER BY row_number), '') FROM meta.quarantine")
-	}
+	quarantined := func() string { return quarantinedRows(t, dir) }
 	if read, loaded := extract(); read != 3 || loaded != 2 || rows() != "1@2,3@4" || quarantined() != "3" {
 		t.Fatalf("first load: read %d, loaded %d, rows %s, quarantined %s", read, loaded, rows(), quarantined())
 	}
@@ -116,20 +107,11 @@ columns:
 	}
 	august := []string{record(1, "5"), record(2, `"五"`), record(3, "3")}
 	write("data/survey.json", response(august...))
-	extract := func() (int64, int64) {
-		t.Helper()
-		s, err := execute(t, dir, StageExtract)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.Sources[0].RowsRead, s.Sources[0].RowsLoaded
-	}
+	extract := func() (int64, int64) { t.Helper(); return extractCounts(t, dir) }
 	rows := func() string {
 		return query[string](t, dir, "SELECT string_agg(answer_id || '@' || _row, ',' ORDER BY answer_id) FROM raw.survey")
 	}
-	quarantined := func() string {
-		return query[string](t, dir, "SELECT coalesce(string_agg(row_number::VARCHAR, ',' ORDER BY row_number), '') FROM meta.quarantine")
-	}
+	quarantined := func() string { return quarantinedRows(t, dir) }
 	if read, loaded := extract(); read != 3 || loaded != 2 || rows() != "1@1,3@3" || quarantined() != "2" {
 		t.Fatalf("first load: read %d, loaded %d, rows %s, quarantined %s", read, loaded, rows(), quarantined())
 	}
@@ -181,4 +163,21 @@ columns:
 	if read, loaded := extract(); read != 1 || loaded != 1 || rows() != "1@1,2@2,3@3,4@4,6@6,7@7" {
 		t.Errorf("grown after the rehash: read %d, loaded %d, rows %s", read, loaded, rows())
 	}
+}
+
+// extractCounts runs the extract stage of the one-source project in dir
+// and returns the rows its source read and loaded.
+func extractCounts(t *testing.T, dir string) (int64, int64) {
+	t.Helper()
+	s, err := execute(t, dir, StageExtract)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Sources[0].RowsRead, s.Sources[0].RowsLoaded
+}
+
+// quarantinedRows lists the quarantined rows' numbers, in order.
+func quarantinedRows(t *testing.T, dir string) string {
+	t.Helper()
+	return query[string](t, dir, "SELECT coalesce(string_agg(row_number::VARCHAR, ',' ORDER BY row_number), '') FROM meta.quarantine")
 }
