@@ -27,8 +27,8 @@ func (AcceptedValues) Compile(table string, args *yaml.Node) (string, string, er
 }
 
 func (AcceptedValues) scanPart(args *yaml.Node) (scanPart, error) {
-	_, cond, err := acceptedCond(args, "c.")
-	return scanPart{cond: cond}, err
+	col, cond, err := acceptedCond(args, "c.")
+	return scanPart{cond: cond, accepted: col}, err
 }
 
 // acceptedCond is the condition a failing row meets, its column prefixed.

@@ -177,6 +177,19 @@ func TestTestsOfAModelShareOneScan(t *testing.T) {
 			t.Errorf("failures on marts.bad: %d %d %d %d %d", shared[0].Failures, shared[1].Failures, shared[2].Failures, shared[3].Failures, shared[6].Failures)
 		}
 	}
+	// A lookup alone is counted by the scan's IN on DuckDB too, and gives
+	// what its own query gives.
+	for _, table := range []string{"good", "bad"} {
+		compiled, _ := Default().Compile([]*project.Model{modelWith(t, table, "relationships: {column: unit_code, to: marts.units}")})
+		plan := planScans(compiled, w.Kind(), nil)
+		if plan[0] == nil || !plan[0].lone || !strings.Contains(plan[0].query, " IN (SELECT ") {
+			t.Fatalf("%s: a lone lookup is not counted by the scan: %+v", table, plan[0])
+		}
+		got, alone := Run(ctx, w, compiled, "", nil)[0], runOne(ctx, w, compiled[0])
+		if got.Status != alone.Status || got.Failures != alone.Failures || got.Sample != alone.Sample {
+			t.Errorf("%s: a lone lookup gave %s/%d/%q, alone %s/%d/%q", table, got.Status, got.Failures, got.Sample, alone.Status, alone.Failures, alone.Sample)
+		}
+	}
 	// A shared scan that cannot run (a column the model lacks) leaves each
 	// test to run alone and report its own error, the others their results.
 	m := modelWith(t, "bad", "not_null: [no_such_column]\n  - accepted_values: {column: status, values: [完成, 正常, 滞后]}")

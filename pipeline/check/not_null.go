@@ -37,5 +37,5 @@ func (NotNull) scanPart(args *yaml.Node) (scanPart, error) {
 	for i, c := range quoteCols(cols) {
 		conds[i] = "c." + c + " IS NULL"
 	}
-	return scanPart{cond: strings.Join(conds, " OR ")}, nil
+	return scanPart{cond: strings.Join(conds, " OR "), notNull: cols}, nil
 }
