@@ -107,16 +107,18 @@ type changedKey struct {
 }
 
 // newKeysApart reports whether the changed partitions' keys of such a
-// test are proved to repeat nowhere by two scans cheaper than its own
-// query: the changed rows' keys are distinct and not NULL, and all of them
-// lie above (or below) every key of the other rows, as new service records'
+// test are proved to repeat nowhere by scans cheaper than its own query:
+// the changed rows' keys are distinct and not NULL, and all of them lie
+// above (or below) every key of the other rows, as new service records'
 // ids do. It is the test's own answer, no failing row, reached without
 // joining the changed keys to the whole table (at scale 100, September's
 // 4.3M service ids against 38.9M: 5.9 s, against about 1 s). Only for an
 // integer, date or timestamp key: DuckDB's count(DISTINCT) compares text by
 // its bytes, not by its collation as GROUP BY does, and floats have -0 and
-// NaN. False when the key is not one such column, the ranges overlap or
-// anything fails: the test's own query then runs.
+// NaN. The changed integer ids, where dense, are proved distinct by
+// uniqueBitsQuery rather than count(DISTINCT) (September's 4.3M: 0.15 s
+// against 0.64 s). False when the key is not one such column, the ranges
+// overlap or anything fails: the test's own query then runs.
 func newKeysApart(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
 	ck := t.changedKey
 	if ck == nil || len(ck.key) != 1 || ck.filter == "" {
@@ -124,17 +126,31 @@ func newKeysApart(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
 	}
 	schema, name, _ := strings.Cut(t.Model, ".")
 	types, err := columnTypes(ctx, w, schema, name)
-	if typ := types[strings.ToLower(ck.key[0])]; err != nil || !(integerTypes[typ] || typ == "date" || strings.HasPrefix(typ, "timestamp")) {
+	typ := types[strings.ToLower(ck.key[0])]
+	if err != nil || !(integerTypes[typ] || typ == "date" || strings.HasPrefix(typ, "timestamp")) {
 		return false
 	}
 	k := warehouse.QuoteIdent(ck.key[0])
-	q := fmt.Sprintf(`SELECT n.distinct_keys AND coalesce(o.hi < n.lo OR o.lo > n.hi, true)
-FROM (SELECT count(*) = count(%[1]s) AND count(%[1]s) = count(DISTINCT %[1]s) AS distinct_keys, min(%[1]s) AS lo, max(%[1]s) AS hi
+	q := fmt.Sprintf(`SELECT n.all_keys AND coalesce(o.hi < n.lo OR o.lo > n.hi, true), n.keys, CAST(n.lo AS DOUBLE PRECISION), CAST(n.hi AS DOUBLE PRECISION)
+FROM (SELECT count(*) = count(%[1]s) AS all_keys, count(%[1]s) AS keys, min(%[1]s) AS lo, max(%[1]s) AS hi
 	FROM %[2]s WHERE %[3]s) AS n,
 	(SELECT min(%[1]s) AS lo, max(%[1]s) AS hi FROM %[2]s WHERE (%[3]s) IS NOT TRUE) AS o`, k, ck.table, ck.filter)
 	var apart *bool
-	if err := w.QueryRow(ctx, q, nil, &apart); err != nil || apart == nil {
+	var keys int64
+	var lo, hi *float64
+	if err := w.QueryRow(ctx, q, nil, &apart, &keys, &lo, &hi); err != nil || apart == nil || !*apart {
 		return false
 	}
-	return *apart
+	changed := "(SELECT * FROM " + ck.table + " WHERE " + ck.filter + ")"
+	if integerTypes[typ] && lo != nil && hi != nil && (*hi-*lo+1)/bitsPerRun <= float64(keys)/minPerRun {
+		var repeats int64
+		if err := w.QueryRow(ctx, uniqueBitsQuery(changed, ck.key[0]), nil, &repeats); err == nil && repeats == 0 {
+			return true
+		}
+	}
+	var distinct bool
+	if err := w.QueryRow(ctx, fmt.Sprintf("SELECT count(DISTINCT %[1]s) = count(%[1]s) FROM %[2]s AS c", k, changed), nil, &distinct); err != nil {
+		return false
+	}
+	return distinct
 }
