@@ -150,7 +150,8 @@ const SampleRows = 5
 // Run runs the tests and records each result under runID. Tests of one
 // model that judge its rows one by one (not_null, accepted_values,
 // relationships) are counted together in one scan of it; each keeps its
-// own result, failures and sample. A unique test groups the rows by its key
+// own result, failures and sample, but for those DuckDB's column statistics
+// settle first (see proveByStats). A unique test groups the rows by its key
 // in a query of its own (see planScans), run only when a cheaper query does
 // not prove it passes (see noRepeats), or not at all where the model's SQL
 // guarantees the key (see GuaranteedBySQL); so does an assert that lists a

@@ -51,13 +51,17 @@ type Changed struct {
 // keys across the whole table (one column read), and a key with it within
 // those partitions, where nothing else can repeat it. An assert runs as
 // written, on what it names; the partitions check reads the whole table; a
-// test already guaranteed (GuaranteedByFirstSeen) stays as it is.
-func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed) []Test {
+// test already guaranteed (GuaranteedByFirstSeen) stays as it is. So does a
+// test that reads another table the run changed too (tables, by lower-case
+// schema.name: rebuilt models, reloaded sources): a relationship of a row
+// kept from before may have lost the row it names (a person gone from the
+// roster), which its changed partitions alone would not show.
+func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed, tables map[string]bool) []Test {
 	out := make([]Test, len(tests))
 	for i, t := range tests {
 		out[i] = t
 		c, ok := changed[t.Model]
-		if !ok || c.Filter == "" || t.table == "" || t.Kind == KindPartitions || t.guaranteed != "" {
+		if !ok || c.Filter == "" || t.table == "" || t.Kind == KindPartitions || t.guaranteed != "" || readsAny(t.Refs, tables) {
 			continue
 		}
 		k := r.kinds[t.Kind]
@@ -88,6 +92,16 @@ func (r *Registry) OnChangedPartitions(tests []Test, changed map[string]Changed)
 		out[i].Query, out[i].table = q, part
 	}
 	return out
+}
+
+// readsAny says whether one of refs (lower-case schema.name) is in tables.
+func readsAny(refs []string, tables map[string]bool) bool {
+	for _, ref := range refs {
+		if tables[ref] {
+			return true
+		}
+	}
+	return false
 }
 
 func containsFold(list []string, s string) bool {

@@ -45,7 +45,7 @@ func TestNewKeysApartIsTheChangedPartitionsQuery(t *testing.T) {
 			if len(diags) != 0 || len(compiled) != 1 {
 				t.Fatalf("compile: %v", diags)
 			}
-			test := Default().OnChangedPartitions(compiled, changed)[0]
+			test := Default().OnChangedPartitions(compiled, changed, nil)[0]
 			if got := newKeysApart(ctx, w, test); got != c.apart {
 				t.Errorf("newKeysApart = %v, want %v", got, c.apart)
 			}
@@ -64,7 +64,7 @@ func TestNewKeysApartIsTheChangedPartitionsQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 		compiled, _ := Default().Compile([]*project.Model{modelWith(t, "records", "unique: [id]")})
-		if test := Default().OnChangedPartitions(compiled, changed)[0]; newKeysApart(ctx, w, test) {
+		if test := Default().OnChangedPartitions(compiled, changed, nil)[0]; newKeysApart(ctx, w, test) {
 			t.Errorf("a %s key was proved by ranges", typ)
 		}
 	}
@@ -74,7 +74,7 @@ func TestNewKeysApartIsTheChangedPartitionsQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	compiled, _ := Default().Compile([]*project.Model{modelWith(t, "records", "unique: [id, kind]")})
-	if test := Default().OnChangedPartitions(compiled, changed)[0]; newKeysApart(ctx, w, test) {
+	if test := Default().OnChangedPartitions(compiled, changed, nil)[0]; newKeysApart(ctx, w, test) {
 		t.Error("a two-column key was proved by ranges")
 	}
 }

@@ -27,14 +27,17 @@ func TestRelationshipProbedFromTheFewRows(t *testing.T) {
 	tests := []struct {
 		model   string
 		changed *Changed // the tests read these partitions only
+		tables  map[string]bool
 		probed  bool
 		fails   int64
 	}{
-		{"few", nil, true, 0},
-		{"few", &Changed{Column: "month", Filter: "month >= DATE '2017-09-01'"}, true, 0},
-		{"missing", nil, false, 1},
-		{"missing", &Changed{Column: "month", Filter: "month < DATE '2017-09-01'"}, true, 0},
-		{"many", nil, false, 0}, // 12 rows of 40: the probe does not pay
+		{"few", nil, nil, true, 0},
+		{"few", &Changed{Column: "month", Filter: "month >= DATE '2017-09-01'"}, nil, true, 0},
+		{"missing", nil, nil, false, 1},
+		{"missing", &Changed{Column: "month", Filter: "month < DATE '2017-09-01'"}, nil, true, 0},
+		// The other table changed in the run too: every row is looked up.
+		{"missing", &Changed{Column: "month", Filter: "month < DATE '2017-09-01'"}, map[string]bool{"marts.people": true}, false, 1},
+		{"many", nil, nil, false, 0}, // 12 rows of 40: the probe does not pay
 	}
 	for _, tt := range tests {
 		compiled, diags := Default().Compile([]*project.Model{modelWith(t, tt.model, rel), modelWith(t, tt.model, "not_null: [month]")})
@@ -42,7 +45,7 @@ func TestRelationshipProbedFromTheFewRows(t *testing.T) {
 			t.Fatalf("compile: %v", diags)
 		}
 		if tt.changed != nil {
-			compiled = Default().OnChangedPartitions(compiled, map[string]Changed{"marts." + tt.model: *tt.changed})
+			compiled = Default().OnChangedPartitions(compiled, map[string]Changed{"marts." + tt.model: *tt.changed}, tt.tables)
 		}
 		if got := relationshipFound(ctx, w, compiled[0]); got != tt.probed {
 			t.Errorf("%s %v: probed %v, want %v", tt.model, tt.changed, got, tt.probed)

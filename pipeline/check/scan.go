@@ -54,12 +54,13 @@ type scanPlan map[int]*scanGroup
 
 // planScans groups the tests that can share a scan of the table they read:
 // row conditions and lookups. A model with a single such test keeps its own
-// query (on DuckDB, but for a lookup), and so does every unique key: counted in a shared scan, the rows
-// are grouped by the key and each other test's count becomes an aggregate
-// kept per key, which made the hash table wider and the scan slower than
-// the key alone plus a plain scan for the rest (staging.stg_services at
-// scale 10: 1.13 s against 0.65 s + 0.02 s). The tests in done are left
-// out: they passed already (see probeRelationships).
+// query (on DuckDB, but for a lookup), and so does every unique key:
+// counted in a shared scan, the rows are grouped by the key and each other
+// test's count becomes an aggregate kept per key, which made the hash table
+// wider and the scan slower than the key alone plus a plain scan for the
+// rest (staging.stg_services at scale 10: 1.13 s against 0.65 s + 0.02 s).
+// The tests in done are left out: they are settled already (see
+// probeRelationships and proveByStats).
 func planScans(tests []Test, kind string, done map[int]bool) scanPlan {
 	byTable := map[string][]int{}
 	var order []string

@@ -104,7 +104,7 @@ func TestGuaranteedKeyOnlyForWholeBuilds(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tests := GuaranteedBySQL(ctx, w, Default().OnChangedPartitions(compiled, c.changed), c.whole)
+			tests := GuaranteedBySQL(ctx, w, Default().OnChangedPartitions(compiled, c.changed, nil), c.whole)
 			for i, res := range Run(ctx, w, tests, "", nil) {
 				if res.Err != nil || res.Failures != c.failures[i] || res.Sample != c.samples[i] {
 					t.Errorf("%s: %s/%d/%q (%v), want %d/%q", res.Test.Name, res.Status, res.Failures, res.Sample, res.Err, c.failures[i], c.samples[i])
@@ -155,7 +155,7 @@ func TestGuaranteedByFirstSeenOnlyWhereConstructionHolds(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tests := GuaranteedByFirstSeen(ctx, w, compiled, map[string]FirstSeenBuild{"marts.firsts": c.build}, c.passed)
-			tests = Default().OnChangedPartitions(tests, changed)
+			tests = Default().OnChangedPartitions(tests, changed, nil)
 			res := Run(ctx, w, tests, "", nil)
 			if got := res[0]; got.Err != nil || got.Failures != c.fails || got.Sample != c.sample {
 				t.Errorf("unique: %s/%d/%q (%v), want %d/%q", got.Status, got.Failures, got.Sample, got.Err, c.fails, c.sample)

@@ -483,7 +483,7 @@ func (r *runner) test(ctx context.Context) (string, error) {
 		tests = check.GuaranteedByFirstSeen(ctx, r.w, tests, firsts, passedBefore(r.plan, r.prior, history))
 	}
 	// A model built in part is tested on the partitions it rebuilt.
-	tests = r.o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(r.plan, r.s.Models))
+	tests = r.o.Registries.Checks.OnChangedPartitions(tests, changedPartitions(r.plan, r.s.Models), changedTables(r.s))
 	// A model built whole is its SQL's result: a key the SQL groups by
 	// needs no scan.
 	tests = check.GuaranteedBySQL(ctx, r.w, tests, builtWhole(r.plan, r.s.Models))
@@ -634,6 +634,23 @@ func changedPartitions(plan *Plan, builds []transform.BuildResult) map[string]ch
 	for _, b := range builds {
 		if b.Status == transform.BuildSuccess && b.Partitions != nil && b.Partitions.Filter != "" {
 			out[b.ID] = check.Changed{Column: plan.Graph.Models[b.ID].Header.PartitionBy, Filter: b.Partitions.Filter}
+		}
+	}
+	return out
+}
+
+// changedTables returns the tables this run changed, by lower-case
+// schema.name: the models it built and the sources it loaded rows into.
+func changedTables(s *Summary) map[string]bool {
+	out := map[string]bool{}
+	for _, b := range s.Models {
+		if b.Status == transform.BuildSuccess {
+			out[strings.ToLower(b.ID)] = true
+		}
+	}
+	for _, src := range s.Sources {
+		if src.Loads > 0 {
+			out[strings.ToLower(project.RawSchema+"."+src.Name)] = true
 		}
 	}
 	return out
