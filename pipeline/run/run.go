@@ -473,7 +473,7 @@ func (r *runner) test(ctx context.Context) (string, error) {
 	}
 	if r.o.SkipUnchanged && r.s.Models != nil {
 		var err error
-		if tests, err = changedTests(ctx, r.w, tests, r.s.Models, history); err != nil {
+		if tests, err = changedTests(ctx, r.w, tests, r.s.Models, changedTables(r.s), history); err != nil {
 			return "", err
 		}
 	}

@@ -73,11 +73,12 @@ func readTestHistory(ctx context.Context, w *warehouse.Warehouse) (testHistory, 
 }
 
 // changedTests keeps the tests of models built in this run, tests that read
-// a model built in this run, tests that did not pass last time, and tests
+// a model built or a source loaded in this run (a relationship to a raw
+// table its model does not read), tests that did not pass last time, and tests
 // that have not run since their model (or a table they read) was last
 // built: a run killed between its builds and its tests leaves such builds,
 // which must not pass for tested.
-func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult, h testHistory) ([]check.Test, error) {
+func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult, changed map[string]bool, h testHistory) ([]check.Test, error) {
 	unpassed, lastRun := h.unpassed, h.ran
 	prior, err := w.PriorBuilds(ctx)
 	if err != nil {
@@ -94,7 +95,7 @@ func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Tes
 		ran, ever := lastRun[warehouse.TestKey(t.Model, t.Name)]
 		keep := built[t.Model] || unpassed[warehouse.TestKey(t.Model, t.Name)] || !ever
 		for _, m := range append([]string{t.Model}, t.Refs...) {
-			keep = keep || built[m]
+			keep = keep || built[m] || changed[strings.ToLower(m)]
 			if b, ok := prior[m]; ok && b.Status == transform.BuildSuccess && b.FinishedAt.After(ran) {
 				keep = true
 			}
