@@ -244,39 +244,48 @@ func statuses(s *Summary) string {
 }
 
 // A test that reads a source its model does not (a relationship to a raw
-// table) runs again when a run loads that source, though its model is kept:
-// a unit dropped from the targets shows on the progress that names it.
+// table, an assert naming it) runs again when a run loads that source,
+// though its model is kept: a unit dropped from the targets shows on the
+// progress that names it.
 func TestRerunTestsWhatReadsAReloadedSource(t *testing.T) {
-	dir := fixture.Copy(t, "tiny")
-	writeFile(t, dir, "transforms/staging/stg_progress.sql", `/* jixiao
+	cases := []struct{ kind, decl string }{
+		{"relationships", "relationships: {column: unit_code, to: raw.targets}"},
+		{"assert", `assert: "SELECT p.* FROM staging.stg_progress AS p WHERE p.unit_code NOT IN (SELECT unit_code FROM raw.targets)"`},
+	}
+	for _, c := range cases {
+		t.Run(c.kind, func(t *testing.T) {
+			dir := fixture.Copy(t, "tiny")
+			writeFile(t, dir, "transforms/staging/stg_progress.sql", `/* jixiao
 materialized: view
 tests:
   - not_null: [unit_code, month, actual]
-  - relationships: {column: unit_code, to: raw.targets}
+  - `+c.decl+`
     severity: warn
 */
 SELECT unit_code, date_trunc('month', month)::DATE AS month, actual, _load_id AS load_id
 FROM raw.progress
 `)
-	relationship := func(s *Summary) *check.Result {
-		for i, r := range s.Tests {
-			if r.Test.Model == "staging.stg_progress" && r.Test.Kind == "relationships" {
-				return &s.Tests[i]
+			result := func(s *Summary) *check.Result {
+				for i, r := range s.Tests {
+					if r.Test.Model == "staging.stg_progress" && r.Test.Kind == c.kind {
+						return &s.Tests[i]
+					}
+				}
+				return nil
 			}
-		}
-		return nil
-	}
-	if r := relationship(rerun(t, dir, Options{SkipUnchanged: true})); r == nil || r.Status != check.StatusPass {
-		t.Fatalf("first run: %+v", r)
-	}
-	writeFile(t, dir, "data/targets.csv", "单位,全年目标\n环翠区,120\n")
-	s := rerun(t, dir, Options{SkipUnchanged: true})
-	if strings.Contains(statuses(s), "staging.stg_progress="+transform.BuildSuccess) {
-		t.Fatalf("stg_progress was rebuilt (%s): the test would run anyway", statuses(s))
-	}
-	// 高区's January row (its February one is quarantined) names no target now.
-	if r := relationship(s); r == nil || r.Status != check.StatusWarn || r.Failures != 1 {
-		t.Errorf("after the targets lost 高区: %+v", r)
+			if r := result(rerun(t, dir, Options{SkipUnchanged: true})); r == nil || r.Status != check.StatusPass {
+				t.Fatalf("first run: %+v", r)
+			}
+			writeFile(t, dir, "data/targets.csv", "单位,全年目标\n环翠区,120\n")
+			s := rerun(t, dir, Options{SkipUnchanged: true})
+			if strings.Contains(statuses(s), "staging.stg_progress="+transform.BuildSuccess) {
+				t.Fatalf("stg_progress was rebuilt (%s): the test would run anyway", statuses(s))
+			}
+			// 高区's January row (its February one is quarantined) names no target now.
+			if r := result(s); r == nil || r.Status != check.StatusWarn || r.Failures != 1 {
+				t.Errorf("after the targets lost 高区: %+v", r)
+			}
+		})
 	}
 }
 

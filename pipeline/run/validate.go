@@ -6,6 +6,8 @@ package run
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"jixiao/pipeline/check"
 	"jixiao/pipeline/diag"
@@ -60,6 +62,7 @@ func Validate(ctx context.Context, p *project.Project, parser transform.RefParse
 	diags = append(diags, gd...)
 	tests, td := reg.Checks.Compile(p.Models)
 	diags = append(diags, td...)
+	assertRefs(ctx, parser, g, tests)
 	for _, t := range tests {
 		for _, ref := range t.Refs {
 			if g.Models[ref] == nil && g.Sources[ref] == nil {
@@ -70,6 +73,29 @@ func Validate(ctx context.Context, p *project.Project, parser transform.RefParse
 	render.Validate(p, reg.Panels, &diags)
 	diags.Sort()
 	return &Plan{Project: p, Graph: g, Tests: tests}, diags
+}
+
+// assertRefs adds to each assert the project's tables its SQL names besides
+// its model: a rerun then tests it again when one of them changed, as it
+// does a relationship (see changedTests). SQL that does not parse adds
+// none; the test reports it when it binds or runs.
+func assertRefs(ctx context.Context, parser transform.RefParser, g *transform.Graph, tests []check.Test) {
+	for i, t := range tests {
+		if t.Kind != "assert" {
+			continue
+		}
+		refs, err := parser.TableRefs(ctx, t.Query)
+		if err != nil {
+			continue
+		}
+		for _, r := range refs {
+			id := strings.ToLower(r.Schema + "." + r.Name)
+			if r.Schema == "" || strings.EqualFold(id, t.Model) || (g.Models[id] == nil && g.Sources[id] == nil) || slices.Contains(tests[i].Refs, id) {
+				continue
+			}
+			tests[i].Refs = append(tests[i].Refs, id)
+		}
+	}
 }
 
 // CheckProject loads nothing and builds nothing: it validates p with a
