@@ -74,10 +74,10 @@ func readTestHistory(ctx context.Context, w *warehouse.Warehouse) (testHistory, 
 
 // changedTests keeps the tests of models built in this run, tests that read
 // a model built or a source loaded in this run (a relationship to a raw
-// table its model does not read), tests that did not pass last time, and tests
-// that have not run since their model (or a table they read) was last
-// built: a run killed between its builds and its tests leaves such builds,
-// which must not pass for tested.
+// table its model does not read, an assert naming one), tests that did not
+// pass last time, and tests that have not run since their model (or a
+// table they read) was last built: a run killed between its builds and its
+// tests leaves such builds, which must not pass for tested.
 func changedTests(ctx context.Context, w *warehouse.Warehouse, tests []check.Test, builds []transform.BuildResult, changed map[string]bool, h testHistory) ([]check.Test, error) {
 	unpassed, lastRun := h.unpassed, h.ran
 	prior, err := w.PriorBuilds(ctx)
