@@ -44,10 +44,7 @@ type statsVerdict struct {
 // column has no NULL it has none (a NULL written since makes them say it
 // may). They are read of the model's whole table, which holds the changed
 // partitions a test may be limited to; a view has none to read.
-func proveByStats(ctx context.Context, w *warehouse.Warehouse, tests []Test, done map[int]bool) map[int]statsVerdict {
-	if w.Kind() != warehouse.KindDuckDB {
-		return nil
-	}
+func proveByStats(ctx context.Context, w *warehouse.Warehouse, tests []Test, sizes tableSizes, done map[int]bool) map[int]statsVerdict {
 	byModel := map[string][]int{}
 	var order []string
 	for i, t := range tests {
@@ -59,16 +56,9 @@ func proveByStats(ctx context.Context, w *warehouse.Warehouse, tests []Test, don
 		}
 		byModel[t.Model] = append(byModel[t.Model], i)
 	}
-	if len(order) == 0 {
-		return nil
-	}
-	sizes, err := tableSizes(ctx, w)
-	if err != nil {
-		return nil
-	}
 	var out map[int]statsVerdict
 	for _, model := range order {
-		if sizes[strings.ToLower(model)] < statsMinRows {
+		if n, _ := sizes.rows(model); n < statsMinRows {
 			continue // a view (absent) or a small table: scanned as it is
 		}
 		members := byModel[model]
@@ -177,18 +167,33 @@ func parseColumnStats(s string) colStats {
 }
 
 // tableSizes is DuckDB's estimate of the rows of every table, by
-// schema.name in lower case (views are not tables: they have none).
-func tableSizes(ctx context.Context, w *warehouse.Warehouse) (map[string]int64, error) {
+// schema.name in lower case, read once for a run's tests. Views are not
+// tables and have none: counting one would run it. Nil off DuckDB.
+type tableSizes map[string]int64
+
+// readTableSizes reads tableSizes from DuckDB's catalog; nil when the
+// warehouse is not DuckDB or the catalog cannot be read (no shortcut then).
+func readTableSizes(ctx context.Context, w *warehouse.Warehouse) tableSizes {
+	if w.Kind() != warehouse.KindDuckDB {
+		return nil
+	}
 	res, err := w.Query(ctx, `SELECT lower(schema_name || '.' || table_name), estimated_size FROM duckdb_tables()`, 0)
 	if err != nil {
-		return nil, err
+		return nil
 	}
-	out := make(map[string]int64, len(res.Rows))
+	out := make(tableSizes, len(res.Rows))
 	for _, row := range res.Rows {
 		name, _ := row[0].(string)
 		if n, ok := toInt(row[1]); ok {
 			out[name] = n
 		}
 	}
-	return out, nil
+	return out
+}
+
+// rows is the estimated rows of table (schema.name); false when it is not
+// a table.
+func (s tableSizes) rows(table string) (int64, bool) {
+	n, ok := s[strings.ToLower(table)]
+	return n, ok
 }

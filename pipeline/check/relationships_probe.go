@@ -3,7 +3,6 @@ package check
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"jixiao/pipeline/warehouse"
 )
@@ -18,7 +17,7 @@ import (
 // only where the rows tested are under a quarter of the other table's and
 // that table has hashedMinRows rows or more: a full build's lookup (5.4M
 // rows in 6.8M) took twice as long the other way round.
-func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Test) map[int]bool {
+func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Test, sizes tableSizes) map[int]bool {
 	if w.Kind() != warehouse.KindDuckDB {
 		return nil
 	}
@@ -27,7 +26,7 @@ func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Tes
 		if t.guaranteed != "" || t.scan == nil || t.scan.rel == nil || t.table == "" {
 			continue
 		}
-		if relationshipFound(ctx, w, t) {
+		if relationshipFound(ctx, w, t, sizes) {
 			if proved == nil {
 				proved = map[int]bool{}
 			}
@@ -41,18 +40,16 @@ func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Tes
 // found in the other table, by the probe above; false when the probe does
 // not apply or cannot run. Sizes are DuckDB's estimates of tables: a view
 // (which counting would run) takes no probe.
-func relationshipFound(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
+func relationshipFound(ctx context.Context, w *warehouse.Warehouse, t Test, sizes tableSizes) bool {
 	rel := t.scan.rel
 	if len(t.Refs) != 1 {
 		return false
 	}
-	toSchema, toName, _ := strings.Cut(t.Refs[0], ".")
-	others, ok := tableRows(ctx, w, toSchema, toName)
+	others, ok := sizes.rows(t.Refs[0])
 	if !ok || others < hashedMinRows {
 		return false
 	}
-	schema, name, _ := strings.Cut(t.Model, ".")
-	rows, ok := tableRows(ctx, w, schema, name)
+	rows, ok := sizes.rows(t.Model)
 	if !ok {
 		return false
 	}
@@ -74,13 +71,4 @@ func relationshipFound(ctx context.Context, w *warehouse.Warehouse, t Test) bool
 found AS (SELECT DISTINCT p.%[3]s AS v FROM %[4]s AS p WHERE p.%[3]s IN (SELECT v FROM wanted))
 SELECT count(*) FROM wanted WHERE NOT (v IN (SELECT v FROM found))`, rel.column, t.table, rel.field, rel.to), nil, &missing)
 	return err == nil && missing == 0
-}
-
-// tableRows is DuckDB's estimate of the rows of schema.name; false when it
-// is not a table (a view, or missing).
-func tableRows(ctx context.Context, w *warehouse.Warehouse, schema, name string) (int64, bool) {
-	var rows int64
-	err := w.QueryRow(ctx, fmt.Sprintf(`SELECT estimated_size FROM duckdb_tables() WHERE lower(schema_name) = lower(%s) AND lower(table_name) = lower(%s)`,
-		warehouse.QuoteString(schema), warehouse.QuoteString(name)), nil, &rows)
-	return rows, err == nil
 }

@@ -47,7 +47,7 @@ func TestRelationshipProbedFromTheFewRows(t *testing.T) {
 		if tt.changed != nil {
 			compiled = Default().OnChangedPartitions(compiled, map[string]Changed{"marts." + tt.model: *tt.changed}, tt.tables)
 		}
-		if got := relationshipFound(ctx, w, compiled[0]); got != tt.probed {
+		if got := relationshipFound(ctx, w, compiled[0], readTableSizes(ctx, w)); got != tt.probed {
 			t.Errorf("%s %v: probed %v, want %v", tt.model, tt.changed, got, tt.probed)
 		}
 		res := Run(ctx, w, compiled, "", nil)
