@@ -2,7 +2,6 @@ package warehouse
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -143,16 +142,10 @@ func (e *ParseError) Error() string { return e.Message }
 // SQL parser of ours can disagree with the engine. References to the
 // query's CTEs are left out; table functions are not table references.
 func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, error) {
-	var js string
-	err := w.duck().QueryRowContext(ctx, "SELECT json_serialize_sql("+QuoteString(query)+")::VARCHAR").Scan(&js)
+	root, err := w.parseTree(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("parse SQL: %w", err)
+		return nil, err
 	}
-	var tree any
-	if err := json.Unmarshal([]byte(js), &tree); err != nil {
-		return nil, fmt.Errorf("read parse tree: %w", err)
-	}
-	root, _ := tree.(map[string]any)
 	if failed, _ := root["error"].(bool); failed {
 		msg, _ := root["error_message"].(string)
 		if msg == "" {
@@ -178,7 +171,7 @@ func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, er
 	w.provenSelect(query, w.pg == nil)
 	ctes := map[string]bool{}
 	var refs []TableRef
-	walkJSON(tree, func(obj map[string]any) {
+	walkJSON(root, func(obj map[string]any) {
 		if m, ok := obj["cte_map"].(map[string]any); ok {
 			if entries, ok := m["map"].([]any); ok {
 				for _, e := range entries {

@@ -31,6 +31,8 @@ type Warehouse struct {
 	// selects holds the SQL texts RequireSelect passes without asking
 	// DuckDB's parser again (see provenSelect).
 	selects sync.Map
+	// trees holds DuckDB's parse tree of each SQL text parseTree read.
+	trees sync.Map
 }
 
 // Options say how to open the warehouse.
