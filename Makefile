@@ -11,7 +11,8 @@ BENCHTIME ?= 3x
 FUZZTIME  ?= 3s
 # The fuzz targets, package:Target; go test -fuzz runs one at a time.
 FUZZ      := ./pipeline/extract:FuzzParseNumber ./pipeline/extract:FuzzXLSXHeader \
-             ./pipeline/extract:FuzzCSVEncoding ./pipeline/project:FuzzModelHeader \
+             ./pipeline/extract:FuzzCSVEncoding ./pipeline/extract:FuzzSavedRecordsGrowth \
+             ./pipeline/project:FuzzModelHeader \
              ./pipeline/project:FuzzProjectYAML
 
 .PHONY: all build run test fuzz bench vet fmt assets check clean screenshots dist
