@@ -181,7 +181,13 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, warehouse.ExplainStorage(err)
 	}
-	defer w.Close()
+	// The file's new pages go to disk as the run writes them, not all in
+	// the sync of each large commit and of the close.
+	stopWriteback := w.WriteBackWhileLoading(ctx)
+	defer func() {
+		w.Close()
+		stopWriteback()
+	}()
 
 	start := o.Now()
 	s := &Summary{RunID: NewRunID(start.In(loc)), StartedAt: start, Stages: map[Stage]time.Duration{}, SiteDir: site, Warehouse: target.String(),
