@@ -408,9 +408,9 @@ func (r *runner) stepSince(ctx context.Context, st Stage, started time.Time, fn 
 // stepRecordedAside is step with the stage's record written beside what
 // follows; recorded yields the record's error once, when it is written.
 // After the model builds that commit is the one DuckDB checkpoints the new
-// tables at: in the default project 0.44 s of a 2.3 s run, with nothing
+// tables at: in the default project 0.44 s of a 2.4 s run, with nothing
 // else running; beside the tests and the pages (which only read them) the
-// run took 2.08 s against 2.35 s.
+// run took 2.27 and 2.31 s against 2.41 and 2.51 s (two loops, alternating).
 func (r *runner) stepRecordedAside(ctx context.Context, st Stage, fn func(context.Context) (string, error)) (recorded <-chan error, err error) {
 	rec, err := r.timeStep(ctx, st, r.o.Now(), fn)
 	done := make(chan error, 1)
