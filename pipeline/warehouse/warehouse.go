@@ -287,6 +287,16 @@ func (w *Warehouse) TableRows(ctx context.Context) (map[string]int64, error) {
 
 // Columns lists the columns of schema.name in order with their DuckDB types.
 func (w *Warehouse) Columns(ctx context.Context, schema, name string) ([]Column, error) {
+	if w.pg == nil {
+		// pragma_table_info binds the one table (0.24 ms); the information
+		// schema lists every column of every table first (2 ms), and a run
+		// asks for some fifty (the sources' raw tables, the guide's models).
+		// It fails for a table that does not exist, which the information
+		// schema answers with no columns: any error asks it instead.
+		if cols, err := w.scanColumns(ctx, `SELECT name, type FROM pragma_table_info(?)`, QuoteTable(schema, name)); err == nil {
+			return cols, nil
+		}
+	}
 	query := `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`
 	if w.pg != nil {
 		// information_schema says ARRAY and numeric without their element
@@ -296,9 +306,18 @@ func (w *Warehouse) Columns(ctx context.Context, schema, name string) ([]Column,
 			JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = ? AND c.relname = ? AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`
 	}
-	rows, err := w.db.QueryContext(ctx, query, w.schema(schema), name)
+	cols, err := w.scanColumns(ctx, query, w.schema(schema), name)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s.%s: %w", schema, name, err)
+	}
+	return cols, nil
+}
+
+// scanColumns runs query, whose rows are a column's name and type.
+func (w *Warehouse) scanColumns(ctx context.Context, query string, args ...any) ([]Column, error) {
+	rows, err := w.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var cols []Column

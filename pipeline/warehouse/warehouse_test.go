@@ -606,3 +606,41 @@ func TestInputCountsCountOnceAndHandOutCopies(t *testing.T) {
 		t.Errorf("uncached totals %v %v", got, err)
 	}
 }
+
+// Columns reads one table's columns through pragma_table_info: the same
+// names, order and type names the information schema gives, for tables and
+// views under any name, and none (no error) for a table that is not there.
+func TestColumnsAsTheInformationSchemaGivesThem(t *testing.T) {
+	ctx := context.Background()
+	w := openTemp(t)
+	for _, q := range []string{
+		`CREATE SCHEMA staging`,
+		`CREATE TABLE staging."报表 'a'.b" ("金额（元）" DECIMAL(18, 4), ids BIGINT[], s STRUCT(a INTEGER, b VARCHAR), ts TIMESTAMP, d DATE, ok BOOLEAN, u UHUGEINT)`,
+		`CREATE VIEW staging.v AS SELECT d, ids[1] AS first_id, 'x' AS k FROM staging."报表 'a'.b"`,
+	} {
+		if _, err := w.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	infoSchema := func(schema, name string) string {
+		return scalar[string](t, w, `SELECT coalesce(string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position), '') FROM information_schema.columns WHERE table_schema = `+QuoteString(schema)+` AND table_name = `+QuoteString(name))
+	}
+	for _, tc := range []struct{ schema, name, want string }{
+		{"staging", "报表 'a'.b", "金额（元） DECIMAL(18,4), ids BIGINT[], s STRUCT(a INTEGER, b VARCHAR), ts TIMESTAMP, d DATE, ok BOOLEAN, u UHUGEINT"},
+		{"staging", "v", "d DATE, first_id BIGINT, k VARCHAR"},
+		{"staging", "nope", ""},
+		{"nope", "v", ""},
+	} {
+		cols, err := w.Columns(ctx, tc.schema, tc.name)
+		if err != nil {
+			t.Fatalf("%s.%s: %v", tc.schema, tc.name, err)
+		}
+		var got []string
+		for _, c := range cols {
+			got = append(got, c.Name+" "+c.Type)
+		}
+		if g := strings.Join(got, ", "); g != tc.want || g != infoSchema(tc.schema, tc.name) {
+			t.Errorf("%s.%s: %q, want %q (information schema %q)", tc.schema, tc.name, g, tc.want, infoSchema(tc.schema, tc.name))
+		}
+	}
+}
