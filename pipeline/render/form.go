@@ -277,8 +277,8 @@ const formCSS = `<style>
 // forms are: title and information rows, the headers' merged cells, money
 // in 万元 with two decimals, rates as 0.0%, lights as fills, borders round
 // every cell, A4 landscape fitted to the page width.
-func writeForms(out io.Writer, forms []*form) error {
-	w := workbook.New(out)
+func writeForms(out io.Writer, forms []*form, d *workbook.Deflaters) error {
+	w := workbook.NewWith(out, d)
 	st := formStyles(w)
 	for _, f := range forms {
 		cols := len(f.Widths)
@@ -455,7 +455,7 @@ func saveForms(path string, forms []*form) error {
 		return err
 	}
 	buf := bufio.NewWriterSize(f, 64<<10)
-	err = writeForms(buf, forms)
+	err = writeForms(buf, forms, nil)
 	if err == nil {
 		err = buf.Flush()
 	}

@@ -40,7 +40,7 @@ func sampleForm() *form {
 // number formats, a count shown with its unit, lights as fills.
 func TestFormWorkbookLayout(t *testing.T) {
 	var buf bytes.Buffer
-	if err := writeForms(&buf, []*form{sampleForm()}); err != nil {
+	if err := writeForms(&buf, []*form{sampleForm()}, nil); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -107,5 +107,25 @@ func TestLevelCellsMerge(t *testing.T) {
 	// RowSpan -1 (shown 0) is a cell covered by the one above.
 	if s := strings.Join(got, " "); s != "产出 数量:43 :00 成本:02 效益 成本:22" {
 		t.Errorf("levels %s", s)
+	}
+}
+
+// A sheet name keeps what Excel accepts: the characters it refuses become
+// their full-width forms, the name is cut to max characters (not bytes),
+// and an empty title gets a name.
+func TestSheetName(t *testing.T) {
+	for _, tc := range []struct {
+		title string
+		max   int
+		want  string
+	}{
+		{"各单位完成情况", 31, "各单位完成情况"},
+		{"康复/托养: [2017]*?'\\", 31, "康复／托养： （2017）＊？’＼"},
+		{"一二三四五六七八九十", 4, "一二三四"},
+		{"", 31, "数据"},
+	} {
+		if got := sheetName(tc.title, tc.max); got != tc.want {
+			t.Errorf("sheetName(%q, %d) = %q, want %q", tc.title, tc.max, got, tc.want)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
+	"jixiao/pipeline/workbook"
 )
 
 // The finance office's forms of a special fund (中发〔2018〕34号's 绩效目标 →
@@ -248,7 +249,7 @@ func validateFormPages(p *project.Project, diags interface {
 // writeFormPage puts a fund's form on its page: the forms (the city's and
 // each unit's, for the monitoring and self-evaluation forms) and their
 // workbook, a sheet each.
-func writeFormPage(ctx context.Context, w *warehouse.Warehouse, in instance, view *pageView, dir string, res *Result) error {
+func writeFormPage(ctx context.Context, w *warehouse.Warehouse, in instance, view *pageView, dir string, res *Result, d *workbook.Deflaters) error {
 	start := time.Now()
 	forms, month, err := buildFundForms(ctx, w, in.decl.Kind, in.key, time.Time{})
 	res.QueryTime += time.Since(start)
@@ -264,7 +265,7 @@ func writeFormPage(ctx context.Context, w *warehouse.Warehouse, in instance, vie
 		}
 	}
 	var book bytes.Buffer
-	if err := writeForms(&book, forms); err != nil {
+	if err := writeForms(&book, forms, d); err != nil {
 		return err
 	}
 	name := strings.TrimSuffix(in.file, ".html") + ".xlsx"

@@ -22,6 +22,7 @@ import (
 	"jixiao/pipeline/diag"
 	"jixiao/pipeline/project"
 	"jixiao/pipeline/warehouse"
+	"jixiao/pipeline/workbook"
 )
 
 // Options control a render.
@@ -53,6 +54,8 @@ type Options struct {
 	// rows of repeated pages' panels, queried for all their pages at once.
 	stmts   *warehouse.StmtCache
 	batches *panelBatches
+	// deflaters lends the pages' workbooks their deflate writers.
+	deflaters *workbook.Deflaters
 	// Guide supplies the data guide page (models, tests, sources); nil
 	// leaves data_guide pages with what the warehouse alone tells.
 	Guide *GuideInputs
@@ -158,6 +161,7 @@ func Site(ctx context.Context, w *warehouse.Warehouse, p *project.Project, o Opt
 
 	o.stmts = w.NewStmtCache()
 	defer o.stmts.Close()
+	o.deflaters = &workbook.Deflaters{}
 	pages, nav, err := expandPages(ctx, w, p)
 	if err != nil {
 		return nil, err
@@ -345,7 +349,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	view.Rules = pg.Rules
 	view.Related = in.related
 	if isFormKind(pg.Kind) {
-		if err := writeFormPage(ctx, w, in, &view, dir, res); err != nil {
+		if err := writeFormPage(ctx, w, in, &view, dir, res, o.deflaters); err != nil {
 			return fmt.Errorf("%s: %w", pg.File, err)
 		}
 	}
@@ -371,7 +375,7 @@ func writePage(ctx context.Context, w *warehouse.Warehouse, p *project.Project, 
 	start := time.Now()
 	if len(book.sheets) > 1 {
 		view.Workbook = "data/" + base + ".xlsx"
-		if err := book.save(filepath.Join(dir, filepath.FromSlash(view.Workbook)), false); err != nil {
+		if err := book.save(filepath.Join(dir, filepath.FromSlash(view.Workbook)), false, o.deflaters); err != nil {
 			return err
 		}
 	}
@@ -458,7 +462,7 @@ func (r *pageRenderer) panel(ctx context.Context, pn project.Panel, name string)
 	var xlsxData bytes.Buffer
 	pb := panelBook(title, data, tf)
 	pb.sheets[0].note = capNote
-	if err := pb.write(&xlsxData, true); err != nil {
+	if err := pb.write(&xlsxData, true, nil); err != nil {
 		return panelView{}, fmt.Errorf("%s: panel %q: Excel: %w", pn.Pos, pn.Title, err)
 	}
 	if pv.XLSX, err = download(r.dir, name+".xlsx", xlsxMIME, xlsxData.Bytes()); err != nil {

@@ -2,9 +2,12 @@ package workbook
 
 import (
 	"bytes"
+	"compress/flate"
+	"fmt"
 	"io"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -346,5 +349,52 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Workbooks that share a Deflaters, one after another and at once, are
+// byte for byte the workbooks New writes: a lent writer carries nothing of
+// the workbook before it, and Close gives it back for the next.
+func TestWorkbooksShareDeflaters(t *testing.T) {
+	write := func(newWriter func(io.Writer) *Writer, n int) ([]byte, error) {
+		var buf bytes.Buffer
+		w := newWriter(&buf)
+		if err := w.StartSheet(fmt.Sprintf("表%d", n), 2, 0); err != nil {
+			return nil, err
+		}
+		for i := 0; i < n*200; i++ {
+			if err := w.Row([]any{fmt.Sprintf("第%d行", i*n), float64(i) / 3}); err != nil {
+				return nil, err
+			}
+		}
+		err := w.Close()
+		return buf.Bytes(), err
+	}
+	d := &Deflaters{}
+	lent := func(out io.Writer) *Writer { return NewWith(out, d) }
+	var wg sync.WaitGroup
+	for round := 0; round < 3; round++ {
+		for n := 1; n <= 6; n++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				want, err := write(New, n)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := write(lent, n)
+				if err != nil || !bytes.Equal(got, want) {
+					t.Errorf("workbook %d with a lent writer: %d bytes (%v), want the %d bytes New writes", n, len(got), err, len(want))
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	if _, err := write(lent, 1); err != nil {
+		t.Fatal(err)
+	}
+	if fw, ok := d.pool.Get().(*flate.Writer); !ok || fw == nil {
+		t.Error("Close did not give its deflate writer back")
 	}
 }
