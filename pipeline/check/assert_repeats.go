@@ -21,7 +21,7 @@ import (
 // count(*) > 1 exactly; anything else runs as written. It must bind too
 // (EXPLAIN, which runs nothing): an assert naming a column the table lacks
 // reports its error as ever.
-func assertNoRepeats(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
+func assertNoRepeats(ctx context.Context, w *warehouse.Warehouse, t Test, sizes *tableSizes) bool {
 	if t.Kind != "assert" || w.Kind() != warehouse.KindDuckDB {
 		return false
 	}
@@ -36,7 +36,7 @@ func assertNoRepeats(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
 	if _, err := w.Query(ctx, "EXPLAIN "+t.Query, 0); err != nil {
 		return false
 	}
-	return hashedKeyProved(ctx, w, warehouse.QuoteTable(schema, name), schema, name, cols, nil)
+	return hashedKeyProved(ctx, w, warehouse.QuoteTable(schema, name), schema, name, cols, nil, sizes)
 }
 
 // repeatsOf reads a SELECT ... FROM schema.table GROUP BY columns HAVING

@@ -53,7 +53,7 @@ func TestAssertOfRepeatedValues(t *testing.T) {
 			if len(diags) != 0 || len(compiled) != 1 {
 				t.Fatalf("%s: compile: %v", tt.name, diags)
 			}
-			if got := assertNoRepeats(ctx, w, compiled[0]); got != (tt.proved && duck) {
+			if got := assertNoRepeats(ctx, w, compiled[0], readTableSizes(ctx, w)); got != (tt.proved && duck) {
 				t.Errorf("%s: proved %v, want %v", tt.name, got, tt.proved && duck)
 			}
 			got, alone := Run(ctx, w, compiled, "", nil)[0], runOne(ctx, w, compiled[0])

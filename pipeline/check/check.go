@@ -186,7 +186,7 @@ func Run(ctx context.Context, w *warehouse.Warehouse, tests []Test, runID string
 			res = countByValue(ctx, w, t, v.byValue)
 		} else if n, ok := scans.failures(ctx, w, tests, i); ok {
 			res = judge(ctx, w, t, n)
-		} else if noRepeats(ctx, w, t) || newKeysApart(ctx, w, t) || assertNoRepeats(ctx, w, t) {
+		} else if noRepeats(ctx, w, t, sizes) || newKeysApart(ctx, w, t) || assertNoRepeats(ctx, w, t, sizes) {
 			res = judge(ctx, w, t, 0)
 		} else {
 			res = runOne(ctx, w, t)

@@ -263,7 +263,7 @@ func checkUnique(t *testing.T, w *warehouse.Warehouse, name, key string, proved 
 	if len(diags) != 0 || len(compiled) != 1 {
 		t.Fatalf("compile: %v", diags)
 	}
-	if got := noRepeats(ctx, w, compiled[0]); got != proved {
+	if got := noRepeats(ctx, w, compiled[0], readTableSizes(ctx, w)); got != proved {
 		t.Errorf("%s: proved %v, want %v", name, got, proved)
 	}
 	got, alone := Run(ctx, w, compiled, "", nil)[0], runOne(ctx, w, compiled[0])
@@ -384,7 +384,7 @@ func TestSmallTableKeyIsGroupedAtOnce(t *testing.T) {
 		proved  bool
 	}{{hashedMinRows, false}, {2, true}, {3, false}} { // marts.units has 2 rows
 		withHashedMinRows(t, tt.minRows)
-		if got := noRepeats(ctx, w, compiled[0]); got != tt.proved {
+		if got := noRepeats(ctx, w, compiled[0], readTableSizes(ctx, w)); got != tt.proved {
 			t.Errorf("from %d rows: proved %v, want %v", tt.minRows, got, tt.proved)
 		}
 	}

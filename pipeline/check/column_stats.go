@@ -44,7 +44,7 @@ type statsVerdict struct {
 // column has no NULL it has none (a NULL written since makes them say it
 // may). They are read of the model's whole table, which holds the changed
 // partitions a test may be limited to; a view has none to read.
-func proveByStats(ctx context.Context, w *warehouse.Warehouse, tests []Test, sizes tableSizes, done map[int]bool) map[int]statsVerdict {
+func proveByStats(ctx context.Context, w *warehouse.Warehouse, tests []Test, sizes *tableSizes, done map[int]bool) map[int]statsVerdict {
 	byModel := map[string][]int{}
 	var order []string
 	for i, t := range tests {
@@ -167,25 +167,40 @@ func parseColumnStats(s string) colStats {
 }
 
 // tableSizes is DuckDB's estimate of the rows of every table, by
-// schema.name in lower case, read once for a run's tests. Views are not
-// tables and have none: counting one would run it. Nil off DuckDB.
-type tableSizes map[string]int64
+// schema.name in lower case, and which tables compare text other than as
+// written, read once for a run's tests. Views are not tables and have
+// none: counting one would run it. Nil off DuckDB.
+type tableSizes struct {
+	est map[string]int64
+	// collated holds the tables whose definition names a collation;
+	// defaultCollation is set when the warehouse gives every table one.
+	collated         map[string]bool
+	defaultCollation bool
+}
 
 // readTableSizes reads tableSizes from DuckDB's catalog; nil when the
 // warehouse is not DuckDB or the catalog cannot be read (no shortcut then).
-func readTableSizes(ctx context.Context, w *warehouse.Warehouse) tableSizes {
+// Once per run: duckdb_tables() writes out every table's definition, 3-7 ms
+// a call, which each hashed key proof used to ask for again.
+func readTableSizes(ctx context.Context, w *warehouse.Warehouse) *tableSizes {
 	if w.Kind() != warehouse.KindDuckDB {
 		return nil
 	}
-	res, err := w.Query(ctx, `SELECT lower(schema_name || '.' || table_name), estimated_size FROM duckdb_tables()`, 0)
+	res, err := w.Query(ctx, `SELECT lower(schema_name || '.' || table_name), estimated_size, contains(upper(sql), 'COLLATE'), current_setting('default_collation') <> '' FROM duckdb_tables()`, 0)
 	if err != nil {
 		return nil
 	}
-	out := make(tableSizes, len(res.Rows))
+	out := &tableSizes{est: make(map[string]int64, len(res.Rows)), collated: map[string]bool{}}
 	for _, row := range res.Rows {
 		name, _ := row[0].(string)
 		if n, ok := toInt(row[1]); ok {
-			out[name] = n
+			out.est[name] = n
+		}
+		if collated, _ := row[2].(bool); collated {
+			out.collated[name] = true
+		}
+		if all, _ := row[3].(bool); all {
+			out.defaultCollation = true
 		}
 	}
 	return out
@@ -193,7 +208,18 @@ func readTableSizes(ctx context.Context, w *warehouse.Warehouse) tableSizes {
 
 // rows is the estimated rows of table (schema.name); false when it is not
 // a table.
-func (s tableSizes) rows(table string) (int64, bool) {
-	n, ok := s[strings.ToLower(table)]
+func (s *tableSizes) rows(table string) (int64, bool) {
+	if s == nil {
+		return 0, false
+	}
+	n, ok := s.est[strings.ToLower(table)]
 	return n, ok
+}
+
+// hashProofFits reports whether a key of table (schema.name) is worth a
+// hashed proof (hashedMinRows rows or more) and is compared as written (no
+// collation, which the hash would not follow).
+func (s *tableSizes) hashProofFits(table string) bool {
+	n, ok := s.rows(table)
+	return ok && n >= hashedMinRows && !s.collated[strings.ToLower(table)] && !s.defaultCollation
 }

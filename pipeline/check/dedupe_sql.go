@@ -247,7 +247,7 @@ func (d dedupe) countsRepeats(schema, table string, cols []string) bool {
 // model have as many rows, so that the assert would return none, with the
 // note its result carries. The assert must bind too (EXPLAIN, which runs
 // nothing).
-func rowsMatchProved(ctx context.Context, w *warehouse.Warehouse, t Test, sizes tableSizes) (string, bool) {
+func rowsMatchProved(ctx context.Context, w *warehouse.Warehouse, t Test, sizes *tableSizes) (string, bool) {
 	if t.rowsMatch == "" {
 		return "", false
 	}

@@ -17,7 +17,7 @@ import (
 // only where the rows tested are under a quarter of the other table's and
 // that table has hashedMinRows rows or more: a full build's lookup (5.4M
 // rows in 6.8M) took twice as long the other way round.
-func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Test, sizes tableSizes) map[int]bool {
+func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Test, sizes *tableSizes) map[int]bool {
 	if w.Kind() != warehouse.KindDuckDB {
 		return nil
 	}
@@ -40,7 +40,7 @@ func probeRelationships(ctx context.Context, w *warehouse.Warehouse, tests []Tes
 // found in the other table, by the probe above; false when the probe does
 // not apply or cannot run. Sizes are DuckDB's estimates of tables: a view
 // (which counting would run) takes no probe.
-func relationshipFound(ctx context.Context, w *warehouse.Warehouse, t Test, sizes tableSizes) bool {
+func relationshipFound(ctx context.Context, w *warehouse.Warehouse, t Test, sizes *tableSizes) bool {
 	rel := t.scan.rel
 	if len(t.Refs) != 1 {
 		return false

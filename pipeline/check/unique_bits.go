@@ -54,7 +54,7 @@ WHERE total <> seen OR (run IS NULL AND n > 1)`, run, place, place, table, run)
 // integer column uniqueBitsQuery, for other keys on DuckDB a hash of the
 // key (see hashedKeyRepeats). False when it is not such a test, the proof
 // does not hold or anything fails: the test's own query then runs.
-func noRepeats(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
+func noRepeats(ctx context.Context, w *warehouse.Warehouse, t Test, sizes *tableSizes) bool {
 	if t.Kind != "unique" || t.scan == nil || len(t.scan.key) == 0 || !wholeTable(t) {
 		return false // a build's changed partitions: the test's own query
 	}
@@ -70,7 +70,7 @@ func noRepeats(ctx context.Context, w *warehouse.Warehouse, t Test) bool {
 			return integerKeyProved(ctx, w, t.table, key[0])
 		}
 	}
-	return hashedKeyProved(ctx, w, t.table, schema, name, key, types)
+	return hashedKeyProved(ctx, w, t.table, schema, name, key, types, sizes)
 }
 
 // columnTypes returns the types of a table's columns, by lower-case name,

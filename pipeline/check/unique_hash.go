@@ -64,21 +64,14 @@ var hashedMinRows int64 = 100_000
 
 // hashedKeyProved reports whether hashedKeyQuery proves the key of
 // schema.name (read as table) unique; types are its columns' types (nil:
-// looked up).
-func hashedKeyProved(ctx context.Context, w *warehouse.Warehouse, table, schema, name string, key []string, types map[string]string) bool {
-	if w.Kind() != warehouse.KindDuckDB {
-		return false
-	}
+// looked up), sizes the run's tableSizes.
+func hashedKeyProved(ctx context.Context, w *warehouse.Warehouse, table, schema, name string, key []string, types map[string]string, sizes *tableSizes) bool {
 	// A table large enough, whose definition names no collation, in a
 	// warehouse without a default one.
-	var tables int64
-	err := w.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM duckdb_tables()
-WHERE lower(schema_name) = lower(%s) AND lower(table_name) = lower(%s) AND estimated_size >= %d
-AND NOT contains(upper(sql), 'COLLATE') AND current_setting('default_collation') = ''`,
-		warehouse.QuoteString(schema), warehouse.QuoteString(name), hashedMinRows), nil, &tables)
-	if err != nil || tables != 1 {
+	if w.Kind() != warehouse.KindDuckDB || !sizes.hashProofFits(schema+"."+name) {
 		return false
 	}
+	var err error
 	if types == nil {
 		if types, err = columnTypes(ctx, w, schema, name); err != nil {
 			return false
