@@ -172,8 +172,9 @@ func parseColumnStats(s string) colStats {
 // none: counting one would run it. Nil off DuckDB.
 type tableSizes struct {
 	est map[string]int64
-	// collated holds the tables whose definition names a collation;
-	// defaultCollation is set when the warehouse gives every table one.
+	// collated holds the tables whose definition names a collation (or
+	// has no text to tell); defaultCollation is set when the warehouse
+	// gives every table one.
 	collated         map[string]bool
 	defaultCollation bool
 }
@@ -186,7 +187,7 @@ func readTableSizes(ctx context.Context, w *warehouse.Warehouse) *tableSizes {
 	if w.Kind() != warehouse.KindDuckDB {
 		return nil
 	}
-	res, err := w.Query(ctx, `SELECT lower(schema_name || '.' || table_name), estimated_size, contains(upper(sql), 'COLLATE'), current_setting('default_collation') <> '' FROM duckdb_tables()`, 0)
+	res, err := w.Query(ctx, `SELECT lower(schema_name || '.' || table_name), estimated_size, coalesce(contains(upper(sql), 'COLLATE'), true), current_setting('default_collation') <> '' FROM duckdb_tables()`, 0)
 	if err != nil {
 		return nil
 	}
