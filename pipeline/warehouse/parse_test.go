@@ -5,7 +5,6 @@ package warehouse
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -15,11 +14,7 @@ import (
 // reader gets is what a parse of its own would give.
 func TestParsedTreesAreReadOncePerText(t *testing.T) {
 	ctx := context.Background()
-	w, err := Open(ctx, filepath.Join(t.TempDir(), "w.duckdb"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	w := openTemp(t)
 	const model = `WITH recent AS (SELECT * FROM staging.stg_services) SELECT unit_code, count(*) AS n FROM recent JOIN raw.units USING (unit_code) GROUP BY unit_code`
 	refs, err := w.TableRefs(ctx, model)
 	if err != nil {
