@@ -331,7 +331,8 @@ func (w *Writer) HeaderRow(labels []string) error {
 	})
 }
 
-// Row writes one row of values: float64, int64 and int become numbers,
+// Row writes one row of values: float64, int64 and int become numbers
+// (integers of more than 15 digits text, which Excel would round),
 // time.Time a date, string text, and nil an empty cell. Anything else is
 // written as its fmt text.
 func (w *Writer) Row(values []any) error {
@@ -446,7 +447,17 @@ func (w *Writer) numberCell(col int, f float64, style int) {
 	w.sheet.WriteString(`</v></c>`)
 }
 
+// excelDigits is the largest integer Excel keeps exactly: it holds 15
+// significant digits, and shows a person key or an ID number longer than
+// that rounded (6773016697377189337 as 6773016697377180000).
+const excelDigits = 999_999_999_999_999
+
 func (w *Writer) intCell(col int, n int64, style int) {
+	if n > excelDigits || n < -excelDigits {
+		// As text, whole, as Excel users enter ID numbers.
+		w.textCell(col, strconv.FormatInt(n, 10), style)
+		return
+	}
 	w.ref(col, style, "")
 	w.sheet.WriteString(`<v>`)
 	w.sheet.Write(strconv.AppendInt(w.cell[:0], n, 10))

@@ -39,6 +39,8 @@ func testWorkbookReadsBack(t *testing.T, newWriter func(io.Writer) *Writer) {
 	must(t, w.Row([]any{"A&B <公司>", nil, 3, math.NaN()}))
 	must(t, w.StartSheet("2 资金", 1, 0))
 	must(t, w.Row([]any{1234567.89}))
+	// A person key: more digits than Excel keeps, so text; 15 digits a number.
+	must(t, w.Row([]any{int64(6773016697377189337), int64(-999_999_999_999_999), int64(1_000_000_000_000_000)}))
 	must(t, w.Close())
 
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -64,6 +66,9 @@ func testWorkbookReadsBack(t *testing.T, newWriter func(io.Writer) *Writer) {
 		{"1 各单位完成情况", "C4", "3", excelize.CellTypeUnset},
 		{"1 各单位完成情况", "D4", "NaN", excelize.CellTypeInlineString},
 		{"2 资金", "A1", "1.23456789e+06", excelize.CellTypeUnset},
+		{"2 资金", "A2", "6773016697377189337", excelize.CellTypeInlineString},
+		{"2 资金", "B2", "-999999999999999", excelize.CellTypeUnset},
+		{"2 资金", "C2", "1000000000000000", excelize.CellTypeInlineString},
 	}
 	for _, tc := range tests {
 		raw, err := f.GetCellValue(tc.sheet, tc.cell, excelize.Options{RawCellValue: true})
