@@ -139,7 +139,7 @@ func boxCell(col *project.Column, c *cell) any {
 		return nil
 	}
 	switch col.Type {
-	case "integer":
+	case "integer", project.TypePseudonym:
 		return c.i
 	case "number":
 		return c.f
@@ -204,7 +204,7 @@ func (t *tableBuilder) convertText(col *project.Column, raw string, out *cell) (
 		if maybeSpaced(raw) {
 			raw = strings.TrimSpace(raw)
 		}
-		out.s = project.PersonKey(raw)
+		out.i = project.PersonKey(raw)
 	default:
 		out.s = raw
 		if maybeSpaced(raw) {

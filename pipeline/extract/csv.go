@@ -10,6 +10,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"unicode/utf8"
@@ -677,7 +678,7 @@ func (t *tableBuilder) rowText(cells []string, sep string) string {
 			if masked == nil {
 				masked = append([]string(nil), cells...)
 			}
-			masked[i] = project.PersonKey(strings.TrimSpace(cells[i]))
+			masked[i] = strconv.FormatInt(project.PersonKey(strings.TrimSpace(cells[i])), 10)
 		}
 	}
 	if masked == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -139,7 +140,7 @@ columns:
   - {name: person_key, type: pseudonym, required: true, aliases: [残疾人证号]}
   - {name: note, type: text, aliases: [备注]}
 `
-	key := project.PersonKey("37100219900101123402")
+	key := strconv.FormatInt(project.PersonKey("37100219900101123402"), 10)
 	for _, c := range []struct {
 		streamed bool
 		first    string
@@ -156,7 +157,7 @@ columns:
 		}
 		got := rows(t, res.Loads[0])
 		rejected := res.Loads[0].Stats().Rejected
-		if len(got) != 1 || !strings.Contains(got[0], "person_key="+project.PersonKey("37100219900101123401")+" ") ||
+		if len(got) != 1 || !strings.Contains(got[0], "person_key="+strconv.FormatInt(project.PersonKey("37100219900101123401"), 10)+" ") ||
 			len(rejected) != 1 || rejected[0].RawValue != "2,"+key+",坏\uFFFD 了" {
 			t.Errorf("streamed=%v, first row %s: rows %q, rejected %+v; want the bad row with the key %s, not the number", streamed, c.first, got, rejected, key)
 		}

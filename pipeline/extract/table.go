@@ -69,7 +69,7 @@ type tableBuilder struct {
 // arrowType maps a declared column type to its Arrow type.
 func arrowType(t string) arrow.DataType {
 	switch t {
-	case "integer":
+	case "integer", project.TypePseudonym: // a pseudonym is its PersonKey
 		return arrow.PrimitiveTypes.Int64
 	case "number":
 		return arrow.PrimitiveTypes.Float64
@@ -210,8 +210,7 @@ func (t *tableBuilder) reserve(rows int) {
 }
 
 // sampleWidths sets dataWidths from one row's cells: a string column's
-// data grows by about its cell's length a row (a person's key by exactly
-// its own), and a buffer sized for less than that is copied and cleared
+// data grows by about its cell's length a row, and a buffer sized for less than that is copied and cleared
 // again each time it doubles (at scale 100, growing builder buffers took
 // 0.8 s of the 10 s of CPU a month's service records took to load).
 func (t *tableBuilder) sampleWidths(cells []string) {
@@ -220,10 +219,7 @@ func (t *tableBuilder) sampleWidths(cells []string) {
 		if arrowType(c.Type) != arrow.BinaryTypes.String {
 			continue
 		}
-		switch i := t.cellIndex[ci]; {
-		case c.Type == project.TypePseudonym:
-			widths[ci] = project.PersonKeyLen
-		case i >= 0 && i < len(cells):
+		if i := t.cellIndex[ci]; i >= 0 && i < len(cells) {
 			// A little over the sample, for the longer values of the rows
 			// after it: one more doubling costs more than the slack.
 			widths[ci] = len(strings.TrimSpace(cells[i]))*5/4 + 4

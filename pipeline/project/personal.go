@@ -2,7 +2,7 @@ package project
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/binary"
 	"strings"
 )
 
@@ -51,23 +51,27 @@ func (c Column) Personal() string {
 // personKeySalt is put before an identifier before it is hashed, so that a
 // key is not the plain SHA-256 of a certificate number that a published
 // table of such hashes would reverse. It is fixed and no secret: keys stay
-// the same across runs, warehouses, cities and releases (equal to those of
-// jixiao's earlier staging SQL, left(sha256('jixiao:' || cert_no), 20)),
+// the same across runs, warehouses, cities and releases from this one on,
 // and whoever holds a number can compute its key. The key keeps numbers out
 // of the warehouse, its pages and exports; it does not make a number that
 // can be guessed (a certificate is an ID number and two digits) unguessable.
 const personKeySalt = "jixiao:"
 
-// PersonKeyLen is the length of every key PersonKey returns.
-const PersonKeyLen = 20
-
 // PersonKey is the one-way key that stands for a person's identifier: the
-// first PersonKeyLen hexadecimal digits (80 bits) of the SHA-256 of the
-// salted identifier. It joins a person's service records to the roster
-// without carrying who they are.
-func PersonKey(identifier string) string {
-	// Salted on the stack: a roster's millions of keys allocate only
-	// their hex.
+// first 63 bits of the SHA-256 of the salted identifier, a non-negative
+// BIGINT, in SQL
+//
+//	(('0x' || left(sha256('jixiao:' || cert_no), 16))::UBIGINT >> 1)::BIGINT
+//
+// It joins a person's service records to the roster without carrying who
+// they are. Earlier releases kept the first 20 hexadecimal digits (80 bits)
+// as text; a number is grouped and joined two to three times as fast (at
+// scale 100, 34.5M service records grouped by type, unit, person and year:
+// 5.0-5.8 s against 13.6-16.3 s), and two of a province's 6.8M people share
+// a key with a chance of 2.5 in a million (n²/2⁶⁴), which the roster's
+// duplicate_certificates_in_roster test would show.
+func PersonKey(identifier string) int64 {
+	// Salted on the stack: a roster's millions of keys allocate nothing.
 	var in [64]byte
 	var sum [sha256.Size]byte
 	if len(personKeySalt)+len(identifier) <= len(in) {
@@ -77,5 +81,5 @@ func PersonKey(identifier string) string {
 	} else {
 		sum = sha256.Sum256([]byte(personKeySalt + identifier))
 	}
-	return hex.EncodeToString(sum[:PersonKeyLen/2])
+	return int64(binary.BigEndian.Uint64(sum[:8]) >> 1)
 }

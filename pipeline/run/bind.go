@@ -134,7 +134,7 @@ func Bind(ctx context.Context, plan *Plan, prior diag.List, o BindOptions) (diag
 // as (see extract.Schema): TestBindSchemaMatchesALoad holds them equal.
 var rawTypes = map[string]string{
 	"integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP",
-	"text": "VARCHAR", "unit": "VARCHAR", project.TypePseudonym: "VARCHAR",
+	"text": "VARCHAR", "unit": "VARCHAR", project.TypePseudonym: "BIGINT",
 }
 
 // missingColumns lists the declared columns of src that its loaded raw
@@ -158,23 +158,28 @@ func missingColumns(src *project.Source, loaded []warehouse.Column) []string {
 // declared, or nil: declared columns it lacks, and columns whose declared
 // type differs from the one recorded with its last load. A pseudonym column
 // loaded before types were recorded (recorded is nil) is taken to hold the
-// identifiers themselves: loading it again costs one run, keeping numbers
-// beside keys would split every person in two.
+// identifiers themselves, and one holding text the keys of an earlier
+// release: loading it again costs one run, keeping two kinds of key side
+// by side would split every person in two.
 func staleColumns(src *project.Source, loaded []warehouse.Column, recorded map[string]string) []string {
-	have := make(map[string]bool, len(loaded))
+	have := make(map[string]string, len(loaded))
 	for _, c := range loaded {
-		have[c.Name] = true
+		have[c.Name] = c.Type
 	}
 	var missing, why []string
 	for _, c := range src.Columns {
 		was, ok := recorded[c.Name]
+		typ, there := have[c.Name]
 		switch {
-		case !have[c.Name]:
+		case !there:
 			missing = append(missing, c.Name)
 		case ok && was != c.Type:
 			why = append(why, fmt.Sprintf("has column %s loaded as %s, now declared %s", c.Name, was, c.Type))
 		case !ok && recorded == nil && c.Type == project.TypePseudonym:
 			why = append(why, fmt.Sprintf("has column %s loaded before its type was recorded, now declared %s", c.Name, c.Type))
+		case c.Type == project.TypePseudonym && !strings.EqualFold(typ, rawTypes[c.Type]):
+			// Releases before the keys became numbers wrote them as text.
+			why = append(why, fmt.Sprintf("has column %s holding person keys as %s, as an earlier jixiao wrote them, now %s", c.Name, typ, rawTypes[c.Type]))
 		}
 	}
 	if len(missing) > 0 {

@@ -15,11 +15,11 @@ import (
 )
 
 // A certificate number declared as a pseudonym column never reaches the
-// warehouse: its key is stored instead, the key the staging SQL of earlier
-// releases computed (left(sha256('jixiao:' || cert_no), 20)), so person
-// keys do not change. A warehouse loaded before, with the number in its
-// raw table, is loaded again whole on the first run with the new
-// declaration, and says so.
+// warehouse: its key is stored instead, the number project.PersonKey's
+// comment gives in SQL (personKeySQL), so that SQL of the number and the
+// stored key agree. A warehouse loaded before, with the number in its raw
+// table, is loaded again whole on the first run with the new declaration,
+// and says so.
 func TestPseudonymColumnStoresTheKeyAndReloadsAnOlderTable(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
@@ -48,7 +48,7 @@ columns:
 	if _, err := execute(t, dir, StageExtract); err != nil {
 		t.Fatal(err)
 	}
-	const sqlKeys = "SELECT string_agg(service_id || '=' || left(sha256('jixiao:' || cert_no), 20), ',' ORDER BY service_id) FROM raw.services"
+	sqlKeys := "SELECT string_agg(service_id || '=' || " + personKeySQL("cert_no") + ", ',' ORDER BY service_id) FROM raw.services"
 	want := query[string](t, dir, sqlKeys)
 
 	declare("  - {name: person_key, type: pseudonym, required: true, aliases: [残疾人证号, cert_no]}")
@@ -66,8 +66,11 @@ columns:
 	if got != want {
 		t.Errorf("keys stored at load:\n %s\nwant those the SQL gave:\n %s", got, want)
 	}
-	if keys := strings.Split(got, ","); len(keys) != 3 || keys[0][2:] != keys[1][2:] || len(keys[0]) != 2+20 {
-		t.Errorf("keys %q: want 20 hex digits, rows 1 and 2 one person", got)
+	if keys := strings.Split(got, ","); len(keys) != 3 || keys[0][2:] != keys[1][2:] || keys[0][2:] == keys[2][2:] {
+		t.Errorf("keys %q: want rows 1 and 2 one person, row 3 another", got)
+	}
+	if typ := query[string](t, dir, "SELECT data_type FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'services' AND column_name = 'person_key'"); typ != "BIGINT" {
+		t.Errorf("person_key is %s, want BIGINT", typ)
 	}
 	if n := query[int64](t, dir, "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = 'services' AND column_name = 'cert_no'"); n != 0 {
 		t.Error("raw.services still has the certificate number column")
@@ -119,11 +122,11 @@ func TestColumnRetypedInPlaceReloads(t *testing.T) {
 			t.Errorf("warnings %s, want %q", got, want)
 		}
 	}
-	const keys = "SELECT string_agg(cert_no, ',' ORDER BY service_id) FROM raw.services"
+	const keys = "SELECT string_agg(cert_no::VARCHAR, ',' ORDER BY service_id) FROM raw.services"
 	declare("text")
 	extract("")
 	numbers := query[string](t, dir, keys)
-	want := query[string](t, dir, "SELECT string_agg(left(sha256('jixiao:' || cert_no), 20), ',' ORDER BY service_id) FROM raw.services")
+	want := query[string](t, dir, "SELECT string_agg("+personKeySQL("cert_no")+"::VARCHAR, ',' ORDER BY service_id) FROM raw.services")
 
 	declare("pseudonym")
 	// jixiao check, which loads nothing, says what the next run will do.
@@ -194,5 +197,92 @@ func TestFileFailedInAFullRefreshIsReadAgain(t *testing.T) {
 	}
 	if got := rows(); got != "1,2,3" {
 		t.Errorf("after b.csv was restored: rows %s, want 1,2,3 (b.csv skipped as loaded?)", got)
+	}
+}
+
+// personKeySQL is project.PersonKey of the text column col, in DuckDB's SQL.
+func personKeySQL(col string) string {
+	return "((('0x' || left(sha256('jixiao:' || " + col + "), 16))::UBIGINT >> 1)::BIGINT)"
+}
+
+// Releases before person keys became numbers stored them as text, in the
+// raw tables and in the models built on them. The first run of this one
+// loads such a source again whole and says why, and builds the incremental
+// models on it whole too: adding rows of number keys to a table of text
+// keys would keep both, and count every person twice.
+func TestTextPersonKeysOfAnEarlierReleaseAreLoadedAgain(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
+	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
+	write("sources/services.yaml", `kind: csv
+path: data/services.csv
+load: append
+cursor: updated_at
+columns:
+  - {name: service_id, type: integer, required: true}
+  - {name: person_key, type: pseudonym, required: true, aliases: [cert_no]}
+  - {name: service_date, type: date, required: true}
+  - {name: updated_at, type: timestamp}
+`)
+	write("transforms/staging/services.sql", `/* jixiao
+materialized: view
+partition_by: month
+*/
+SELECT person_key, date_trunc('month', service_date)::DATE AS month, _load_id AS load_id FROM raw.services
+`)
+	write("transforms/staging/firsts.sql", `/* jixiao
+materialized: incremental
+partition_by: month
+first_seen: [person_key]
+*/
+SELECT person_key, min(month) AS month FROM staging.services GROUP BY person_key
+`)
+	services := "service_id,cert_no,service_date,updated_at\n" +
+		"1,37100219900101123401,2017-07-03,2017-07-03 09:00:00\n" +
+		"2,37100219900101123402,2017-08-01,2017-08-01 09:00:00\n"
+	write("data/services.csv", services)
+	if _, err := execute(t, dir, StageExtract, StageTransform); err != nil {
+		t.Fatal(err)
+	}
+
+	// The warehouse as an earlier release left it: text keys in the raw
+	// table and in the model, the model's inputs recorded.
+	w, err := warehouse.Open(context.Background(), filepath.Join(dir, ".jixiao", "warehouse.duckdb"), warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"ALTER TABLE raw.services ALTER person_key TYPE VARCHAR USING printf('%020x', person_key)",
+		"ALTER TABLE staging.firsts ALTER person_key TYPE VARCHAR USING printf('%020x', person_key)",
+	} {
+		if err := w.Exec(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+
+	// September's record arrives.
+	write("data/services.csv", services+"3,37100219900101123403,2017-09-04,2017-09-04 09:00:00\n")
+	s, err := execute(t, dir, StageExtract, StageTransform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Sources[0]; got.RowsRead != 3 || !strings.Contains(fmt.Sprint(got.Warnings), "raw.services has column person_key holding person keys as VARCHAR, as an earlier jixiao wrote them, now BIGINT, so the source is loaded again whole") {
+		t.Errorf("extract: read %d rows, warnings %q; want the whole file again, and why", got.RowsRead, fmt.Sprint(got.Warnings))
+	}
+	for _, b := range s.Models {
+		if b.ID == "staging.firsts" && (b.Partitions == nil || !b.Partitions.Full) {
+			t.Errorf("staging.firsts built %+v, want whole", b.Partitions)
+		}
+	}
+	for _, table := range []string{"raw.services", "staging.firsts"} {
+		schema, name, _ := strings.Cut(table, ".")
+		if typ := query[string](t, dir, "SELECT data_type FROM information_schema.columns WHERE table_schema = '"+schema+"' AND table_name = '"+name+"' AND column_name = 'person_key'"); typ != "BIGINT" {
+			t.Errorf("%s.person_key is %s, want BIGINT", table, typ)
+		}
+	}
+	want := query[string](t, dir, "SELECT string_agg(person_key::VARCHAR || '@' || date_trunc('month', service_date)::DATE, ',' ORDER BY person_key) FROM raw.services")
+	if got := query[string](t, dir, "SELECT string_agg(person_key::VARCHAR || '@' || month, ',' ORDER BY person_key) FROM staging.firsts"); got != want {
+		t.Errorf("staging.firsts: %s\nwant each person once, by number: %s", got, want)
 	}
 }

@@ -526,6 +526,23 @@ func recordedInputs(ctx context.Context, tx txConn, model, hash string) (map[str
 	return out, rows.Err()
 }
 
+// ForgetPartitionInputs makes every incremental model's next build a whole
+// one, as after a change of its SQL: a raw table started over with columns
+// of other types (person keys of an earlier release) must not have rows of
+// the new types added to a model's rows of the old. Every model, not only
+// those reading that table: a model reading one of them adds its rebuilt
+// partitions to its own table too. Sources load side by side, each in its
+// own transaction: this short one runs alone, since two deleting the same
+// rows at once conflict.
+func (w *Warehouse) ForgetPartitionInputs(ctx context.Context) error {
+	w.forget.Lock()
+	defer w.forget.Unlock()
+	if err := w.Exec(ctx, `DELETE FROM meta.partition_inputs`); err != nil {
+		return fmt.Errorf("forget the incremental models' inputs: %w", err)
+	}
+	return nil
+}
+
 // loadColumn finds an input's load id column, and whether it has the
 // partition column too.
 func (w *Warehouse) loadColumn(ctx context.Context, tx txConn, input, column string) (string, bool, error) {

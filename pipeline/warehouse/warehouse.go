@@ -33,6 +33,8 @@ type Warehouse struct {
 	selects sync.Map
 	// trees holds DuckDB's parse tree of each SQL text parseTree read.
 	trees sync.Map
+	// forget serializes ForgetPartitionInputs.
+	forget sync.Mutex
 }
 
 // Options say how to open the warehouse.
