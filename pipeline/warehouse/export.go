@@ -302,8 +302,8 @@ func (w *Warehouse) LoadIDs(ctx context.Context, schema, name string) ([]string,
 // Shapes of personal data in text: a resident ID number (18 characters, a
 // plausible date of birth, its last a digit or X) and a mainland mobile
 // number, each standing apart from other letters and digits, so that a run
-// of digits inside a hexadecimal key (staging's person_key) is not taken
-// for one.
+// of digits inside a longer key (a hexadecimal one, or a person_key of 19
+// digits cast to text) is not taken for one.
 const (
 	IDNumberPattern = `(^|[^0-9A-Za-z])[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]([^0-9A-Za-z]|$)`
 	MobilePattern   = `(^|[^0-9A-Za-z])1[3-9][0-9]{9}([^0-9A-Za-z]|$)`
