@@ -210,9 +210,10 @@ func (t *tableBuilder) reserve(rows int) {
 }
 
 // sampleWidths sets dataWidths from one row's cells: a string column's
-// data grows by about its cell's length a row, and a buffer sized for less than that is copied and cleared
-// again each time it doubles (at scale 100, growing builder buffers took
-// 0.8 s of the 10 s of CPU a month's service records took to load).
+// data grows by about its cell's length a row, and a buffer sized for less
+// than that is copied and cleared again each time it doubles (at scale 100,
+// growing builder buffers took 0.8 s of the 10 s of CPU a month's service
+// records took to load).
 func (t *tableBuilder) sampleWidths(cells []string) {
 	widths := make([]int, len(t.schema.Fields()))
 	for ci, c := range t.src.Columns {

@@ -150,16 +150,17 @@ func extractOne(ctx context.Context, w *warehouse.Warehouse, env extract.Env, sr
 		if stale = staleColumns(src, loaded, recorded); len(stale) > 0 {
 			if !reload {
 				out.Warnings.Warnf(src.Pos, "%s %s, so the source is loaded again whole", src.Table(), strings.Join(stale, "; "))
-				// The incremental models built on its rows cannot take rows
-				// of other columns or types into their tables: each is built
-				// whole next. Forgotten before the load: should it fail, the
-				// next build is whole all the same, and costs only time.
-				if err := w.ForgetPartitionInputs(ctx); err != nil {
-					out.Err = err
-					return out
-				}
 			}
 			reload = true
+			// The incremental models built on its rows cannot take rows of
+			// other columns or types into their tables: each is built whole
+			// next, even after an extract --full-refresh alone. Forgotten
+			// before the load: should it fail, the next build is whole all
+			// the same, and costs only time.
+			if err := w.ForgetPartitionInputs(ctx); err != nil {
+				out.Err = err
+				return out
+			}
 		}
 	}
 	// Without its raw table, earlier loads count for nothing.

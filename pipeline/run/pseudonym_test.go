@@ -209,8 +209,17 @@ func personKeySQL(col string) string {
 // raw tables and in the models built on them. The first run of this one
 // loads such a source again whole and says why, and builds the incremental
 // models on it whole too: adding rows of number keys to a table of text
-// keys would keep both, and count every person twice.
+// keys would keep both, and count every person twice. So too when the
+// office runs `extract --full-refresh` and then `transform` alone.
 func TestTextPersonKeysOfAnEarlierReleaseAreLoadedAgain(t *testing.T) {
+	for _, fullExtract := range []bool{false, true} {
+		t.Run(fmt.Sprintf("extract_full_refresh=%v", fullExtract), func(t *testing.T) {
+			testTextPersonKeysLoadedAgain(t, fullExtract)
+		})
+	}
+}
+
+func testTextPersonKeysLoadedAgain(t *testing.T, fullExtract bool) {
 	dir := t.TempDir()
 	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
 	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
@@ -263,12 +272,27 @@ SELECT person_key, min(month) AS month FROM staging.services GROUP BY person_key
 
 	// September's record arrives.
 	write("data/services.csv", services+"3,37100219900101123403,2017-09-04,2017-09-04 09:00:00\n")
-	s, err := execute(t, dir, StageExtract, StageTransform)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := s.Sources[0]; got.RowsRead != 3 || !strings.Contains(fmt.Sprint(got.Warnings), "raw.services has column person_key holding person keys as VARCHAR, as an earlier jixiao wrote them, now BIGINT, so the source is loaded again whole") {
-		t.Errorf("extract: read %d rows, warnings %q; want the whole file again, and why", got.RowsRead, fmt.Sprint(got.Warnings))
+	var s *Summary
+	if fullExtract {
+		p, diags := project.Load(os.DirFS(dir))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		e, err := Execute(context.Background(), Options{Project: p, Base: dir, Command: "test", Stages: []Stage{StageExtract}, FullRefresh: true})
+		if err != nil || e.Sources[0].RowsRead != 3 {
+			t.Fatalf("extract --full-refresh: %v %+v", err, e)
+		}
+		if s, err = execute(t, dir, StageTransform); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		var err error
+		if s, err = execute(t, dir, StageExtract, StageTransform); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Sources[0]; got.RowsRead != 3 || !strings.Contains(fmt.Sprint(got.Warnings), "raw.services has column person_key holding person keys as VARCHAR, as an earlier jixiao wrote them, now BIGINT, so the source is loaded again whole") {
+			t.Errorf("extract: read %d rows, warnings %q; want the whole file again, and why", got.RowsRead, fmt.Sprint(got.Warnings))
+		}
 	}
 	for _, b := range s.Models {
 		if b.ID == "staging.firsts" && (b.Partitions == nil || !b.Partitions.Full) {
