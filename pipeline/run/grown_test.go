@@ -18,15 +18,7 @@ import (
 // and their rejects; a file changed anywhere before its end loads whole
 // again, replacing what it brought.
 func TestGrownExportLoadsOnlyItsNewRows(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
-	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
-	write("sources/services.yaml", `kind: csv
-path: data/services.csv
-load: append
-cursor: updated_at
-columns:
-  - {name: service_id, type: integer, required: true, aliases: [服务编号]}
+	dir, write := grownExportProject(t, `  - {name: service_id, type: integer, required: true, aliases: [服务编号]}
   - {name: amount, type: number, aliases: [金额]}
   - {name: updated_at, type: timestamp, aliases: [更新时间]}
 `)
@@ -180,4 +172,16 @@ func extractCounts(t *testing.T, dir string) (int64, int64) {
 func quarantinedRows(t *testing.T, dir string) string {
 	t.Helper()
 	return query[string](t, dir, "SELECT coalesce(string_agg(row_number::VARCHAR, ',' ORDER BY row_number), '') FROM meta.quarantine")
+}
+
+// grownExportProject is a project folder whose one source, services, is an
+// export that grows (data/services.csv, cursor updated_at) with these
+// declared columns, and a function that writes a file into it.
+func grownExportProject(t *testing.T, columns string) (string, func(name, text string)) {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
+	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
+	write("sources/services.yaml", "kind: csv\npath: data/services.csv\nload: append\ncursor: updated_at\ncolumns:\n"+columns)
+	return dir, write
 }

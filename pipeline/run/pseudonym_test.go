@@ -220,15 +220,7 @@ func TestTextPersonKeysOfAnEarlierReleaseAreLoadedAgain(t *testing.T) {
 }
 
 func testTextPersonKeysLoadedAgain(t *testing.T, fullExtract bool) {
-	dir := t.TempDir()
-	write := func(name, text string) { t.Helper(); writeFile(t, dir, name, text) }
-	write("jixiao.yaml", "name: t\nplan_year: 2017\n")
-	write("sources/services.yaml", `kind: csv
-path: data/services.csv
-load: append
-cursor: updated_at
-columns:
-  - {name: service_id, type: integer, required: true}
+	dir, write := grownExportProject(t, `  - {name: service_id, type: integer, required: true}
   - {name: person_key, type: pseudonym, required: true, aliases: [cert_no]}
   - {name: service_date, type: date, required: true}
   - {name: updated_at, type: timestamp}
