@@ -178,6 +178,44 @@ func TestExportCarriesFormats(t *testing.T) {
 	}
 }
 
+// A column of person keys is written as text, every key of it: Excel would
+// round a key of 19 digits, and a short key left a number among the text
+// would not match in a VLOOKUP. Other integers stay numbers.
+func TestExportWritesLongIntegerColumnsAsText(t *testing.T) {
+	w := siteWarehouse(t)
+	if err := w.Exec(context.Background(), `CREATE TABLE marts.keys AS SELECT * FROM (VALUES
+		(6773016697377189337, 3), (123456789012345, 4)) t(person_key, services)`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.Query(context.Background(), "SELECT * FROM marts.keys", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "k.xlsx")
+	if err := WriteXLSX(path, "人员", res, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, c := range []struct {
+		cell, holds string
+		typ         excelize.CellType
+	}{
+		{"A3", "6773016697377189337", excelize.CellTypeInlineString},
+		{"A4", "123456789012345", excelize.CellTypeInlineString},
+		{"B3", "3", excelize.CellTypeUnset},
+		{"B4", "4", excelize.CellTypeUnset},
+	} {
+		holds, _ := f.GetCellValue("人员", c.cell, excelize.Options{RawCellValue: true})
+		if typ, _ := f.GetCellType("人员", c.cell); holds != c.holds || typ != c.typ {
+			t.Errorf("%s holds %q of type %v, want %q of type %v", c.cell, holds, typ, c.holds, c.typ)
+		}
+	}
+}
+
 // The page's row colours are what the workbooks use.
 func TestStatusFillsFollowThePage(t *testing.T) {
 	for _, class := range []string{"done", "onpace", "behind", "pending"} {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -113,8 +114,14 @@ func (b *pageBook) write(out io.Writer, stored bool, d *workbook.Deflaters) erro
 		w.HeaderRow(header)
 		cells := make([]any, len(cols))
 		cellStyles := make([]int, len(cols))
+		long := longIntegerColumns(s.data.Rows, cols)
 		for _, row := range s.data.Rows {
 			tf.xlsxRow(row, cols, cells, cellStyles, styles)
+			for _, i := range long {
+				if n, ok := cells[i].(int64); ok {
+					cells[i] = strconv.FormatInt(n, 10)
+				}
+			}
 			if err := w.RowStyled(cells, cellStyles); err != nil {
 				return err
 			}
@@ -126,6 +133,23 @@ func (b *pageBook) write(out io.Writer, stored bool, d *workbook.Deflaters) erro
 		}
 	}
 	return w.Close()
+}
+
+// longIntegerColumns are the positions in cols of the columns holding an
+// integer longer than Excel keeps (person keys): the workbook writes such a
+// number as text, and so every integer of these columns, or the rare short
+// key would be a number among text and not match in a VLOOKUP.
+func longIntegerColumns(rows [][]any, cols []int) []int {
+	var long []int
+	for i, j := range cols {
+		for _, row := range rows {
+			if n, ok := row[j].(int64); ok && (n > workbook.MaxExactInteger || n < -workbook.MaxExactInteger) {
+				long = append(long, i)
+				break
+			}
+		}
+	}
+	return long
 }
 
 // excelValue is what a cell holds in Excel: numbers (DECIMAL and HUGEINT

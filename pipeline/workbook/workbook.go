@@ -447,13 +447,13 @@ func (w *Writer) numberCell(col int, f float64, style int) {
 	w.sheet.WriteString(`</v></c>`)
 }
 
-// excelDigits is the largest integer Excel keeps exactly: it holds 15
+// MaxExactInteger is the largest integer Excel keeps exactly: it holds 15
 // significant digits, and shows a person key or an ID number longer than
 // that rounded (6773016697377189337 as 6773016697377180000).
-const excelDigits = 999_999_999_999_999
+const MaxExactInteger = 999_999_999_999_999
 
 func (w *Writer) intCell(col int, n int64, style int) {
-	if n > excelDigits || n < -excelDigits {
+	if n > MaxExactInteger || n < -MaxExactInteger {
 		// As text, whole, as Excel users enter ID numbers.
 		w.textCell(col, strconv.FormatInt(n, 10), style)
 		return
