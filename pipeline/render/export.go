@@ -143,7 +143,7 @@ func longIntegerColumns(rows [][]any, cols []int) []int {
 	var long []int
 	for i, j := range cols {
 		for _, row := range rows {
-			if n, ok := row[j].(int64); ok && (n > workbook.MaxExactInteger || n < -workbook.MaxExactInteger) {
+			if n, ok := row[j].(int64); ok && !workbook.ExactInteger(n) {
 				long = append(long, i)
 				break
 			}

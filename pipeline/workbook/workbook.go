@@ -447,13 +447,19 @@ func (w *Writer) numberCell(col int, f float64, style int) {
 	w.sheet.WriteString(`</v></c>`)
 }
 
-// MaxExactInteger is the largest integer Excel keeps exactly: it holds 15
+// maxExactInteger is the largest integer Excel keeps exactly: it holds 15
 // significant digits, and shows a person key or an ID number longer than
 // that rounded (6773016697377189337 as 6773016697377180000).
-const MaxExactInteger = 999_999_999_999_999
+const maxExactInteger = 999_999_999_999_999
+
+// ExactInteger reports whether Excel keeps n as a number without rounding
+// it; Row writes any other integer as text.
+func ExactInteger(n int64) bool {
+	return n <= maxExactInteger && n >= -maxExactInteger
+}
 
 func (w *Writer) intCell(col int, n int64, style int) {
-	if n > MaxExactInteger || n < -MaxExactInteger {
+	if !ExactInteger(n) {
 		// As text, whole, as Excel users enter ID numbers.
 		w.textCell(col, strconv.FormatInt(n, 10), style)
 		return
