@@ -266,28 +266,10 @@ func FormatSample(r *warehouse.Result) string {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s=%s", r.Columns[j], FormatValue(v))
+			fmt.Fprintf(&b, "%s=%s", r.Columns[j], warehouse.FormatValue(v))
 		}
 	}
 	return b.String()
-}
-
-// FormatValue prints a database value for people.
-func FormatValue(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return "NULL"
-	case []byte:
-		return string(t)
-	case time.Time:
-		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
-			return t.Format("2006-01-02")
-		}
-		return t.Format("2006-01-02 15:04:05")
-	case float64:
-		return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.6f", t), "0"), ".")
-	}
-	return fmt.Sprint(v)
 }
 
 // columnsArg reads a column name or a list of them.

@@ -61,6 +61,24 @@ func TestRunQueryLineageRuns(t *testing.T) {
 	if code != ExitOK || !strings.Contains(out, "单位    n\n------  -\n环翠区  1\n（1 行）") {
 		t.Errorf("query table (wide characters count two columns): %q", out)
 	}
+	// Durations, lists and records print as DuckDB prints them, and are
+	// JSON's own arrays and objects, not Go's {0 0 4369879} or [a b].
+	const typed = "SELECT finished_at - started_at AS took, ['环翠区', NULL] AS units, {'n': 3} AS r FROM (SELECT TIMESTAMP '2017-09-01 08:00:00' AS started_at, TIMESTAMP '2017-09-01 08:00:04.369879' AS finished_at)"
+	code, out, _ = jixiao(t, dir, "query", typed)
+	if code != ExitOK || !strings.Contains(out, "00:00:04.369879  [环翠区, NULL]  {'n': 3}") {
+		t.Errorf("query table of an interval, a list and a struct: %q", out)
+	}
+	code, out, _ = jixiao(t, dir, "query", typed, "--format", "json")
+	if want := `"r": {
+      "n": 3
+    },
+    "took": "00:00:04.369879",
+    "units": [
+      "环翠区",
+      null
+    ]`; code != ExitOK || !strings.Contains(out, want) {
+		t.Errorf("query json of an interval, a list and a struct: %s", out)
+	}
 	// The warehouse is opened read-only for queries.
 	if code, _, errOut := jixiao(t, dir, "query", "DROP TABLE marts.completion"); code != ExitFailed || !strings.Contains(errOut, "read-only") {
 		t.Errorf("a write through query must fail: exit %d, %s", code, errOut)

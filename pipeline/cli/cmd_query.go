@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/text/width"
 
-	"jixiao/pipeline/check"
 	"jixiao/pipeline/lock"
 	"jixiao/pipeline/run"
 	"jixiao/pipeline/warehouse"
@@ -114,7 +113,7 @@ func printResult(w io.Writer, res *warehouse.Result, format string) int {
 			cells := make([]string, len(row))
 			for i, v := range row {
 				if v != nil {
-					cells[i] = check.FormatValue(v)
+					cells[i] = warehouse.FormatValue(v)
 				}
 			}
 			cw.Write(cells)
@@ -154,8 +153,20 @@ func jsonValue(v any) any {
 		return json.Number(t.String())
 	case interface{ Float64() float64 }: // DECIMAL
 		return t.Float64()
+	case []any: // LIST: a JSON array of its items
+		items := make([]any, len(t))
+		for i, e := range t {
+			items[i] = jsonValue(e)
+		}
+		return items
+	case map[string]any: // STRUCT: an object
+		fields := make(map[string]any, len(t))
+		for k, e := range t {
+			fields[k] = jsonValue(e)
+		}
+		return fields
 	}
-	return check.FormatValue(v)
+	return warehouse.FormatValue(v)
 }
 
 // displayWidth counts East Asian wide characters as two columns.
@@ -185,7 +196,7 @@ func printTable(w io.Writer, res *warehouse.Result) {
 	for r, row := range res.Rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := check.FormatValue(v)
+			s := warehouse.FormatValue(v)
 			if displayWidth(s) > 60 {
 				s = string([]rune(s)[:28]) + "…"
 			}

@@ -73,9 +73,11 @@ func (w *Warehouse) readRows(rows *sql.Rows, limit int) (*Result, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, fmt.Errorf("read row %d: %w", len(res.Rows)+1, err)
 		}
-		if w.pg != nil {
-			for i := range vals {
+		for i := range vals {
+			if w.pg != nil {
 				vals[i] = pgValue(vals[i], res.Types[i])
+			} else {
+				vals[i] = displayValue(vals[i], res.Types[i])
 			}
 		}
 		res.Rows = append(res.Rows, vals)
