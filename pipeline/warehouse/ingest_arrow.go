@@ -4,11 +4,13 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 
@@ -111,6 +113,12 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 	selectOf := func(i int) string {
 		return fmt.Sprintf("SELECT %s, %s AS %s FROM %s", selectList(reqs[i]), QuoteString(reqs[i].LoadID), QuoteIdent(LoadColumn), QuoteIdent(views[i]))
 	}
+	var before *tableCursor
+	if first.CursorColumn != "" && exists && onlyAdds(reqs) {
+		if before, err = readTableCursor(ctx, conn, target, first.CursorColumn); err != nil {
+			return nil, fmt.Errorf("cursor %s: %w", first.CursorColumn, err)
+		}
+	}
 	if err := deleteReplacedFiles(ctx, conn, reqs, target, exists); err != nil {
 		return nil, err
 	}
@@ -155,10 +163,78 @@ func loadAllInTx(ctx context.Context, conn txConn, reqs []LoadRequest, views []s
 		// succeeded: every row it read is in the table.
 		loaded[i] = counted[i].rows.Load()
 	}
-	if err := recordLoads(ctx, conn, reqs, loaded, target, first.Mode == ModeReplace || !exists); err != nil {
+	var cursor *sql.NullString
+	if before != nil {
+		if cursor, err = before.withAdded(ctx, conn, target); err != nil {
+			return nil, fmt.Errorf("cursor %s: %w", first.CursorColumn, err)
+		}
+	}
+	if err := recordLoads(ctx, conn, reqs, loaded, target, first.Mode == ModeReplace || !exists, cursor); err != nil {
 		return nil, err
 	}
 	return loaded, nil
+}
+
+// tableCursor is a table's newest cursor value before a load that only adds
+// rows to it, read so that the load's cursor costs a look at its own rows:
+// max() over the table once the rows are in scanned all of them (at scale
+// 100, 39M timestamps for September's 4.3M: 0.4 s at the end of a month's
+// update), where before them DuckDB reads it from the column's statistics.
+type tableCursor struct {
+	column string
+	rows   int64 // the table's rows before the load
+	max    any
+	text   sql.NullString
+}
+
+// onlyAdds reports whether the loads add rows without removing any.
+func onlyAdds(reqs []LoadRequest) bool {
+	for _, r := range reqs {
+		if r.Mode != ModeAppend || len(r.ReplaceFiles) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func readTableCursor(ctx context.Context, conn txConn, target, column string) (*tableCursor, error) {
+	c := &tableCursor{column: column}
+	col := QuoteIdent(column)
+	err := conn.QueryRowContext(ctx, "SELECT max("+col+"), max("+col+")::VARCHAR, count(*) FROM "+target).Scan(&c.max, &c.text, &c.rows)
+	return c, err
+}
+
+// withAdded is the table's newest cursor value with the load's rows in:
+// the newer of the one before and the newest of the rows added, which a
+// load appends after the rows there were (their row ids are past them).
+func (c *tableCursor) withAdded(ctx context.Context, conn txConn, target string) (*sql.NullString, error) {
+	col := QuoteIdent(c.column)
+	var added any
+	var text sql.NullString
+	if err := conn.QueryRowContext(ctx, "SELECT max("+col+"), max("+col+")::VARCHAR FROM "+target+" WHERE rowid >= ?", c.rows).Scan(&added, &text); err != nil {
+		return nil, err
+	}
+	if !text.Valid || c.text.Valid && !cursorLater(added, c.max) {
+		return &c.text, nil
+	}
+	return &text, nil
+}
+
+// cursorLater reports whether cursor value a is past b, both as the driver
+// gives a column's values: time.Time for dates and timestamps, int64 for
+// integers.
+func cursorLater(a, b any) bool {
+	switch x := a.(type) {
+	case time.Time:
+		if y, ok := b.(time.Time); ok {
+			return x.After(y)
+		}
+	case int64:
+		if y, ok := b.(int64); ok {
+			return x > y
+		}
+	}
+	return fmt.Sprint(a) > fmt.Sprint(b)
 }
 
 // countingReader counts the rows DuckDB reads from a stream: a load adds

@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -115,7 +116,7 @@ func (w *Warehouse) loadPostgresInTx(ctx context.Context, conn txConn, reqs []Lo
 	if err := run("ANALYZE " + target); err != nil {
 		return nil, err
 	}
-	if err := recordLoads(ctx, conn, reqs, loaded, target, first.Mode == ModeReplace || !exists); err != nil {
+	if err := recordLoads(ctx, conn, reqs, loaded, target, first.Mode == ModeReplace || !exists, nil); err != nil {
 		return nil, err
 	}
 	return loaded, nil
@@ -124,13 +125,16 @@ func (w *Warehouse) loadPostgresInTx(ctx context.Context, conn txConn, reqs []Lo
 // recordLoads writes, inside a load's transaction, what the loads did:
 // their cursors, quarantined rows and meta.source_loads rows. loaded is
 // the rows each load added to target.
-func recordLoads(ctx context.Context, conn txConn, reqs []LoadRequest, loaded []int64, target string, startsOver bool) error {
+// cursor, when known (see addedCursor), is the table's newest cursor value.
+func recordLoads(ctx context.Context, conn txConn, reqs []LoadRequest, loaded []int64, target string, startsOver bool, cursor *sql.NullString) error {
 	now := time.Now().UTC()
 	var loadRows, quarantine [][]any
 	for i := range reqs {
 		req := reqs[i]
 		st := req.stats()
-		if req.CursorColumn != "" && st.CursorValue == "" {
+		if req.CursorColumn != "" && st.CursorValue == "" && cursor != nil {
+			st.CursorValue = cursor.String
+		} else if req.CursorColumn != "" && st.CursorValue == "" {
 			var c *string
 			if err := conn.QueryRowContext(ctx, "SELECT max("+QuoteIdent(req.CursorColumn)+")::VARCHAR FROM "+target).Scan(&c); err != nil {
 				return fmt.Errorf("cursor %s: %w", req.CursorColumn, err)
