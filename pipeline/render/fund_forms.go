@@ -186,7 +186,14 @@ func withLevels(lv [2]formCell, rest ...formCell) []formCell {
 }
 
 func targetsForm(ctx context.Context, w *warehouse.Warehouse, fund string) (*form, error) {
-	items, err := queryRecs(ctx, w, `SELECT t.*, p.plan_year FROM marts.fund_targets t, meta.project p WHERE t.fund_id = $1 ORDER BY t.row_no`, fund)
+	published, ok, err := w.Published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("仓库中还没有项目设置（先运行 jixiao run）")
+	}
+	items, err := queryRecs(ctx, w, `SELECT * FROM marts.fund_targets WHERE fund_id = $1 ORDER BY row_no`, fund)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +201,7 @@ func targetsForm(ctx context.Context, w *warehouse.Warehouse, fund string) (*for
 		return nil, fmt.Errorf("资金 %s 没有绩效指标（data/catalog/fund_indicators.csv）", fund)
 	}
 	h := items[0]
-	f := &form{Sheet: "绩效目标表", unit: "ALL", Title: "项目支出绩效目标表", Subtitle: fmt.Sprintf("（%s年度）", h.s("plan_year")),
+	f := &form{Sheet: "绩效目标表", unit: "ALL", Title: "项目支出绩效目标表", Subtitle: fmt.Sprintf("（%d年度）", published.PlanYear),
 		Widths: []float64{8, 10, 26, 8, 24, 9, 7, 30}}
 	money := func(k string) formCell { c := valueCell(h[k], fmtWanYuanWan); return c }
 	f.Tables = append(f.Tables, formTable{Body: [][]formCell{

@@ -36,7 +36,7 @@ func monitorForms(ctx context.Context, w *warehouse.Warehouse, fund string, mont
 	if err != nil {
 		return nil, err
 	}
-	settings, err := queryRecs(ctx, w, `SELECT coalesce(light_yellow, 0.05) AS yellow, coalesce(light_red, 0.15) AS red FROM meta.project`)
+	published, _, err := w.Published(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -45,10 +45,7 @@ func monitorForms(ctx context.Context, w *warehouse.Warehouse, fund string, mont
 		byUnit[it.s("unit_code")] = append(byUnit[it.s("unit_code")], it)
 	}
 	m := int(month.Month())
-	yellow, red := 0.05, 0.15
-	if len(settings) == 1 {
-		yellow, red = settings[0].f("yellow"), settings[0].f("red")
-	}
+	yellow, red := published.LightYellow, published.LightRed
 	var forms []*form
 	for _, b := range budgets {
 		f := &form{Sheet: b.s("unit_name"), unit: b.s("unit_code"), Title: "项目支出绩效目标执行监控表",

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -100,4 +101,27 @@ func (w *Warehouse) ProjectPublishedAt(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("read when project settings changed: %w", err)
 	}
 	return t.Time, nil
+}
+
+// PublishedSettings is what pages read of the settings the last run
+// published to meta.project: the plan year, and the 运行监控表's light
+// thresholds (as published, or their defaults in a warehouse from before
+// they were settings).
+type PublishedSettings struct {
+	PlanYear              int
+	LightYellow, LightRed float64
+}
+
+// Published reads the settings the last run published; ok is false when
+// none has yet.
+func (w *Warehouse) Published(ctx context.Context) (s PublishedSettings, ok bool, err error) {
+	err = w.db.QueryRowContext(ctx, `SELECT plan_year, coalesce(light_yellow, 0.05), coalesce(light_red, 0.15) FROM meta.project LIMIT 1`).
+		Scan(&s.PlanYear, &s.LightYellow, &s.LightRed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PublishedSettings{LightYellow: 0.05, LightRed: 0.15}, false, nil
+	}
+	if err != nil {
+		return s, false, fmt.Errorf("read the published project settings: %w", err)
+	}
+	return s, true, nil
 }
