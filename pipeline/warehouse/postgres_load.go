@@ -125,7 +125,7 @@ func (w *Warehouse) loadPostgresInTx(ctx context.Context, conn txConn, reqs []Lo
 // recordLoads writes, inside a load's transaction, what the loads did:
 // their cursors, quarantined rows and meta.source_loads rows. loaded is
 // the rows each load added to target.
-// cursor, when known (see addedCursor), is the table's newest cursor value.
+// cursor, when known (see tableCursor), is the table's newest cursor value.
 func recordLoads(ctx context.Context, conn txConn, reqs []LoadRequest, loaded []int64, target string, startsOver bool, cursor *sql.NullString) error {
 	now := time.Now().UTC()
 	var loadRows, quarantine [][]any
