@@ -79,6 +79,13 @@ func TestRunQueryLineageRuns(t *testing.T) {
     ]`; code != ExitOK || !strings.Contains(out, want) {
 		t.Errorf("query json of an interval, a list and a struct: %s", out)
 	}
+	// A time with a zone keeps its offset, in the table and in CSV.
+	for _, format := range []string{"table", "csv"} {
+		code, out, _ = jixiao(t, dir, "query", "SELECT TIMESTAMPTZ '2017-09-02 03:04:05+08' AS at", "--format", format)
+		if code != ExitOK || !strings.Contains(out, "2017-09-01 19:04:05+00") {
+			t.Errorf("query %s of a TIMESTAMPTZ: %q", format, out)
+		}
+	}
 	// The warehouse is opened read-only for queries.
 	if code, _, errOut := jixiao(t, dir, "query", "DROP TABLE marts.completion"); code != ExitFailed || !strings.Contains(errOut, "read-only") {
 		t.Errorf("a write through query must fail: exit %d, %s", code, errOut)

@@ -113,7 +113,7 @@ func printResult(w io.Writer, res *warehouse.Result, format string) int {
 			cells := make([]string, len(row))
 			for i, v := range row {
 				if v != nil {
-					cells[i] = warehouse.FormatValue(v)
+					cells[i] = warehouse.FormatTyped(v, res.Type(i))
 				}
 			}
 			cw.Write(cells)
@@ -196,7 +196,7 @@ func printTable(w io.Writer, res *warehouse.Result) {
 	for r, row := range res.Rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := warehouse.FormatValue(v)
+			s := warehouse.FormatTyped(v, res.Type(i))
 			if displayWidth(s) > 60 {
 				s = string([]rune(s)[:28]) + "…"
 			}

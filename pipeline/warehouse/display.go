@@ -65,6 +65,18 @@ func FormatValue(v any) string {
 	return fmt.Sprint(v)
 }
 
+// FormatTyped is FormatValue for a value of a column of type typ (as
+// Result.Types names it): a TIMESTAMPTZ prints with its offset, as DuckDB's
+// shell prints it in the session's zone (UTC here), where without it a
+// reader in Beijing would take 19:04 for local time. (Pages keep such a
+// value a time.Time, to format as they format every time.)
+func FormatTyped(v any, typ string) string {
+	if t, ok := v.(time.Time); ok && (typ == "TIMESTAMPTZ" || typ == "TIMESTAMP WITH TIME ZONE") {
+		return t.UTC().Format("2006-01-02 15:04:05.999999") + "+00"
+	}
+	return FormatValue(v)
+}
+
 // formatInterval writes an interval as DuckDB does: years and months, days,
 // then the time of day, each part only when it is not zero.
 func formatInterval(iv duckdb.Interval) string {

@@ -28,6 +28,7 @@ func TestFormatValuePrintsWhatDuckDBMeans(t *testing.T) {
 		{"TIME '08:00:00'", "08:00:00"},
 		{"DATE '2017-09-01'", "2017-09-01"},
 		{"TIMESTAMP '2017-09-01 08:30:00'", "2017-09-01 08:30:00"},
+		{"TIMESTAMPTZ '2017-09-02 03:04:05.5+08'", "2017-09-01 19:04:05.5+00"},
 		{"[1, 2, NULL]", "[1, 2, NULL]"},
 		{"['环翠区', '高区']", "[环翠区, 高区]"},
 		{"{'unit': '高区', 'n': 3}", "{'n': 3, 'unit': 高区}"},
@@ -43,7 +44,7 @@ func TestFormatValuePrintsWhatDuckDBMeans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := FormatValue(res.Rows[0][0]); got != c.want {
+			if got := FormatTyped(res.Rows[0][0], res.Types[0]); got != c.want {
 				t.Errorf("%s (%s, %T) printed %q, want %q", c.expr, res.Types[0], res.Rows[0][0], got, c.want)
 			}
 		})

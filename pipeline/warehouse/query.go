@@ -15,6 +15,14 @@ type Result struct {
 	Rows    [][]any
 }
 
+// Type is column i's type, or "" for a Result built by hand without them.
+func (r *Result) Type(i int) string {
+	if i < len(r.Types) {
+		return r.Types[i]
+	}
+	return ""
+}
+
 // Query runs a query and reads at most limit rows (0: all).
 func (w *Warehouse) Query(ctx context.Context, query string, limit int, args ...any) (*Result, error) {
 	rows, err := w.reader().QueryContext(ctx, query, args...)
