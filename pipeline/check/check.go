@@ -266,7 +266,7 @@ func FormatSample(r *warehouse.Result) string {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "%s=%s", r.Columns[j], warehouse.FormatValue(v))
+			fmt.Fprintf(&b, "%s=%s", r.Columns[j], warehouse.FormatTyped(v, r.Type(j)))
 		}
 	}
 	return b.String()

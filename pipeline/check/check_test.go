@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"jixiao/internal/pgtest"
 	"jixiao/pipeline/project"
@@ -387,5 +388,21 @@ func TestSmallTableKeyIsGroupedAtOnce(t *testing.T) {
 		if got := noRepeats(ctx, w, compiled[0], readTableSizes(ctx, w)); got != tt.proved {
 			t.Errorf("from %d rows: proved %v, want %v", tt.minRows, got, tt.proved)
 		}
+	}
+}
+
+// A failing row's sample prints its values as jixiao query does, by their
+// columns' types: a time with a zone with its offset, a list as a list; a
+// result built without types prints them by their values.
+func TestFormatSample(t *testing.T) {
+	at := time.Date(2017, 9, 1, 19, 4, 5, 0, time.UTC)
+	typed := &warehouse.Result{Columns: []string{"at", "units"}, Types: []string{"TIMESTAMP WITH TIME ZONE", "VARCHAR[]"},
+		Rows: [][]any{{at, []any{"环翠区", nil}}}}
+	if got, want := FormatSample(typed), "at=2017-09-01 19:04:05+00, units=[环翠区, NULL]"; got != want {
+		t.Errorf("typed sample %q, want %q", got, want)
+	}
+	untyped := &warehouse.Result{Columns: []string{"at"}, Rows: [][]any{{at}, {nil}}}
+	if got, want := FormatSample(untyped), "at=2017-09-01 19:04:05\nat=NULL"; got != want {
+		t.Errorf("untyped sample %q, want %q", got, want)
 	}
 }
