@@ -26,31 +26,36 @@ func TestGoMemoryLimit(t *testing.T) {
 	}
 }
 
-// Under a memory limit, jixiao's or GOMEMLIMIT's, the heap grows by
-// gcPercent between collections unless GOGC says how much.
-func TestGCPercentUnderALimit(t *testing.T) {
+// limitGoMemory sets jixiao's limit unless GOMEMLIMIT gave the runtime one,
+// and leaves the collector's pace (GOGC) as the runtime has it: a heap that
+// grows further between collections takes more fresh pages from the system.
+func TestLimitGoMemory(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1)) // -1 reads it
-	own := 100                                           // no limit of jixiao's on a machine whose memory is unknown
-	if goMemoryLimit(warehouse.DefaultMemoryBytes()) > 0 {
-		own = gcPercent
+	own := int64(math.MaxInt64)                          // no limit of jixiao's on a machine whose memory is unknown
+	if l := goMemoryLimit(warehouse.DefaultMemoryBytes()); l > 0 {
+		own = l
 	}
 	for _, c := range []struct {
-		env     map[string]string
-		runtime int64 // the limit the runtime took from GOMEMLIMIT
-		want    int
+		env       map[string]string
+		runtime   int64 // the limit the runtime took from GOMEMLIMIT
+		gcPercent int   // the pace the runtime took from GOGC
+		want      int64
 	}{
-		{nil, math.MaxInt64, own},
-		{map[string]string{"GOMEMLIMIT": "1GiB"}, 1 << 30, gcPercent},
-		{map[string]string{"GOMEMLIMIT": "off"}, math.MaxInt64, 100}, // no limit: Go's default
-		{map[string]string{"GOGC": "50"}, math.MaxInt64, 100},        // the runtime applied GOGC; it stays
-		{map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "off"}, 1 << 30, 100},
+		{nil, math.MaxInt64, 100, own},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, 1 << 30, 100, 1 << 30},
+		{map[string]string{"GOMEMLIMIT": "off"}, math.MaxInt64, 100, math.MaxInt64},
+		{map[string]string{"GOGC": "400"}, math.MaxInt64, 400, own},
+		{map[string]string{"GOMEMLIMIT": "1GiB", "GOGC": "off"}, 1 << 30, -1, 1 << 30},
 	} {
-		debug.SetGCPercent(100)
+		debug.SetGCPercent(c.gcPercent)
 		debug.SetMemoryLimit(c.runtime)
 		limitGoMemory(func(k string) string { return c.env[k] })
-		if got := debug.SetGCPercent(100); got != c.want {
-			t.Errorf("%v: GC percent %d, want %d", c.env, got, c.want)
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("%v: memory limit %d, want %d", c.env, got, c.want)
+		}
+		if got := debug.SetGCPercent(100); got != c.gcPercent {
+			t.Errorf("%v: GC percent %d, want the runtime's %d", c.env, got, c.gcPercent)
 		}
 	}
 }
