@@ -178,7 +178,8 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	if base == "" {
 		base = "."
 	}
-	w, err := warehouse.Open(ctx, whPath, target.Options(warehouse.Options{MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads, ReadDirs: []string{base}}))
+	w, err := warehouse.Open(ctx, whPath, target.Options(warehouse.Options{MemoryLimit: cfg.MemoryLimit, Threads: cfg.Threads, ReadDirs: []string{base},
+		SQLRefsStamp: sqlRefsStamp(o.Version)}))
 	if err != nil {
 		return nil, warehouse.ExplainStorage(err)
 	}
@@ -213,6 +214,9 @@ func Execute(ctx context.Context, o Options) (*Summary, error) {
 	r := &runner{w: w, o: o, s: s, site: site, loc: loc}
 	plan, diags := Validate(ctx, o.Project, w, o.Registries)
 	r.plan = plan
+	// What the parser found of the models' SQL, for the next run: a record
+	// it cannot write costs that run the parse again, nothing else.
+	_ = w.SaveSQLRefs(ctx)
 	if err := diags.Err(); err != nil {
 		s.Err = fmt.Errorf("the project has errors; nothing was run:\n%w", err)
 	} else if err := r.publish(ctx); err != nil {
@@ -776,4 +780,15 @@ func fillTotals(rec *warehouse.RunRecord, s *Summary) {
 	if s.Render != nil {
 		rec.PagesWritten = len(s.Render.Pages)
 	}
+}
+
+// sqlRefsStamp is what the warehouse keeps the tables each SQL text reads
+// under (warehouse.Options.SQLRefsStamp): the binary's version where that
+// names one commit's code (make build's git describe); a dev or modified
+// build keeps nothing, as its parser code is not fixed by its name.
+func sqlRefsStamp(version string) string {
+	if version == "" || version == "dev" || strings.HasSuffix(version, "-dirty") {
+		return ""
+	}
+	return version
 }

@@ -660,3 +660,18 @@ func TestStepRecordedAsideLandsOrFailsTheRun(t *testing.T) {
 		t.Error("a record that could not be written was not reported")
 	}
 }
+
+// Only a build whose version names one commit keeps the parser's findings.
+func TestSQLRefsStamp(t *testing.T) {
+	for _, tt := range []struct{ version, want string }{
+		{"46c07c0", "46c07c0"},
+		{"v1.2.0", "v1.2.0"},
+		{"46c07c0-dirty", ""},
+		{"dev", ""},
+		{"", ""},
+	} {
+		if got := sqlRefsStamp(tt.version); got != tt.want {
+			t.Errorf("sqlRefsStamp(%q) = %q, want %q", tt.version, got, tt.want)
+		}
+	}
+}

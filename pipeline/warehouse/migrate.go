@@ -152,6 +152,14 @@ var migrations = []string{
 		column_name VARCHAR NOT NULL,
 		declared_type VARCHAR NOT NULL
 	);`,
+	// 10: the tables each SQL text reads, as the parser of one build of
+	// jixiao found them (see TableRefs).
+	`CREATE TABLE IF NOT EXISTS meta.sql_refs (
+		stamp VARCHAR NOT NULL,
+		sql_hash VARCHAR NOT NULL,
+		refs VARCHAR NOT NULL,
+		PRIMARY KEY (stamp, sql_hash)
+	);`,
 }
 
 func (w *Warehouse) migrate(ctx context.Context) error {

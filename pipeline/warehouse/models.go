@@ -142,6 +142,20 @@ func (e *ParseError) Error() string { return e.Message }
 // SQL parser of ours can disagree with the engine. References to the
 // query's CTEs are left out; table functions are not table references.
 func (w *Warehouse) TableRefs(ctx context.Context, query string) ([]TableRef, error) {
+	if refs, ok := w.refs.known(ctx, w, query); ok {
+		// Found by this binary's parser before: one SELECT on DuckDB.
+		w.provenSelect(query, w.pg == nil)
+		return refs, nil
+	}
+	refs, err := w.parseTableRefs(ctx, query)
+	if err == nil {
+		w.refs.found(query, refs)
+	}
+	return refs, err
+}
+
+// parseTableRefs is TableRefs asked of DuckDB's parser.
+func (w *Warehouse) parseTableRefs(ctx context.Context, query string) ([]TableRef, error) {
 	root, err := w.parseTree(ctx, query)
 	if err != nil {
 		return nil, err

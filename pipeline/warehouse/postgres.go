@@ -127,7 +127,7 @@ func openPostgres(ctx context.Context, display string, opts Options) (*Warehouse
 		closeAll()
 		return fail(err)
 	}
-	w := &Warehouse{db: db, path: display, readOnly: opts.ReadOnly, onClose: opts.OnClose,
+	w := &Warehouse{db: db, path: display, readOnly: opts.ReadOnly, onClose: opts.OnClose, refs: sqlRefs{stamp: opts.SQLRefsStamp},
 		pg: &pgState{prefix: opts.Postgres.SchemaPrefix, parser: parser, schemas: schemas, reader: reader}}
 	if err := w.learnSchemas(ctx); err != nil {
 		w.Close()

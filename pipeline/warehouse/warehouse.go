@@ -35,6 +35,9 @@ type Warehouse struct {
 	trees sync.Map
 	// forget serializes ForgetPartitionInputs.
 	forget sync.Mutex
+	// refs is what the parser said before of the SQL texts TableRefs reads
+	// (meta.sql_refs), for a binary that names its code (Options.SQLRefsStamp).
+	refs sqlRefs
 }
 
 // Options say how to open the warehouse.
@@ -61,6 +64,12 @@ type Options struct {
 	// OnClose runs after the database is closed: a reader gives up its
 	// hold on the file (package lock) there.
 	OnClose func()
+	// SQLRefsStamp names the code that reads tables out of SQL (the binary's
+	// version, one commit): TableRefs then keeps what it found of each SQL
+	// text in meta.sql_refs under it, and later processes of the same
+	// binary read it there instead of asking the parser. Empty (a dev or
+	// modified build, whose code its name does not fix) keeps nothing.
+	SQLRefsStamp string
 	// Postgres, when set, opens a PostgreSQL warehouse instead of the
 	// DuckDB file at path (path then only names it in messages). ReadDirs
 	// does not apply: PostgreSQL reads no files for SQL it is given.
@@ -95,7 +104,7 @@ func Open(ctx context.Context, path string, opts Options) (*Warehouse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open warehouse %s: %w", displayPath(path), explainOpenError(err))
 	}
-	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly, onClose: opts.OnClose}
+	w := &Warehouse{db: db, path: path, readOnly: opts.ReadOnly, onClose: opts.OnClose, refs: sqlRefs{stamp: opts.SQLRefsStamp}}
 	if !opts.ReadOnly {
 		if err := w.migrate(ctx); err != nil {
 			db.Close()
