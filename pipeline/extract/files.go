@@ -212,14 +212,19 @@ func extractFiles(ctx context.Context, env Env, src *project.Source, pattern str
 			h.skip(res, pattern)
 			return res, nil
 		}
-		if prev != "" {
-			// Changed: the small files are held for the parse, and hashed
-			// as read, so that the hash recorded is that of the rows loaded.
-			for i := range inputs {
+		// Changed: the small files are held for the parse, and all hashed
+		// again as read, so that the hash recorded is that of the rows
+		// loaded (large files are read from disk again either way).
+		held := false
+		for i := range inputs {
+			if inputs[i].data == nil && inputs[i].size < env.streamFileBytes() {
 				if err := inputs[i].holdSmall(env.streamFileBytes()); err != nil {
 					return nil, err
 				}
+				held = true
 			}
+		}
+		if held {
 			if h, err = hashInputs(files, inputs, prev); err != nil {
 				return nil, err
 			}
