@@ -674,4 +674,31 @@ func TestSQLRefsStamp(t *testing.T) {
 			t.Errorf("sqlRefsStamp(%q) = %q, want %q", tt.version, got, tt.want)
 		}
 	}
+	// Through a run, as the CLI passes its version: a dirty build records
+	// nothing, a commit's build records the models' SQL under its version,
+	// and its rerun, which parses nothing, still builds and tests as before.
+	dir := fixture.Copy(t, "tiny")
+	if s := rerun(t, dir, Options{Version: "46c07c0-dirty"}); s.Err != nil {
+		t.Fatal(s.Err)
+	}
+	if n := query[int](t, dir, "SELECT count(*) FROM meta.sql_refs"); n != 0 {
+		t.Errorf("a dirty build recorded %d SQL texts", n)
+	}
+	if s := rerun(t, dir, Options{Version: "46c07c0"}); s.Err != nil {
+		t.Fatal(s.Err)
+	}
+	n := query[int](t, dir, "SELECT count(*) FROM meta.sql_refs WHERE stamp = '46c07c0'")
+	if n == 0 {
+		t.Fatal("a commit's build recorded nothing")
+	}
+	writeFile(t, dir, "data/progress/2017-03.csv", "单位,月份,本月完成\n环翠区,2017-03,5\n")
+	if s := rerun(t, dir, Options{Version: "46c07c0"}); s.Err != nil || statuses(s) == "" {
+		t.Fatalf("rerun from the record: %v, %q", s.Err, statuses(s))
+	}
+	if got := query[int](t, dir, "SELECT count(*) FROM marts.completion"); got == 0 {
+		t.Error("the rerun built no rows")
+	}
+	if m := query[int](t, dir, "SELECT count(*) FROM meta.sql_refs"); m != n {
+		t.Errorf("the rerun recorded %d SQL texts, want the same %d", m, n)
+	}
 }
